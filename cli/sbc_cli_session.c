@@ -1,0 +1,183 @@
+/* One ACLI session (sbc_cli_session.h): a libcli instance with sbcemu's
+ * command tree, the session state behind it, the prompt, and the output and
+ * question plumbing every command shares. */
+#include "sbc_cli_session.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbc_cli_internal.h"
+#include "sbc_core_store.h"
+
+/* libcli's own `count` filter writes its total to cli->client only, which
+ * is NULL when output goes through a print callback (SSH, tests); this one
+ * prints through libcli like everything else. */
+static int count_filter(struct cli_def *cli, const char *string, void *data)
+{
+	int *count = data;
+
+	if (!string) {
+		cli_error(cli, "%d", *count);
+		free(count);
+		return CLI_OK;
+	}
+	while (isspace((unsigned char)*string))
+		string++;
+	if (*string)
+		(*count)++;
+	return CLI_ERROR;
+}
+
+static int count_filter_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	(void)argv;
+	if (argc > 1) {
+		cli_error(cli, "%% count takes no arguments");
+		return CLI_ERROR;
+	}
+	filt->filter = count_filter;
+	filt->data = calloc(1, sizeof(int));
+	return filt->data ? CLI_OK : CLI_ERROR;
+}
+
+void sbc_cli_refresh_hostname(struct sbc_cli_sess *s)
+{
+	const struct sbc_cfg *run = sbc_core_running_acquire(s->store);
+	const char *name = "ORACLE";
+
+	if (run && run->elements[SBC_CFG_SYSTEM_CONFIG].count) {
+		const struct sbc_cfg_system_config *sys = SBC_CFG_SINGLETON(
+			run, SBC_CFG_SYSTEM_CONFIG, struct sbc_cfg_system_config);
+		if (sys->hostname && *sys->hostname)
+			name = sys->hostname;
+	}
+	if (strcmp(name, s->hostname) != 0) {
+		snprintf(s->hostname, sizeof s->hostname, "%s", name);
+		cli_set_hostname(s->cli, s->hostname);
+	}
+	if (run)
+		sbc_core_running_release(s->store, run);
+}
+
+static bool node_within(const struct sbc_cli_sess *s, int node, int ancestor)
+{
+	for (; node >= 0; node = s->nodes[node].parent)
+		if (node == ancestor)
+			return true;
+	return false;
+}
+
+struct sbc_cli_sess *sbc_cli_sess(struct cli_def *cli)
+{
+	struct sbc_cli_sess *s = cli_get_context(cli);
+
+	if (cli->mode != s->nodes[s->cur].mode) {
+		/* libcli moved (Ctrl-Z, quit): drop the edits of nodes left. */
+		int n = sbc_cli_node_by_mode(s, cli->mode);
+		if (n < 0)
+			n = 0;
+		while (s->depth > 0 && !node_within(s, n, s->frames[s->depth - 1].node))
+			sbc_cli_frame_pop(s);
+		sbc_cli_goto(s, n);
+	}
+	sbc_cli_refresh_hostname(s);
+	return s;
+}
+
+void sbc_cli_show_sink_line(void *ctx, const char *text)
+{
+	cli_print(ctx, "%s", text);
+}
+
+struct sbc_cfg_show_sink sbc_cli_sink(struct sbc_cli_sess *s)
+{
+	return (struct sbc_cfg_show_sink){ .line = sbc_cli_show_sink_line, .ctx = s->cli };
+}
+
+int sbc_cli_ask(struct sbc_cli_sess *s, const char *prompt, bool echo, char *buf, size_t len)
+{
+	if (!s->io.ask || len == 0)
+		return -1;
+	buf[0] = '\0';
+	if (s->io.ask(s->io.io_ctx, prompt, echo, buf, len) != 0)
+		return -1;
+	buf[len - 1] = '\0';
+	/* Telnet clients send CR LF; the answer is the text before it. */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* libcli's `configure` and `exit` know only MODE_CONFIG; ours walk the
+ * node tree. Its `count` is replaced (see count_filter). */
+static int replace_builtins(struct cli_def *cli)
+{
+	cli_unregister_command(cli, "configure");
+	cli_unregister_command(cli, "exit");
+	cli_unregister_filter(cli, "count");
+	if (!cli_register_filter(cli, "count", count_filter_init, count_filter,
+				 PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Count of lines"))
+		return -1;
+	return 0;
+}
+
+struct cli_def *sbc_cli_session_new(struct sbc_core_store *store,
+				    const struct sbc_cli_session_opts *opts)
+{
+	struct sbc_cli_sess *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->store = store;
+	s->io = opts->io;
+	s->origin = opts->origin;
+	if (!(s->peer = strdup(opts->peer ? opts->peer : "")))
+		goto fail;
+	if (!(s->cli = cli_init()))
+		goto fail;
+	cli_set_context(s->cli, s);
+	if (replace_builtins(s->cli) != 0 || sbc_cli_modes_build(s) != 0 ||
+	    sbc_cli_modes_register(s) != 0 || sbc_cli_toplevel_register(s) != 0 ||
+	    sbc_cli_secret_register(s) != 0)
+		goto fail;
+	sbc_cli_secret_bind(s->cli, store);
+	sbc_cli_refresh_hostname(s);
+	sbc_cli_goto(s, 0);
+	if (opts->start_privileged)
+		cli_set_privilege(s->cli, PRIVILEGE_PRIVILEGED);
+	return s->cli;
+fail:
+	if (s->cli)
+		cli_done(s->cli);
+	free(s->peer);
+	free(s);
+	return NULL;
+}
+
+void sbc_cli_session_free(struct cli_def *cli)
+{
+	struct sbc_cli_sess *s;
+
+	if (!cli)
+		return;
+	s = cli_get_context(cli);
+	while (s && s->depth > 0)
+		sbc_cli_frame_pop(s);
+	cli_done(cli);
+	if (s) {
+		free(s->peer);
+		free(s);
+	}
+}
+
+void sbc_cli_session_prompt(struct cli_def *cli, char *buf, size_t len)
+{
+	struct sbc_cli_sess *s = cli_get_context(cli);
+	const char *mark = cli->privilege == PRIVILEGE_PRIVILEGED ? "#" : ">";
+
+	if (cli->mode != s->nodes[s->cur].mode)
+		sbc_cli_sess(cli);
+	else
+		sbc_cli_refresh_hostname(s);
+	snprintf(buf, len, "%s%s%s", s->hostname, cli->modestring ? cli->modestring : "", mark);
+}

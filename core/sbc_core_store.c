@@ -1,0 +1,494 @@
+/* The editing / saved / running configurations and their files. Every
+ * change is built aside and validated first; only then is it written
+ * (atomically) and published (one atomic pointer store), so a failure at any
+ * step leaves all three configurations exactly as they were. */
+#include "sbc_core_store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbc_cfg_default.h"
+#include "sbc_cfg_verify.h"
+#include "sbc_cfg_xml.h"
+#include "sbc_core_file.h"
+#include "sbc_log.h"
+#include "sbc_core_store_internal.h"
+
+#define MAX_HOOKS 16
+
+struct snapshot {
+	struct sbc_cfg *cfg;
+	unsigned refs;          /* readers, plus one while published */
+	struct snapshot *next;  /* live list, for release by pointer */
+};
+
+struct sbc_core_store {
+	char *data_dir;
+	struct sbc_sec_secret_key key;
+	pthread_mutex_t edit_lock;    /* editing */
+	struct sbc_cfg *editing;
+	pthread_mutex_t cfg_lock;     /* saved, activation, files, hooks */
+	struct sbc_cfg *saved;
+	pthread_mutex_t snap_lock;    /* snapshot reference counts */
+	struct snapshot *live;
+	_Atomic(struct snapshot *) running;
+	struct sbc_core_apply_hook hooks[MAX_HOOKS];
+	size_t nhooks;
+};
+
+/* ---- paths and files ---- */
+
+static void store_path(const struct sbc_core_store *store, char *buf, size_t len,
+		       const char *rel)
+{
+	snprintf(buf, len, "%s/%s", store->data_dir, rel);
+}
+
+int sbc_core_store_write_cfg(struct sbc_core_store *store, const struct sbc_cfg *cfg,
+			     const char *path, bool gzip, struct sbc_cfg_error *err)
+{
+	char *xml = NULL;
+	size_t len = 0;
+	if (sbc_cfg_xml_save(cfg, &store->key, &xml, &len, err) != 0)
+		return -1;
+	int rc = sbc_core_file_write_atomic(path, xml, len, 0600, gzip);
+	if (rc != 0)
+		sbc_cfg_errorf(err, "cannot write %s: %s", path, strerror(errno));
+	free(xml);
+	return rc;
+}
+
+static int write_named(struct sbc_core_store *store, const struct sbc_cfg *cfg,
+		       const char *rel, struct sbc_cfg_error *err)
+{
+	char path[4096];
+	store_path(store, path, sizeof path, rel);
+	return sbc_core_store_write_cfg(store, cfg, path, false, err);
+}
+
+/* Load a file and require it to pass verify-config. */
+struct sbc_cfg *sbc_core_store_load_verified(struct sbc_core_store *store, const char *path,
+					     struct sbc_cfg_error *err)
+{
+	struct sbc_cfg *cfg = sbc_cfg_xml_load_file(path, &store->key, err);
+	if (!cfg)
+		return NULL;
+	char *report = NULL;
+	int errors = sbc_cfg_verify(cfg, &report);
+	if (errors != 0) {
+		sbc_cfg_errorf(err, "%s: %s", path, report ? report : "out of memory");
+		sbc_cfg_free(cfg);
+		cfg = NULL;
+	}
+	free(report);
+	return cfg;
+}
+
+/* ---- snapshots ---- */
+
+static struct snapshot *snapshot_new(struct sbc_cfg *cfg)
+{
+	struct snapshot *s = calloc(1, sizeof *s);
+	if (s) {
+		s->cfg = cfg;
+		s->refs = 1;
+	}
+	return s;
+}
+
+static void snapshot_unref_locked(struct sbc_core_store *store, struct snapshot *s)
+{
+	if (--s->refs)
+		return;
+	for (struct snapshot **p = &store->live; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	sbc_cfg_free(s->cfg);
+	free(s);
+}
+
+/* Publish a new running snapshot; the old one lives on until its last
+ * reader releases it. */
+static void publish(struct sbc_core_store *store, struct snapshot *next)
+{
+	pthread_mutex_lock(&store->snap_lock);
+	next->next = store->live;
+	store->live = next;
+	struct snapshot *prev = atomic_exchange(&store->running, next);
+	if (prev)
+		snapshot_unref_locked(store, prev);
+	pthread_mutex_unlock(&store->snap_lock);
+}
+
+const struct sbc_cfg *sbc_core_running_acquire(struct sbc_core_store *store)
+{
+	pthread_mutex_lock(&store->snap_lock);
+	struct snapshot *s = atomic_load(&store->running);
+	s->refs++;
+	pthread_mutex_unlock(&store->snap_lock);
+	return s->cfg;
+}
+
+void sbc_core_running_release(struct sbc_core_store *store, const struct sbc_cfg *cfg)
+{
+	pthread_mutex_lock(&store->snap_lock);
+	for (struct snapshot *s = store->live; s; s = s->next)
+		if (s->cfg == cfg) {
+			snapshot_unref_locked(store, s);
+			break;
+		}
+	pthread_mutex_unlock(&store->snap_lock);
+}
+
+/* ---- open / close ---- */
+
+static struct sbc_cfg *boot_config(struct sbc_core_store *store, const char *boot_file,
+				   bool *write_files, struct sbc_cfg_error *err)
+{
+	char running_path[4096];
+	store_path(store, running_path, sizeof running_path, SBC_CORE_RUNNING_FILE);
+	*write_files = true;
+	if (boot_file)
+		return sbc_core_store_load_verified(store, boot_file, err);
+	if (sbc_core_file_exists(running_path)) {
+		*write_files = false;
+		return sbc_core_store_load_verified(store, running_path, err);
+	}
+	sbc_log_info("no running configuration in %s: starting from the built-in default",
+		     store->data_dir);
+	return sbc_cfg_default_new(err);
+}
+
+/* The saved configuration at boot: saved.xml if it loads, else running. A
+ * bad saved.xml is reported and left on disk untouched. */
+static struct sbc_cfg *boot_saved(struct sbc_core_store *store, const struct sbc_cfg *running,
+				  bool from_running)
+{
+	char path[4096];
+	store_path(store, path, sizeof path, SBC_CORE_SAVED_FILE);
+	if (!from_running && sbc_core_file_exists(path)) {
+		struct sbc_cfg_error err;
+		struct sbc_cfg *saved = sbc_core_store_load_verified(store, path, &err);
+		if (saved)
+			return saved;
+		sbc_log_warnx("ignoring saved configuration: %s", err.text);
+	}
+	return sbc_cfg_copy(running);
+}
+
+static int make_dirs(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	char path[4096];
+	const char *dirs[] = { "", "config", "backups" };
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		store_path(store, path, sizeof path, dirs[i]);
+		if (sbc_core_file_mkdir(path, 0700) != 0) {
+			sbc_cfg_errorf(err, "cannot create %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boot_file,
+					   struct sbc_cfg_error *err)
+{
+	struct sbc_core_store *store = calloc(1, sizeof *store);
+	struct sbc_cfg *running = NULL;
+	bool write_files;
+	if (!store || !(store->data_dir = strdup(data_dir))) {
+		sbc_cfg_errorf(err, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&store->edit_lock, NULL);
+	pthread_mutex_init(&store->cfg_lock, NULL);
+	pthread_mutex_init(&store->snap_lock, NULL);
+	if (make_dirs(store, err) != 0)
+		goto fail;
+	if (sbc_sec_secret_key_load(store->data_dir, &store->key) != 0) {
+		sbc_cfg_errorf(err, "cannot load or create %s/secret.key", data_dir);
+		goto fail;
+	}
+	if (!(running = boot_config(store, boot_file, &write_files, err)))
+		goto fail;
+	store->saved = boot_saved(store, running, write_files);
+	store->editing = store->saved ? sbc_cfg_copy(store->saved) : NULL;
+	struct snapshot *snap = store->editing ? snapshot_new(running) : NULL;
+	if (!snap) {
+		sbc_cfg_errorf(err, "out of memory");
+		goto fail;
+	}
+	running = NULL;
+	publish(store, snap);
+	if (write_files && (write_named(store, store->saved, SBC_CORE_SAVED_FILE, err) != 0 ||
+			    write_named(store, snap->cfg, SBC_CORE_RUNNING_FILE, err) != 0))
+		goto fail;
+	return store;
+fail:
+	sbc_cfg_free(running);
+	sbc_core_store_close(store);
+	return NULL;
+}
+
+void sbc_core_store_close(struct sbc_core_store *store)
+{
+	if (!store)
+		return;
+	struct snapshot *s = store->running;
+	if (s)
+		snapshot_unref_locked(store, s);
+	while (store->live) /* readers that never released: still free */
+		snapshot_unref_locked(store, store->live);
+	sbc_cfg_free(store->editing);
+	sbc_cfg_free(store->saved);
+	sbc_sec_secret_key_wipe(&store->key);
+	pthread_mutex_destroy(&store->edit_lock);
+	pthread_mutex_destroy(&store->cfg_lock);
+	pthread_mutex_destroy(&store->snap_lock);
+	free(store->data_dir);
+	free(store);
+}
+
+const char *sbc_core_store_data_dir(const struct sbc_core_store *store)
+{
+	return store->data_dir;
+}
+
+const struct sbc_sec_secret_key *sbc_core_store_key(const struct sbc_core_store *store)
+{
+	return &store->key;
+}
+
+void sbc_core_store_lock(struct sbc_core_store *store)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+}
+
+void sbc_core_store_unlock(struct sbc_core_store *store)
+{
+	pthread_mutex_unlock(&store->cfg_lock);
+}
+
+/* ---- editing ---- */
+
+int sbc_core_editing_apply(struct sbc_core_store *store,
+			   int (*fn)(struct sbc_cfg *editing, void *arg), void *arg)
+{
+	pthread_mutex_lock(&store->edit_lock);
+	int rc = fn(store->editing, arg);
+	pthread_mutex_unlock(&store->edit_lock);
+	return rc;
+}
+
+struct sbc_cfg *sbc_core_editing_copy(struct sbc_core_store *store)
+{
+	pthread_mutex_lock(&store->edit_lock);
+	struct sbc_cfg *copy = sbc_cfg_copy(store->editing);
+	pthread_mutex_unlock(&store->edit_lock);
+	return copy;
+}
+
+bool sbc_core_editing_is_dirty(struct sbc_core_store *store)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	pthread_mutex_lock(&store->edit_lock);
+	bool dirty = !sbc_cfg_equal(store->editing, store->saved);
+	pthread_mutex_unlock(&store->edit_lock);
+	pthread_mutex_unlock(&store->cfg_lock);
+	return dirty;
+}
+
+bool sbc_core_saved_differs_from_running(struct sbc_core_store *store)
+{
+	return sbc_core_saved_version(store) != sbc_core_running_version(store);
+}
+
+/* Replace the editing configuration with a copy of cfg (restore). */
+int sbc_core_store_set_editing(struct sbc_core_store *store, const struct sbc_cfg *cfg)
+{
+	struct sbc_cfg *copy = sbc_cfg_copy(cfg);
+	if (!copy)
+		return -1;
+	pthread_mutex_lock(&store->edit_lock);
+	sbc_cfg_free(store->editing);
+	store->editing = copy;
+	pthread_mutex_unlock(&store->edit_lock);
+	return 0;
+}
+
+/* ---- verify / save / activate ---- */
+
+int sbc_core_verify(struct sbc_core_store *store, char **report)
+{
+	struct sbc_cfg *copy = sbc_core_editing_copy(store);
+	if (!copy) {
+		*report = NULL;
+		return -1;
+	}
+	int errors = sbc_cfg_verify(copy, report);
+	sbc_cfg_free(copy);
+	return errors;
+}
+
+/* Make cfg the saved configuration, with version saved+1 when new_version
+ * (caller holds cfg_lock). Takes ownership of cfg on success. */
+int sbc_core_store_commit_saved(struct sbc_core_store *store, struct sbc_cfg *cfg,
+				bool new_version, struct sbc_cfg_error *err)
+{
+	char *report = NULL;
+	int errors = sbc_cfg_verify(cfg, &report);
+	if (errors != 0) {
+		sbc_cfg_errorf(err, "%s", report ? report : "out of memory");
+		free(report);
+		return -1;
+	}
+	free(report);
+	cfg->version = store->saved->version + (new_version ? 1 : 0);
+	if (write_named(store, cfg, SBC_CORE_SAVED_FILE, err) != 0)
+		return -1;
+	sbc_cfg_free(store->saved);
+	store->saved = cfg;
+	return 0;
+}
+
+int sbc_core_save(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	struct sbc_cfg *next = sbc_core_editing_copy(store);
+	if (!next) {
+		sbc_cfg_errorf(err, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&store->cfg_lock);
+	int rc = sbc_core_store_commit_saved(store, next, true, err);
+	pthread_mutex_unlock(&store->cfg_lock);
+	if (rc != 0)
+		sbc_cfg_free(next);
+	else
+		sbc_log_info("save-config: saved configuration version %u", next->version);
+	return rc;
+}
+
+static void abort_hooks(struct sbc_core_store *store, size_t prepared, const struct sbc_cfg *next)
+{
+	while (prepared--)
+		if (store->hooks[prepared].abort)
+			store->hooks[prepared].abort(store->hooks[prepared].ctx, next);
+}
+
+/* Prepare every hook, persist running.xml, publish, commit. Caller holds
+ * cfg_lock; `next` is owned by this function. */
+static int activate_locked(struct sbc_core_store *store, struct sbc_cfg *next, bool persist,
+			   struct sbc_cfg_error *err)
+{
+	struct snapshot *snap = snapshot_new(next);
+	if (!snap) {
+		sbc_cfg_free(next);
+		sbc_cfg_errorf(err, "out of memory");
+		return -1;
+	}
+	const struct sbc_cfg *prev = sbc_core_running_acquire(store);
+	size_t prepared = 0;
+	for (; prepared < store->nhooks; prepared++) {
+		const struct sbc_core_apply_hook *h = &store->hooks[prepared];
+		if (h->prepare && h->prepare(h->ctx, next, prev, err) != 0)
+			goto fail;
+	}
+	if (persist && write_named(store, next, SBC_CORE_RUNNING_FILE, err) != 0)
+		goto fail;
+	publish(store, snap);
+	for (size_t i = 0; i < store->nhooks; i++)
+		if (store->hooks[i].commit)
+			store->hooks[i].commit(store->hooks[i].ctx, next, prev);
+	sbc_core_running_release(store, prev);
+	return 0;
+fail:
+	abort_hooks(store, prepared, next);
+	sbc_core_running_release(store, prev);
+	sbc_cfg_free(next);
+	free(snap);
+	return -1;
+}
+
+int sbc_core_store_activate_cfg_locked(struct sbc_core_store *store, struct sbc_cfg *cfg,
+				       struct sbc_cfg_error *err)
+{
+	return activate_locked(store, cfg, true, err);
+}
+
+int sbc_core_store_activate_locked(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	struct sbc_cfg *next = sbc_cfg_copy(store->saved);
+	if (!next) {
+		sbc_cfg_errorf(err, "out of memory");
+		return -1;
+	}
+	return activate_locked(store, next, true, err);
+}
+
+int sbc_core_activate(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	int rc = sbc_core_store_activate_locked(store, err);
+	uint32_t version = store->saved->version;
+	pthread_mutex_unlock(&store->cfg_lock);
+	if (rc == 0)
+		sbc_log_info("activate-config: running configuration version %u", version);
+	else
+		sbc_log_warnx("activate-config failed, previous configuration still running: %s",
+			      err ? err->text : "");
+	return rc;
+}
+
+int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	const struct sbc_cfg *cur = sbc_core_running_acquire(store);
+	struct sbc_cfg *next = sbc_cfg_copy(cur);
+	sbc_core_running_release(store, cur);
+	int rc = -1;
+	if (next)
+		rc = activate_locked(store, next, false, err);
+	else
+		sbc_cfg_errorf(err, "out of memory");
+	pthread_mutex_unlock(&store->cfg_lock);
+	return rc;
+}
+
+int sbc_core_add_apply_hook(struct sbc_core_store *store, const struct sbc_core_apply_hook *hook)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	int rc = -1;
+	if (store->nhooks < MAX_HOOKS) {
+		store->hooks[store->nhooks++] = *hook;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&store->cfg_lock);
+	return rc;
+}
+
+uint32_t sbc_core_saved_version(struct sbc_core_store *store)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	uint32_t v = store->saved->version;
+	pthread_mutex_unlock(&store->cfg_lock);
+	return v;
+}
+
+uint32_t sbc_core_running_version(struct sbc_core_store *store)
+{
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
+	uint32_t v = cfg->version;
+	sbc_core_running_release(store, cfg);
+	return v;
+}
+
+const struct sbc_cfg *sbc_core_store_saved_locked(struct sbc_core_store *store)
+{
+	return store->saved;
+}

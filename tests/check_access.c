@@ -1,0 +1,565 @@
+/* Tests of the ACLI access layer against the real daemon on loopback ports:
+ * telnet and SSH logins (right and wrong passwords, admin, enable), the
+ * max-sessions limit, concurrent sessions, the idle timeout, the local
+ * console, and listeners moving on activate-config. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <libssh/libssh.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbc_test_daemon.h"
+#include "sbc_test_telnet.h"
+
+#define T_MS 10000   /* bound for every expected answer */
+
+static struct sbc_test_daemon daemon_;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void start(const char *ma_attrs)
+{
+	ck_assert_msg(sbc_test_daemon_start(&daemon_, ma_attrs, NULL) == 0, "daemon start");
+}
+
+static void setup(void)
+{
+	start(NULL);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
+}
+
+static struct sbc_test_telnet *connect_telnet(void)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(daemon_.telnet_port, T_MS);
+
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+/* Log in and return the open connection; fails the test otherwise. */
+static struct sbc_test_telnet *login(const char *user, const char *pw, const char *prompt)
+{
+	struct sbc_test_telnet *t = connect_telnet();
+	char *out = sbc_test_telnet_login(t, user, pw, prompt, T_MS);
+
+	ck_assert_msg(out != NULL, "no %s after login as %s; got: %s", prompt, user,
+		      sbc_test_telnet_pending(t));
+	free(out);
+	return t;
+}
+
+static void expect(struct sbc_test_telnet *t, const char *line, const char *needle)
+{
+	char *out = sbc_test_telnet_cmd(t, line, needle, T_MS);
+
+	ck_assert_msg(out != NULL, "'%s': no '%s' in: %s", line, needle,
+		      sbc_test_telnet_pending(t));
+	free(out);
+}
+
+/* --- telnet logins --- */
+
+START_TEST(test_telnet_user_login)
+{
+	struct sbc_test_telnet *t = login("user", "acme", "ORACLE>");
+
+	expect(t, "show version", "ORACLE>");
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_telnet_admin_privileged)
+{
+	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
+
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_telnet_wrong_password)
+{
+	struct sbc_test_telnet *t = connect_telnet();
+	long long t0;
+	char *out, *log;
+
+	free(sbc_test_telnet_expect(t, "Username:", T_MS));
+	free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+	t0 = now_ms();
+	out = sbc_test_telnet_cmd(t, "not-the-password", "Username:", T_MS);
+	ck_assert_msg(out != NULL, "no new login prompt: %s", sbc_test_telnet_pending(t));
+	ck_assert_msg(now_ms() - t0 >= 900, "refused without delay");
+	ck_assert_ptr_nonnull(strstr(out, "Access denied"));
+	ck_assert_ptr_null(strstr(out, "ORACLE"));
+	free(out);
+	/* admin with the user password is wrong too */
+	free(sbc_test_telnet_cmd(t, "admin", "Password:", T_MS));
+	out = sbc_test_telnet_cmd(t, "acme", "Username:", T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "Access denied"));
+	free(out);
+	sbc_test_telnet_close(t);
+	log = sbc_test_daemon_log(&daemon_);
+	ck_assert_msg(strstr(log, "ACLI login refused: user 'user' from 127.0.0.1:") != NULL,
+		      "refusal not logged with the peer: %s", log);
+	ck_assert_msg(strstr(log, "not-the-password") == NULL, "password logged");
+	free(log);
+}
+END_TEST
+
+START_TEST(test_telnet_three_strikes)
+{
+	struct sbc_test_telnet *t = connect_telnet();
+	char *out;
+
+	free(sbc_test_telnet_expect(t, "Username:", T_MS));
+	for (int i = 0; i < 3; i++) {
+		free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+		sbc_test_telnet_send(t, "wrong");
+		if (i < 2)
+			free(sbc_test_telnet_expect(t, "Username:", T_MS));
+	}
+	out = sbc_test_telnet_expect(t, NULL, T_MS);  /* until the daemon closes */
+	ck_assert_msg(out != NULL, "connection not closed after 3 wrong passwords");
+	ck_assert_ptr_null(strstr(out, "ORACLE"));
+	free(out);
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_telnet_enable)
+{
+	struct sbc_test_telnet *t = login("user", "acme", "ORACLE>");
+
+	expect(t, "enable", "Password:");
+	expect(t, "wrong", "ORACLE>");
+	expect(t, "enable", "Password:");
+	expect(t, "packet", "ORACLE#");
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+/* The command tree's `secret login` asks twice through the access layer's
+ * ask (echo off); the new password then works for a new login. */
+START_TEST(test_telnet_ask_secret)
+{
+	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
+	struct sbc_test_telnet *u;
+	char *out;
+
+	expect(t, "secret login", "password : ");
+	expect(t, "n3w-Secret", "again : ");
+	out = sbc_test_telnet_cmd(t, "n3w-Secret", "ORACLE#", T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "n3w-Secret") == NULL, "secret echoed: %s", out);
+	free(out);
+	sbc_test_telnet_close(t);
+	/* saved/running: the command patches both, so it applies at once */
+	u = login("user", "n3w-Secret", "ORACLE>");
+	sbc_test_telnet_close(u);
+}
+END_TEST
+
+/* --- limits and concurrency --- */
+
+/* Connect and log in, retrying while the refusal says the registry is still
+ * full: a session that just closed leaves it asynchronously (bounded). */
+static struct sbc_test_telnet *login_when_free(void)
+{
+	long long deadline = now_ms() + T_MS;
+
+	for (;;) {
+		struct sbc_test_telnet *t = connect_telnet();
+		char *out = sbc_test_telnet_expect(t, "Username:", T_MS);
+
+		if (out != NULL) {
+			free(out);
+			free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+			expect(t, "acme", "ORACLE>");
+			return t;
+		}
+		ck_assert_msg(strstr(sbc_test_telnet_pending(t), "Too many") != NULL,
+			      "neither login nor refusal: %s", sbc_test_telnet_pending(t));
+		sbc_test_telnet_close(t);
+		ck_assert_msg(now_ms() < deadline, "session slot never freed");
+		poll(NULL, 0, 50);
+	}
+}
+
+START_TEST(test_max_sessions)
+{
+	struct sbc_test_telnet *a, *b, *c;
+	char *out;
+
+	sbc_test_daemon_stop(&daemon_);
+	start("max-sessions=\"2\"");
+	a = login_when_free();  /* the readiness probe may still hold a slot */
+	b = login_when_free();
+	c = connect_telnet();
+	out = sbc_test_telnet_expect(c, NULL, T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "Too many ACLI sessions (max-sessions 2)") != NULL,
+		      "no refusal line: %s", out);
+	ck_assert_ptr_null(strstr(out, "Username:"));
+	free(out);
+	sbc_test_telnet_close(c);
+	/* The established sessions are unaffected; a freed slot is reusable. */
+	expect(a, "show version", "ORACLE>");
+	sbc_test_telnet_close(b);
+	c = login_when_free();
+	sbc_test_telnet_close(c);
+	sbc_test_telnet_close(a);
+}
+END_TEST
+
+START_TEST(test_concurrent_sessions)
+{
+	enum { N = 4 };
+	struct sbc_test_telnet *t[N];
+
+	for (int i = 0; i < N; i++) {  /* all connected before any logs in */
+		t[i] = connect_telnet();
+		free(sbc_test_telnet_expect(t[i], "Username:", T_MS));
+	}
+	for (int i = 0; i < N; i++)
+		sbc_test_telnet_send(t[i], i % 2 ? "admin" : "user");
+	for (int i = 0; i < N; i++) {
+		free(sbc_test_telnet_expect(t[i], "Password:", T_MS));
+		sbc_test_telnet_send(t[i], i % 2 ? "packet" : "acme");
+	}
+	for (int i = 0; i < N; i++) {
+		char *out = sbc_test_telnet_expect(t[i], i % 2 ? "ORACLE#" : "ORACLE>", T_MS);
+
+		ck_assert_msg(out != NULL, "session %d: %s", i, sbc_test_telnet_pending(t[i]));
+		free(out);
+		sbc_test_telnet_send(t[i], "show version");
+	}
+	for (int i = 0; i < N; i++) {
+		char *out = sbc_test_telnet_expect(t[i], i % 2 ? "ORACLE#" : "ORACLE>", T_MS);
+
+		ck_assert_ptr_nonnull(out);
+		ck_assert_ptr_nonnull(strstr(out, "sbcemu"));
+		free(out);
+		sbc_test_telnet_close(t[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_idle_timeout)
+{
+	struct sbc_test_telnet *t;
+	char *out;
+
+	sbc_test_daemon_stop(&daemon_);
+	start("idle-timeout=\"1\"");
+	t = login("user", "acme", "ORACLE>");
+	out = sbc_test_telnet_expect(t, NULL, T_MS);  /* the daemon closes it */
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "Idle timeout") != NULL, "no idle message: %s", out);
+	free(out);
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+/* --- SSH --- */
+
+struct ssh_client {
+	ssh_session s;
+	ssh_channel c;
+	char buf[16384];
+	size_t len;
+};
+
+static int ssh_open(struct ssh_client *cl, const char *user, const char *pw)
+{
+	int port = daemon_.ssh_port, strict = 0;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->s = ssh_new();
+	ck_assert_ptr_nonnull(cl->s);
+	ssh_options_set(cl->s, SSH_OPTIONS_HOST, "127.0.0.1");
+	ssh_options_set(cl->s, SSH_OPTIONS_PORT, &port);
+	ssh_options_set(cl->s, SSH_OPTIONS_USER, user);
+	ssh_options_set(cl->s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(cl->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+	ssh_options_set(cl->s, SSH_OPTIONS_PROCESS_CONFIG, &strict);
+	ck_assert_msg(ssh_connect(cl->s) == SSH_OK, "ssh connect: %s", ssh_get_error(cl->s));
+	return ssh_userauth_password(cl->s, NULL, pw);
+}
+
+static void ssh_shell(struct ssh_client *cl)
+{
+	cl->c = ssh_channel_new(cl->s);
+	ck_assert_ptr_nonnull(cl->c);
+	ck_assert_int_eq(ssh_channel_open_session(cl->c), SSH_OK);
+	ck_assert_int_eq(ssh_channel_request_pty(cl->c), SSH_OK);
+	ck_assert_int_eq(ssh_channel_request_shell(cl->c), SSH_OK);
+}
+
+/* Read the channel until `needle` (NULL: until EOF); 0 when found. */
+static int ssh_expect(struct ssh_client *cl, const char *needle)
+{
+	long long deadline = now_ms() + T_MS;
+
+	cl->len = 0;
+	cl->buf[0] = '\0';
+	while (now_ms() < deadline) {
+		int n = ssh_channel_read_timeout(cl->c, cl->buf + cl->len,
+						 (uint32_t)(sizeof(cl->buf) - cl->len - 1), 0, 200);
+
+		if (n < 0 || (n == 0 && ssh_channel_is_eof(cl->c)))
+			return needle == NULL ? 0 : -1;
+		cl->len += (size_t)n;
+		cl->buf[cl->len] = '\0';
+		if (needle != NULL && strstr(cl->buf, needle) != NULL)
+			return 0;
+		if (cl->len + 1 >= sizeof(cl->buf))
+			return -1;
+	}
+	return -1;
+}
+
+static void ssh_close(struct ssh_client *cl)
+{
+	if (cl->c != NULL) {
+		ssh_channel_close(cl->c);
+		ssh_channel_free(cl->c);
+	}
+	ssh_disconnect(cl->s);
+	ssh_free(cl->s);
+}
+
+START_TEST(test_ssh_user)
+{
+	struct ssh_client cl;
+
+	ck_assert_int_eq(ssh_open(&cl, "user", "acme"), SSH_AUTH_SUCCESS);
+	ssh_shell(&cl);
+	ck_assert_msg(ssh_expect(&cl, "ORACLE>") == 0, "no prompt: %s", cl.buf);
+	ck_assert_msg(strstr(cl.buf, "Username") == NULL, "libcli login leaked: %s", cl.buf);
+	ssh_channel_write(cl.c, "show version\r", 13);
+	ck_assert_msg(ssh_expect(&cl, "ORACLE>") == 0, "no output: %s", cl.buf);
+	ck_assert_ptr_nonnull(strstr(cl.buf, "sbcemu"));
+	ssh_channel_write(cl.c, "exit\r", 5);
+	ck_assert_int_eq(ssh_expect(&cl, NULL), 0);
+	ssh_close(&cl);
+}
+END_TEST
+
+START_TEST(test_ssh_admin)
+{
+	struct ssh_client cl;
+
+	ck_assert_int_eq(ssh_open(&cl, "admin", "packet"), SSH_AUTH_SUCCESS);
+	ssh_shell(&cl);
+	ck_assert_msg(ssh_expect(&cl, "ORACLE#") == 0, "no privileged prompt: %s", cl.buf);
+	ssh_close(&cl);
+}
+END_TEST
+
+START_TEST(test_ssh_wrong_password)
+{
+	struct ssh_client cl;
+	char *log;
+
+	ck_assert_int_eq(ssh_open(&cl, "user", "packet"), SSH_AUTH_DENIED);
+	ssh_close(&cl);
+	log = sbc_test_daemon_log(&daemon_);
+	ck_assert_ptr_nonnull(strstr(log, "ACLI login refused: user 'user' from 127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(log, "over ssh"));
+	free(log);
+}
+END_TEST
+
+START_TEST(test_ssh_host_key)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/ssh_host_ed25519_key", daemon_.data_dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+}
+END_TEST
+
+/* --- console --- */
+
+static char *run_console(const char *input)
+{
+	char cmd[2 * PATH_MAX], *out = NULL;
+	size_t len = 0;
+	FILE *p, *mem = open_memstream(&out, &len);
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "printf '%s' | %s console --data-dir %s 2>&1", input,
+		 getenv("SBCEMU") ? getenv("SBCEMU") : "./sbcemu", daemon_.data_dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, mem);
+	ck_assert_int_eq(pclose(p), 0);
+	fclose(mem);
+	return out;
+}
+
+START_TEST(test_console)
+{
+	char *out = run_console("show version\\nconfigure terminal\\nexit\\nexit\\n");
+	struct stat st;
+	char path[PATH_MAX + 16];
+
+	ck_assert_msg(strstr(out, "ORACLE# show version\n") != NULL, "no privileged prompt: %s",
+		      out);
+	ck_assert_ptr_nonnull(strstr(out, "sbcemu"));
+	ck_assert_ptr_nonnull(strstr(out, "ORACLE(configure)#"));
+	free(out);
+	snprintf(path, sizeof(path), "%s/console.sock", daemon_.data_dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+}
+END_TEST
+
+START_TEST(test_console_end_of_input)
+{
+	char *out = run_console("show version\\n");  /* no exit: stdin just ends */
+
+	ck_assert_ptr_nonnull(strstr(out, "sbcemu"));
+	free(out);
+}
+END_TEST
+
+/* --- re-binding on activate-config --- */
+
+static void set_telnet_port(struct sbc_test_telnet *t, unsigned port)
+{
+	char line[64];
+
+	expect(t, "configure terminal", "ORACLE(configure)#");
+	expect(t, "emulator", "ORACLE(emulator)#");
+	expect(t, "management-access", "ORACLE(management-access)#");
+	snprintf(line, sizeof(line), "telnet-port %u", port);
+	expect(t, line, "ORACLE(management-access)#");
+	expect(t, "done", "ORACLE(management-access)#");
+	expect(t, "exit", "ORACLE(emulator)#");
+	expect(t, "exit", "ORACLE(configure)#");
+	expect(t, "exit", "ORACLE#");
+	expect(t, "save-config", "ORACLE#");
+}
+
+static bool port_accepts(uint16_t port)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(port, 0);
+
+	sbc_test_telnet_close(t);
+	return t != NULL;
+}
+
+START_TEST(test_rebind_on_activate)
+{
+	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
+	uint16_t old = daemon_.telnet_port, port = sbc_test_free_port();
+	struct sbc_test_telnet *n;
+	char *out;
+
+	set_telnet_port(t, port);
+	ck_assert(port_accepts(old));  /* saved only: nothing moved yet */
+	out = sbc_test_telnet_cmd(t, "activate-config", "ORACLE#", T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "Activate Complete"));
+	free(out);
+	ck_assert_msg(!port_accepts(old), "old telnet port still listening");
+	n = sbc_test_telnet_connect(port, T_MS);
+	ck_assert_ptr_nonnull(n);
+	free(sbc_test_telnet_login(n, "user", "acme", "ORACLE>", T_MS));
+	sbc_test_telnet_close(n);
+	expect(t, "show version", "ORACLE#");  /* the session survived */
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_rebind_port_in_use)
+{
+	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int busy = socket(AF_INET, SOCK_STREAM, 0);
+	char *out;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(busy, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(busy, 1), 0);
+	ck_assert_int_eq(getsockname(busy, (struct sockaddr *)&sin, &len), 0);
+	set_telnet_port(t, ntohs(sin.sin_port));
+	out = sbc_test_telnet_cmd(t, "activate-config", "ORACLE#", T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "telnet-port") != NULL && strstr(out, "cannot be bound") != NULL,
+		      "no bind error: %s", out);
+	free(out);
+	close(busy);
+	ck_assert(port_accepts(daemon_.telnet_port));  /* the old listener still serves */
+	expect(t, "show version", "ORACLE#");
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+static Suite *access_suite(void)
+{
+	Suite *s = suite_create("access");
+	struct { const char *name; const TTest *test; } cases[] = {
+		{ "telnet user login", test_telnet_user_login },
+		{ "telnet admin lands privileged", test_telnet_admin_privileged },
+		{ "telnet wrong password", test_telnet_wrong_password },
+		{ "telnet three wrong passwords", test_telnet_three_strikes },
+		{ "telnet enable", test_telnet_enable },
+		{ "telnet ask without echo", test_telnet_ask_secret },
+		{ "max-sessions", test_max_sessions },
+		{ "concurrent sessions", test_concurrent_sessions },
+		{ "idle timeout", test_idle_timeout },
+		{ "ssh user", test_ssh_user },
+		{ "ssh admin", test_ssh_admin },
+		{ "ssh wrong password", test_ssh_wrong_password },
+		{ "ssh host key", test_ssh_host_key },
+		{ "console", test_console },
+		{ "console end of input", test_console_end_of_input },
+		{ "rebind on activate", test_rebind_on_activate },
+		{ "rebind port in use", test_rebind_port_in_use },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(access_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

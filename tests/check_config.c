@@ -1,0 +1,587 @@
+/* Tests of the configuration model: the schema table's self-check, value
+ * parsing and errors, XML round trips and error reports, verify-config
+ * rules, the generated XSD with xmllint, and the secret/password helpers. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "sbc_cfg_default.h"
+#include "sbc_cfg_doc.h"
+#include "sbc_cfg_verify.h"
+#include "sbc_cfg_xml.h"
+#include "sbc_cfg_xsd.h"
+#include "sbc_sec_password.h"
+#include "sbc_sec_secret.h"
+#include "sbc_test_util.h"
+
+static struct sbc_sec_secret_key test_key = { .bytes = "0123456789abcdef0123456789abcde" };
+
+/* ---- schema self-check ---- */
+
+START_TEST(every_row_has_help_and_a_valid_default)
+{
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT + 1; id++) {
+		const struct sbc_cfg_element *el =
+			id < SBC_CFG_ELEM_COUNT ? sbc_cfg_elements[id] : &sbc_cfg_sip_port_element;
+		ck_assert_msg(el->help && *el->help, "%s has no help", el->name);
+		ck_assert_msg(el->singleton || sbc_cfg_key_attr(el), "%s has no key", el->name);
+		void *obj = sbc_cfg_obj_new(el);
+		ck_assert_msg(obj, "%s: defaults do not parse", el->name);
+		for (size_t i = 0; i < el->nattrs; i++) {
+			const struct sbc_cfg_attr *a = &el->attrs[i];
+			ck_assert_msg(a->help && *a->help, "%s %s has no help", el->name, a->name);
+			ck_assert_msg(a->def, "%s %s has no default", el->name, a->name);
+			if (a->ref)
+				ck_assert_msg(sbc_cfg_element_by_name(a->ref), "%s %s refers to unknown %s",
+					      el->name, a->name, a->ref);
+			if (a->type == SBC_CFG_ENUM)
+				ck_assert_ptr_nonnull(a->values);
+			if (a->type == SBC_CFG_CHILDREN)
+				continue;
+			struct sbc_cfg_error err = { "" };
+			ck_assert_msg(sbc_cfg_value_check(el, a, a->def, &err) == 0, "%s", err.text);
+			char *text = sbc_cfg_value_format(a, obj, SBC_CFG_FMT_CLEAR);
+			ck_assert_str_eq(text, a->def);
+			free(text);
+		}
+		sbc_cfg_obj_free(el, obj);
+	}
+}
+END_TEST
+
+/* format(parse(x)) == x for every enum word, both range ends, and lists. */
+START_TEST(format_of_parse_is_identity)
+{
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++) {
+		const struct sbc_cfg_element *el = sbc_cfg_elements[id];
+		void *obj = sbc_cfg_obj_new(el);
+		for (size_t i = 0; i < el->nattrs; i++) {
+			const struct sbc_cfg_attr *a = &el->attrs[i];
+			char samples[4][64] = { "", "", "", "" };
+			const char *const *words = sbc_cfg_attr_words(a);
+			size_t n = 0;
+			if (a->type == SBC_CFG_UINT) {
+				snprintf(samples[n++], 64, "%u", a->min);
+				snprintf(samples[n++], 64, "%u", a->max);
+			} else if (words && a->type == SBC_CFG_LIST) {
+				snprintf(samples[n++], 64, "%s", words[0]);
+				if (words[1])
+					snprintf(samples[n++], 64, "%s %s", words[1], words[0]);
+			} else if (words) {
+				for (size_t w = 0; words[w] && n < 4; w++)
+					snprintf(samples[n++], 64, "%s", words[w]);
+			} else if (a->type == SBC_CFG_STRING && !(a->flags & SBC_CFG_F_HASHED)) {
+				snprintf(samples[n++], 64, "%s", "x1");
+			}
+			for (size_t s = 0; s < n; s++) {
+				struct sbc_cfg_error err;
+				ck_assert_msg(sbc_cfg_value_parse(el, a, obj, samples[s], &err) == 0, "%s",
+					      err.text);
+				char *text = sbc_cfg_value_format(a, obj, SBC_CFG_FMT_CLEAR);
+				ck_assert_str_eq(text, samples[s]);
+				free(text);
+			}
+		}
+		sbc_cfg_obj_free(el, obj);
+	}
+}
+END_TEST
+
+/* Every enum and range rejects a bad value with a message naming the
+ * element, the attribute and what is allowed. */
+START_TEST(bad_values_rejected_with_allowed_set)
+{
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT + 1; id++) {
+		const struct sbc_cfg_element *el =
+			id < SBC_CFG_ELEM_COUNT ? sbc_cfg_elements[id] : &sbc_cfg_sip_port_element;
+		void *obj = sbc_cfg_obj_new(el);
+		for (size_t i = 0; i < el->nattrs; i++) {
+			const struct sbc_cfg_attr *a = &el->attrs[i];
+			const char *const *words = sbc_cfg_attr_words(a);
+			struct sbc_cfg_error err = { "" };
+			char bad[64];
+			if (words) {
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, "bogus-value", &err), -1);
+				ck_assert(sbc_test_contains(err.text, el->name));
+				ck_assert(sbc_test_contains(err.text, a->name));
+				for (size_t w = 0; words[w]; w++)
+					ck_assert_msg(sbc_test_contains(err.text, words[w]), "%s", err.text);
+			} else if (a->type == SBC_CFG_UINT) {
+				snprintf(bad, sizeof bad, "%llu", (unsigned long long)a->max + 1);
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, bad, &err), -1);
+				snprintf(bad, sizeof bad, "from %u to %u", a->min, a->max);
+				ck_assert_msg(sbc_test_contains(err.text, bad), "%s", err.text);
+				if (a->min > 0) {
+					snprintf(bad, sizeof bad, "%u", a->min - 1);
+					ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, bad, &err), -1);
+				}
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, "12x", &err), -1);
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, "-1", &err), -1);
+			} else if (a->type == SBC_CFG_IP) {
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, "999.1.1.1", &err), -1);
+				ck_assert(sbc_test_contains(err.text, "IPv4 or IPv6"));
+			} else if (a->type == SBC_CFG_HEX) {
+				ck_assert_int_eq(sbc_cfg_value_parse(el, a, obj, "abc", &err), -1);
+				ck_assert(sbc_test_contains(err.text, "hexadecimal"));
+			}
+		}
+		sbc_cfg_obj_free(el, obj);
+	}
+}
+END_TEST
+
+START_TEST(values_keep_old_value_on_error)
+{
+	const struct sbc_cfg_element *el = sbc_cfg_elements[SBC_CFG_SIP_INTERFACE];
+	const struct sbc_cfg_attr *pref = sbc_cfg_attr_by_name(el, "sec-agree-pref");
+	struct sbc_cfg_sip_interface *si = sbc_cfg_obj_new(el);
+	struct sbc_cfg_error err;
+	ck_assert_int_eq(sbc_cfg_value_parse(el, pref, si, "tls-ipsec3gpp", &err), 0);
+	ck_assert_int_eq(sbc_cfg_value_parse(el, pref, si, "ipsec", &err), -1);
+	ck_assert_str_eq(err.text, "sip-interface: invalid sec-agree-pref 'ipsec': expected one of "
+				   "ipsec3gpp, tls, ipsec3gpp-tls, tls-ipsec3gpp");
+	ck_assert_int_eq(si->sec_agree_pref, SBC_CFG_PREF_TLS_IPSEC3GPP);
+	/* Case-insensitive input, canonical spelling stored. */
+	ck_assert_int_eq(sbc_cfg_value_parse(el, pref, si, "TLS", &err), 0);
+	ck_assert_int_eq(si->sec_agree_pref, SBC_CFG_PREF_TLS);
+	sbc_cfg_obj_free(el, si);
+}
+END_TEST
+
+START_TEST(list_parse_and_edit)
+{
+	const struct sbc_cfg_element *el = sbc_cfg_elements[SBC_CFG_IMS_AKA_PROFILE];
+	const struct sbc_cfg_attr *encr = sbc_cfg_attr_by_name(el, "encr-alg-list");
+	struct sbc_cfg_ims_aka_profile *aka = sbc_cfg_obj_new(el);
+	struct sbc_cfg_error err;
+	ck_assert_int_eq(sbc_cfg_value_parse(el, encr, aka, "(null aes-cbc)", &err), 0);
+	ck_assert_int_eq(aka->encr_alg_list.count, 2);
+	ck_assert_int_eq(sbc_cfg_value_edit(el, encr, aka, "+des-ede3-cbc", &err), 0);
+	ck_assert_int_eq(sbc_cfg_value_edit(el, encr, aka, "-null", &err), 0);
+	char *text = sbc_cfg_value_format(encr, aka, SBC_CFG_FMT_SHOW);
+	ck_assert_str_eq(text, "aes-cbc des-ede3-cbc");
+	free(text);
+	ck_assert_int_eq(sbc_cfg_value_edit(el, encr, aka, "-null", &err), -1);
+	ck_assert(sbc_test_contains(err.text, "has no item 'null'"));
+	ck_assert_int_eq(sbc_cfg_value_edit(el, encr, aka, "+aes-cbc", &err), -1);
+	ck_assert(sbc_test_contains(err.text, "listed twice"));
+	ck_assert_int_eq(sbc_cfg_value_edit(el, encr, aka, "+rot13", &err), -1);
+	ck_assert_int_eq(sbc_cfg_value_parse(el, encr, aka, "aes-cbc aes-cbc", &err), -1);
+	ck_assert_int_eq(aka->encr_alg_list.count, 2);
+	ck_assert_int_eq(sbc_cfg_value_parse(el, encr, aka, "()", &err), 0);
+	ck_assert_int_eq(aka->encr_alg_list.count, 0);
+	sbc_cfg_obj_free(el, aka);
+}
+END_TEST
+
+START_TEST(secrets_masked_in_show)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	ck_assert_ptr_nonnull(cfg);
+	const struct sbc_cfg_element *el = sbc_cfg_elements[SBC_CFG_IMS_SUBSCRIBER];
+	long at = sbc_cfg_find(cfg, SBC_CFG_IMS_SUBSCRIBER,
+			       "001010000000001@ims.mnc001.mcc001.3gppnetwork.org");
+	ck_assert_int_ge(at, 0);
+	void *sub = cfg->elements[SBC_CFG_IMS_SUBSCRIBER].items[at];
+	char *k = sbc_cfg_value_format(sbc_cfg_attr_by_name(el, "k"), sub, SBC_CFG_FMT_SHOW);
+	ck_assert_str_eq(k, "********");
+	free(k);
+	const struct sbc_cfg_element *m = sbc_cfg_elements[SBC_CFG_MANAGEMENT_ACCESS];
+	char *pw = sbc_cfg_value_format(sbc_cfg_attr_by_name(m, "user-password"),
+					cfg->elements[SBC_CFG_MANAGEMENT_ACCESS].items[0],
+					SBC_CFG_FMT_SHOW);
+	ck_assert_str_eq(pw, "********");
+	free(pw);
+	sbc_cfg_free(cfg);
+}
+END_TEST
+
+/* ---- XML ---- */
+
+START_TEST(xml_round_trip_is_identical)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	ck_assert_msg(cfg, "%s", err.text);
+	char *xml1 = NULL, *xml2 = NULL;
+	size_t len1, len2;
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, &test_key, &xml1, &len1, &err), 0);
+	struct sbc_cfg *back = sbc_cfg_xml_load(xml1, len1, "t.xml", &test_key, &err);
+	ck_assert_msg(back, "%s", err.text);
+	ck_assert(sbc_cfg_equal(cfg, back));
+	ck_assert_int_eq(back->version, cfg->version);
+	/* Secrets are encrypted at rest, and come back in clear. */
+	ck_assert(!sbc_test_contains(xml1, "465b5ce8b199b49faa5f0a2ee238a6bc"));
+	ck_assert(!sbc_test_contains(xml1, "password=\"alice\""));
+	ck_assert(sbc_test_contains(xml1, "k=\"enc:v1:"));
+	ck_assert_int_eq(sbc_cfg_xml_save(back, &test_key, &xml2, &len2, &err), 0);
+	struct sbc_cfg *again = sbc_cfg_xml_load(xml2, len2, "t2.xml", &test_key, &err);
+	ck_assert(sbc_cfg_equal(back, again));
+	free(xml1);
+	free(xml2);
+	sbc_cfg_free(cfg);
+	sbc_cfg_free(back);
+	sbc_cfg_free(again);
+}
+END_TEST
+
+START_TEST(xml_secret_without_key_is_refused)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	char *xml = NULL;
+	size_t len;
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, NULL, &xml, &len, &err), -1);
+	ck_assert(sbc_test_contains(err.text, "no secret key"));
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, &test_key, &xml, &len, &err), 0);
+	struct sbc_sec_secret_key other = { .bytes = "another key, another key, anoth" };
+	ck_assert_ptr_null(sbc_cfg_xml_load(xml, len, "s.xml", &other, &err));
+	ck_assert_msg(sbc_test_contains(err.text, "cannot decrypt"), "%s", err.text);
+	free(xml);
+	sbc_cfg_free(cfg);
+}
+END_TEST
+
+struct bad_xml {
+	const char *xml;
+	const char *expect[3];
+};
+
+static const struct bad_xml bad_xml_cases[] = {
+	{ "<sbcemu-config>\n<sip-interface realm-id='r1'>\n</sbcemu-config>",
+	  { "bad.xml:3:", "tag" } },
+	{ "<sbcemu-config>\n  <sip-interfaces realm-id='r1'/>\n</sbcemu-config>",
+	  { "bad.xml:2:", "unknown element 'sip-interfaces'" } },
+	{ "<sbcemu-config>\n\n  <sip-interface realm-id='r1' sec-agree='x'/>\n</sbcemu-config>",
+	  { "bad.xml:3:", "sip-interface", "unknown attribute 'sec-agree'" } },
+	{ "<sbcemu-config>\n  <sip-interface realm-id='r1' sec-agree-pref='ipsec'/>\n</sbcemu-config>",
+	  { "bad.xml:2:", "sec-agree-pref 'ipsec'", "ipsec3gpp, tls, ipsec3gpp-tls, tls-ipsec3gpp" } },
+	{ "<sbcemu-config>\n  <sip-interface realm-id='r1'>\n    <sip-port address='1.2.3.4' port='80'/>\n"
+	  "  </sip-interface>\n</sbcemu-config>",
+	  { "bad.xml:3:", "sip-port: invalid port '80'", "from 1025 to 65535" } },
+	{ "<sbcemu-config>\n  <system-config/>\n  <system-config/>\n</sbcemu-config>",
+	  { "bad.xml:3:", "system-config: may appear only once" } },
+	{ "<config/>", { "bad.xml:1:", "root element must be <sbcemu-config>" } },
+	{ "<sbcemu-config>\n  <sip-interface realm-id='r1'><sip-port/><oops/></sip-interface>\n</sbcemu-config>",
+	  { "bad.xml:2:", "sip-interface: unknown element 'oops'" } },
+	{ "", { "bad.xml" } },
+	{ "<sbcemu-config version='x'/>", { "bad.xml:1:", "invalid version" } },
+	/* Passes the row checks but not the XSD: a key attribute is required. */
+	{ "<sbcemu-config>\n  <realm-config description='no key'/>\n</sbcemu-config>",
+	  { "bad.xml:2:", "identifier" } },
+};
+
+START_TEST(xml_errors_name_file_line_element_attribute)
+{
+	const struct bad_xml *c = &bad_xml_cases[_i];
+	struct sbc_cfg_error err = { "" };
+	struct sbc_cfg *cfg = sbc_cfg_xml_load(c->xml, strlen(c->xml), "bad.xml", &test_key, &err);
+	ck_assert_ptr_null(cfg);
+	for (size_t i = 0; i < 3 && c->expect[i]; i++)
+		ck_assert_msg(sbc_test_contains(err.text, c->expect[i]), "case %d: '%s' not in '%s'", _i,
+			      c->expect[i], err.text);
+}
+END_TEST
+
+START_TEST(xml_missing_attributes_take_defaults)
+{
+	const char *xml = "<sbcemu-config><management-access telnet-port='23456'/></sbcemu-config>";
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_xml_load(xml, strlen(xml), "m.xml", &test_key, &err);
+	ck_assert_msg(cfg, "%s", err.text);
+	const struct sbc_cfg_management_access *m =
+		SBC_CFG_SINGLETON(cfg, SBC_CFG_MANAGEMENT_ACCESS, struct sbc_cfg_management_access);
+	ck_assert_uint_eq(m->telnet_port, 23456);
+	ck_assert_uint_eq(m->ssh_port, 2222);
+	const struct sbc_cfg_system_config *sys =
+		SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG, struct sbc_cfg_system_config);
+	ck_assert_str_eq(sys->hostname, "ORACLE");
+	sbc_cfg_free(cfg);
+}
+END_TEST
+
+/* Entities are not expanded and nothing is fetched: configs are data. */
+START_TEST(xml_entities_not_expanded)
+{
+	const char *xml = "<?xml version='1.0'?>\n<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>\n"
+			  "<sbcemu-config><system-config description='&e;'/></sbcemu-config>";
+	struct sbc_cfg_error err = { "" };
+	struct sbc_cfg *cfg = sbc_cfg_xml_load(xml, strlen(xml), "e.xml", &test_key, &err);
+	if (cfg) {
+		const struct sbc_cfg_system_config *sys =
+			SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG, struct sbc_cfg_system_config);
+		ck_assert(!sbc_test_contains(sys->description, "root:"));
+		sbc_cfg_free(cfg);
+	}
+}
+END_TEST
+
+/* ---- verify-config ---- */
+
+START_TEST(default_config_verifies)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	char *report = NULL;
+	ck_assert_int_eq(sbc_cfg_verify(cfg, &report), 0);
+	ck_assert_str_eq(report, SBC_CFG_VERIFY_OK "\n");
+	free(report);
+	sbc_cfg_free(cfg);
+}
+END_TEST
+
+struct rule_case {
+	const char *xml;
+	const char *expect;
+};
+
+#define BASE "<realm-config identifier='realm01'/><tls-profile name='tp'/>"
+static const struct rule_case rule_cases[] = {
+	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' transport-protocol='TLS' tls-profile='x'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has reference to tls-profile [x] which does not exist" },
+	{ BASE "<sip-interface realm-id='nowhere'/>",
+	  "ERROR: sip-interface [nowhere] has reference to realm-config [nowhere] which does not exist" },
+	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' transport-protocol='TLS'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has TLS sip-port 127.0.0.1:5060 without a tls-profile" },
+	{ BASE "<realm-config identifier='realm02'/><sip-interface realm-id='realm01'><sip-port address='127.0.0.1'/></sip-interface>"
+	  "<sip-interface realm-id='realm02'><sip-port address='127.0.0.1'/></sip-interface>",
+	  "ERROR: sip-interface [realm02] has sip-port 127.0.0.1:5060 UDP which is also used by sip-interface [realm01]" },
+	{ BASE "<realm-config identifier='realm01'/>", "ERROR: realm-config [realm01] is defined more than once" },
+	{ BASE "<sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='ipsec3gpp'><sip-port address='127.0.0.1'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp but no sip-port with an ims-aka-profile that has protected ports" },
+	{ BASE "<ims-aka-profile name='a'/><sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='ipsec3gpp-tls'><sip-port address='127.0.0.1' ims-aka-profile='a'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp-tls but no sip-port with an ims-aka-profile that has protected ports" },
+	{ BASE "<sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='tls'><sip-port address='127.0.0.1'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has sec-agree-pref tls but no TLS sip-port" },
+	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' ims-aka-profile='none'/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has reference to ims-aka-profile [none] which does not exist" },
+	{ BASE "<sip-interface realm-id='realm01'><sip-port address=''/></sip-interface>",
+	  "ERROR: sip-interface [realm01] has sip-port that has no address" },
+	{ BASE "<session-agent hostname='core' realm-id='x'/>",
+	  "ERROR: session-agent [core] has reference to realm-config [x] which does not exist" },
+	{ "<tls-profile name='t' end-entity-certificate='c' trusted-ca-certificates='ca1'/>",
+	  "ERROR: tls-profile [t] has reference to certificate-record [c] which does not exist" },
+	{ "<tls-profile name='t' trusted-ca-certificates='ca1'/>",
+	  "ERROR: tls-profile [t] has reference to certificate-record [ca1] which does not exist" },
+	{ "<ims-aka-profile name='a' protected-client-port='5064' protected-server-port='5064'/>",
+	  "ERROR: ims-aka-profile [a] has the same protected-client-port and protected-server-port 5064" },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme digest but no password" },
+	{ "<ims-subscriber impi='u1' password='p'/>", "ERROR: ims-subscriber [u1] has no impu" },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' op='00000000000000000000000000000000'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka but no k" },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' k='00000000000000000000000000000000'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka and needs exactly one of op and opc" },
+	{ "<ims-core min-expires='7200'/>",
+	  "ERROR: ims-core [] needs min-expires <= default-expires <= max-expires (7200, 3600, 600000)" },
+	{ "<management-access telnet-port='2222'/>",
+	  "ERROR: management-access [] has telnet-port and ssh-port both 2222 on 127.0.0.1" },
+	{ "<realm-config identifier=''/>", "ERROR: realm-config [] has no identifier" },
+};
+
+START_TEST(verify_rules_report_in_oracle_form)
+{
+	char xml[2048];
+	snprintf(xml, sizeof xml, "<sbcemu-config>%s</sbcemu-config>", rule_cases[_i].xml);
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_xml_load(xml, strlen(xml), "rule.xml", &test_key, &err);
+	ck_assert_msg(cfg, "case %d: %s", _i, err.text);
+	char *report = NULL;
+	ck_assert_int_ge(sbc_cfg_verify(cfg, &report), 1);
+	ck_assert_msg(sbc_test_contains(report, rule_cases[_i].expect), "case %d: '%s' not in:\n%s",
+		      _i, rule_cases[_i].expect, report);
+	ck_assert(!sbc_test_contains(report, "Verification successful"));
+	free(report);
+	sbc_cfg_free(cfg);
+}
+END_TEST
+
+/* ---- XSD and xmllint ---- */
+
+static int run_xmllint(const char *xsd_path, const char *xml_path)
+{
+	const char *xmllint = getenv("XMLLINT");
+	char *cmd = NULL;
+	if (asprintf(&cmd, "'%s' --noout --schema '%s' '%s' 2>/dev/null",
+		     xmllint && *xmllint ? xmllint : "xmllint", xsd_path, xml_path) < 0)
+		return -1;
+	int status = system(cmd);
+	free(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(xmllint_accepts_saved_files)
+{
+	char *dir = sbc_test_tmpdir();
+	char *xsd_path = sbc_test_path(dir, "sbcemu-config.xsd");
+	char *xml_path = sbc_test_path(dir, "saved.xml");
+	char *bad_path = sbc_test_path(dir, "bad.xml");
+	char *xsd = sbc_cfg_xsd_generate();
+	ck_assert_int_eq(sbc_test_write_file(xsd_path, xsd), 0);
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	char *xml = NULL;
+	size_t len;
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, &test_key, &xml, &len, &err), 0);
+	ck_assert_int_eq(sbc_test_write_file(xml_path, xml), 0);
+	ck_assert_int_eq(run_xmllint(xsd_path, xml_path), 0);
+	ck_assert_int_eq(sbc_test_write_file(bad_path,
+		"<sbcemu-config><sip-interface realm-id='r' sec-agree-pref='x'/></sbcemu-config>"), 0);
+	ck_assert_int_ne(run_xmllint(xsd_path, bad_path), 0);
+	/* The build's copy of the XSD is the same text. */
+	const char *builddir = getenv("SBC_TEST_BUILDDIR");
+	if (builddir) {
+		char *built_path = sbc_test_path(builddir, "config-schema/sbcemu-config.xsd");
+		char *built = sbc_test_read_file(built_path, NULL);
+		if (built)
+			ck_assert_str_eq(built, xsd);
+		free(built);
+		free(built_path);
+	}
+	free(xml);
+	free(xsd);
+	sbc_cfg_free(cfg);
+	sbc_test_rmtree(dir);
+	free(xsd_path);
+	free(xml_path);
+	free(bad_path);
+	free(dir);
+}
+END_TEST
+
+/* docs/config-reference.md is exactly what the table generates. */
+START_TEST(reference_doc_matches_table)
+{
+	const char *srcdir = getenv("SBC_TEST_SRCDIR");
+	ck_assert_msg(srcdir, "SBC_TEST_SRCDIR is not set (run through make check)");
+	char *path = sbc_test_path(srcdir, "docs/config-reference.md");
+	char *committed = sbc_test_read_file(path, NULL);
+	char *generated = sbc_cfg_doc_reference();
+	ck_assert_msg(committed, "%s is missing", path);
+	ck_assert_msg(strcmp(committed, generated) == 0,
+		      "%s is stale: regenerate it with sbcemu --print-reference", path);
+	ck_assert(sbc_test_contains(generated, "| sec-agree-pref | ipsec3gpp \\| tls \\| ipsec3gpp-tls \\| tls-ipsec3gpp | ipsec3gpp |"));
+	free(committed);
+	free(generated);
+	free(path);
+}
+END_TEST
+
+/* ---- passwords and secrets ---- */
+
+START_TEST(factory_passwords_verify)
+{
+	const struct sbc_cfg_element *m = sbc_cfg_elements[SBC_CFG_MANAGEMENT_ACCESS];
+	const char *user = sbc_cfg_attr_by_name(m, "user-password")->def;
+	const char *enable = sbc_cfg_attr_by_name(m, "enable-password")->def;
+	ck_assert(sbc_sec_password_verify("acme", user));
+	ck_assert(!sbc_sec_password_verify("packet", user));
+	ck_assert(sbc_sec_password_verify("packet", enable));
+	ck_assert(!sbc_sec_password_verify("", enable));
+	char *h = sbc_sec_password_hash("s3cret pass");
+	ck_assert(sbc_sec_password_is_hash(h));
+	ck_assert(sbc_sec_password_verify("s3cret pass", h));
+	ck_assert(!sbc_sec_password_verify("s3cret pasS", h));
+	free(h);
+	ck_assert(!sbc_sec_password_is_hash("$pbkdf2-sha256$0$abc$def"));
+	ck_assert(!sbc_sec_password_verify("acme", "acme"));
+}
+END_TEST
+
+START_TEST(hashed_attribute_hashes_plain_text)
+{
+	const struct sbc_cfg_element *m = sbc_cfg_elements[SBC_CFG_MANAGEMENT_ACCESS];
+	const struct sbc_cfg_attr *a = sbc_cfg_attr_by_name(m, "user-password");
+	struct sbc_cfg_management_access *obj = sbc_cfg_obj_new(m);
+	struct sbc_cfg_error err;
+	ck_assert_int_eq(sbc_cfg_value_parse(m, a, obj, "n3w", &err), 0);
+	ck_assert(sbc_sec_password_is_hash(obj->user_password));
+	ck_assert(sbc_sec_password_verify("n3w", obj->user_password));
+	sbc_cfg_obj_free(m, obj);
+}
+END_TEST
+
+START_TEST(secret_round_trip_and_tamper)
+{
+	char *enc = sbc_sec_secret_encrypt(&test_key, "465b5ce8b199b49faa5f0a2ee238a6bc");
+	ck_assert(sbc_sec_secret_is_encrypted(enc));
+	char *dec = sbc_sec_secret_decrypt(&test_key, enc);
+	ck_assert_str_eq(dec, "465b5ce8b199b49faa5f0a2ee238a6bc");
+	sbc_sec_free_wiped(dec);
+	size_t last = strlen(enc) - 3;
+	enc[last] = enc[last] == 'A' ? 'B' : 'A';
+	ck_assert_ptr_null(sbc_sec_secret_decrypt(&test_key, enc));
+	ck_assert_ptr_null(sbc_sec_secret_decrypt(&test_key, "enc:v1:"));
+	ck_assert_ptr_null(sbc_sec_secret_decrypt(&test_key, "enc:v1:!!!!"));
+	free(enc);
+}
+END_TEST
+
+START_TEST(secret_key_created_private_and_reused)
+{
+	char *dir = sbc_test_tmpdir();
+	struct sbc_sec_secret_key a, b;
+	ck_assert_int_eq(sbc_sec_secret_key_read(dir, &a), -1);
+	ck_assert_int_eq(sbc_sec_secret_key_load(dir, &a), 0);
+	ck_assert_int_eq(sbc_sec_secret_key_load(dir, &b), 0);
+	ck_assert_mem_eq(a.bytes, b.bytes, sizeof a.bytes);
+	char *path = sbc_test_path(dir, "secret.key");
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(sbc_test_write_file(path, "short"), 0);
+	ck_assert_int_eq(sbc_sec_secret_key_load(dir, &b), -1);
+	free(path);
+	sbc_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("schema");
+	tcase_add_test(tc, every_row_has_help_and_a_valid_default);
+	tcase_add_test(tc, format_of_parse_is_identity);
+	tcase_add_test(tc, bad_values_rejected_with_allowed_set);
+	tcase_add_test(tc, values_keep_old_value_on_error);
+	tcase_add_test(tc, list_parse_and_edit);
+	tcase_add_test(tc, secrets_masked_in_show);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("xml");
+	tcase_add_test(tc, xml_round_trip_is_identical);
+	tcase_add_test(tc, xml_secret_without_key_is_refused);
+	tcase_add_loop_test(tc, xml_errors_name_file_line_element_attribute, 0,
+			    sizeof bad_xml_cases / sizeof bad_xml_cases[0]);
+	tcase_add_test(tc, xml_missing_attributes_take_defaults);
+	tcase_add_test(tc, xml_entities_not_expanded);
+	tcase_add_test(tc, xmllint_accepts_saved_files);
+	tcase_add_test(tc, reference_doc_matches_table);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("verify");
+	tcase_add_test(tc, default_config_verifies);
+	tcase_add_loop_test(tc, verify_rules_report_in_oracle_form, 0,
+			    sizeof rule_cases / sizeof rule_cases[0]);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("security");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, factory_passwords_verify);
+	tcase_add_test(tc, hashed_attribute_hashes_plain_text);
+	tcase_add_test(tc, secret_round_trip_and_tamper);
+	tcase_add_test(tc, secret_key_created_private_and_reused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

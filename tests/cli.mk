@@ -1,0 +1,2 @@
+include tests/access.mk
+include tests/commands.mk

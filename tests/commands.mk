@@ -1,0 +1,1 @@
+# Tests of the ACLI command tree (in progress).
