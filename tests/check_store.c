@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sbc_cfg_default.h"
@@ -207,6 +208,34 @@ START_TEST(save_is_atomic_under_write_failure)
 	/* The edit is still there to save once the disk has room. */
 	ck_assert(sbc_core_editing_is_dirty(store));
 	ck_assert_int_eq(sbc_core_save(store, &err), 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* A process killed in the middle of writing the saved file: SIGXFSZ at its
+ * default action kills the child exactly when its write crosses the file
+ * size limit. saved.xml must still be the previous, complete file. */
+START_TEST(kill_during_save_leaves_previous_file)
+{
+	char *before = read_rel("config/saved.xml");
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 }, small = { 1024, 1024 };
+		struct sbc_cfg_error err;
+		setrlimit(RLIMIT_CORE, &no_core);
+		edit(SBC_CFG_SYSTEM_CONFIG, "", "description", "killed while saving this");
+		signal(SIGXFSZ, SIG_DFL);
+		setrlimit(RLIMIT_FSIZE, &small);
+		sbc_core_save(store, &err);
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ, "child was not killed mid-write");
+	char *after = read_rel("config/saved.xml");
+	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
 }
@@ -490,6 +519,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, edit_save_activate_changes_running_only_at_activate);
 	tcase_add_test(tc, save_rejects_invalid_config_and_keeps_files);
 	tcase_add_test(tc, save_is_atomic_under_write_failure);
+	tcase_add_test(tc, kill_during_save_leaves_previous_file);
 	tcase_add_test(tc, failed_activate_keeps_old_running);
 	tcase_add_test(tc, snapshot_outlives_activate);
 	tcase_add_test(tc, readers_race_activations);
