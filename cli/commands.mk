@@ -3,5 +3,3 @@ cli_libsbccli_a_SOURCES += cli/sbc_cli_session.h cli/sbc_cli_session.c \
 	cli/sbc_cli_internal.h cli/sbc_cli_modes.c cli/sbc_cli_element.c \
 	cli/sbc_cli_select.c cli/sbc_cli_toplevel.c cli/sbc_cli_secret.c \
 	cli/sbc_cli_show.h cli/sbc_cli_show.c
-# The show formatter; moves to config-schema/local.mk later.
-cli_libsbccli_a_SOURCES += config-schema/sbc_cfg_show.c config-schema/sbc_cfg_show.h

@@ -158,7 +158,6 @@ void sbc_cli_console_accept(void *ctx, int fd, const char *peer)
 {
 	const struct sbc_cli_env *env = ctx;
 	struct sbc_cli_console_conn *c = NULL;
-	pthread_attr_t attr;
 	pthread_t thread;
 	int rc;
 
@@ -175,13 +174,11 @@ void sbc_cli_console_accept(void *ctx, int fd, const char *peer)
 	c->slot = sbc_cli_sessions_enter(env->sessions, fd);
 	if (c->slot == NULL)
 		goto fail;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&thread, &attr, console_main, c);
-	pthread_attr_destroy(&attr);
+	/* Joinable: the registry joins it after it left (see sbc_cli_sessions.h). */
+	rc = pthread_create(&thread, NULL, console_main, c);
 	if (rc == 0)
 		return;
-	sbc_cli_sessions_leave(env->sessions, c->slot);
+	sbc_cli_sessions_drop(env->sessions, c->slot);
 fail:
 	free(c);
 	close(fd);

@@ -243,8 +243,8 @@ static int cmd_attr(struct cli_def *cli, const char *command, char **argv, int a
 		return CLI_ERROR;
 	value = cli_get_optarg_value(cli, attr->name, NULL);
 	/* A value with spaces must be quoted, as on the real ACLI; lists take
-	 * the rest of the line: (a b c). */
-	if (!value || argc > 0) {
+	 * the rest of the line, (a b c), which libcli also leaves in argv. */
+	if (!value || (argc > 0 && attr->type != SBC_CFG_LIST)) {
 		cli_print(cli, "%% invalid number of arguments");
 		return CLI_ERROR;
 	}
@@ -347,9 +347,7 @@ static int describe_value(struct cli_command *c, const struct sbc_cfg_attr *attr
 	    cli_optarg_addhelp(o, "Default:", attr->def) != CLI_OK)
 		return -1;
 	for (size_t i = 0; words && words[i]; i++)
-		if (cli_optarg_addhelp(o, words[i], attr->def && strcmp(words[i], attr->def) == 0
-							    ? "allowed value (default)"
-							    : "allowed value") != CLI_OK)
+		if (cli_optarg_addhelp(o, words[i], "allowed value") != CLI_OK)
 			return -1;
 	return 0;
 }

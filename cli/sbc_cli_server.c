@@ -198,6 +198,9 @@ void sbc_cli_server_stop(struct sbc_cli_server *s)
 {
 	if (s == NULL)
 		return;
+	/* No activate-config may reach the hook once its context is freed. */
+	if (s->env.store != NULL)
+		sbc_core_remove_apply_hook(s->env.store, s);
 	pthread_mutex_lock(&s->lock);
 	endpoint_abort(&s->telnet);
 	endpoint_abort(&s->sshd);

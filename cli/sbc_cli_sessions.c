@@ -1,7 +1,7 @@
 /* The registry of live ACLI session threads (see sbc_cli_sessions.h): a
  * mutex-protected list, a count of max-sessions slots in use, and a condition
- * variable stop waits on. Session threads are detached; this is how the
- * server knows they are gone. */
+ * variable stop waits on. Finished threads wait on a second list until
+ * they are joined. */
 #include "sbc_cli_sessions.h"
 
 #include <pthread.h>
@@ -12,6 +12,7 @@
 struct sbc_cli_slot {
 	int fd;
 	bool counted;
+	pthread_t thread;            /* set by leave() */
 	struct sbc_cli_slot *next;
 };
 
@@ -19,6 +20,7 @@ struct sbc_cli_sessions {
 	pthread_mutex_t lock;
 	pthread_cond_t empty;
 	struct sbc_cli_slot *live;
+	struct sbc_cli_slot *done;   /* left, not joined yet */
 	unsigned counted;
 	bool stopping;
 };
@@ -43,10 +45,31 @@ void sbc_cli_sessions_free(struct sbc_cli_sessions *s)
 	free(s);
 }
 
+/* Join the threads that have left; outside the lock, as joining waits for
+ * a thread's last instructions. */
+static void reap(struct sbc_cli_sessions *s)
+{
+	struct sbc_cli_slot *done;
+
+	pthread_mutex_lock(&s->lock);
+	done = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while (done != NULL) {
+		struct sbc_cli_slot *next = done->next;
+
+		pthread_join(done->thread, NULL);
+		free(done);
+		done = next;
+	}
+}
+
 struct sbc_cli_slot *sbc_cli_sessions_enter(struct sbc_cli_sessions *s, int fd)
 {
-	struct sbc_cli_slot *slot = calloc(1, sizeof(*slot));
+	struct sbc_cli_slot *slot;
 
+	reap(s);
+	slot = calloc(1, sizeof(*slot));
 	if (slot == NULL)
 		return NULL;
 	slot->fd = fd;
@@ -88,11 +111,10 @@ int sbc_cli_sessions_claim(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot
 	return rc;
 }
 
-void sbc_cli_sessions_leave(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot)
+static void unlink_slot(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot)
 {
 	struct sbc_cli_slot **pp;
 
-	pthread_mutex_lock(&s->lock);
 	for (pp = &s->live; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == slot) {
 			*pp = slot->next;
@@ -103,6 +125,22 @@ void sbc_cli_sessions_leave(struct sbc_cli_sessions *s, struct sbc_cli_slot *slo
 		s->counted--;
 	if (s->live == NULL)
 		pthread_cond_broadcast(&s->empty);
+}
+
+void sbc_cli_sessions_leave(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot)
+{
+	pthread_mutex_lock(&s->lock);
+	unlink_slot(s, slot);
+	slot->thread = pthread_self();
+	slot->next = s->done;
+	s->done = slot;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sbc_cli_sessions_drop(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot)
+{
+	pthread_mutex_lock(&s->lock);
+	unlink_slot(s, slot);
 	pthread_mutex_unlock(&s->lock);
 	free(slot);
 }
@@ -117,4 +155,5 @@ void sbc_cli_sessions_stop(struct sbc_cli_sessions *s)
 	while (s->live != NULL)
 		pthread_cond_wait(&s->empty, &s->lock);
 	pthread_mutex_unlock(&s->lock);
+	reap(s);
 }

@@ -1,6 +1,6 @@
 /* The registry of live ACLI session threads (telnet, SSH, console): counts
  * the ones that hold a management-access max-sessions slot, and lets the
- * server shut every session down and wait for the threads to finish. */
+ * server shut every session down and join the threads. */
 #ifndef SBC_CLI_SESSIONS_H
 #define SBC_CLI_SESSIONS_H
 
@@ -19,8 +19,13 @@ struct sbc_cli_slot *sbc_cli_sessions_enter(struct sbc_cli_sessions *s, int fd);
 void sbc_cli_sessions_set_fd(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot, int fd);
 /* Count the slot against max-sessions: 0, or -1 when `max` are in use. */
 int sbc_cli_sessions_claim(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot, unsigned max);
-/* The thread is done with the server (its last call into it). */
+/* Called by the session thread itself as its last call into the server;
+ * the thread must be joinable: stop (or a later enter) joins it, so the
+ * process never exits under a thread still tearing down (OpenSSL's
+ * per-thread state would be reported as leaked). */
 void sbc_cli_sessions_leave(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot);
+/* For a slot whose thread never started: forget it. */
+void sbc_cli_sessions_drop(struct sbc_cli_sessions *s, struct sbc_cli_slot *slot);
 
 /* Refuse new sessions, shut down the fd of every live one and wait until
  * all threads have left. */

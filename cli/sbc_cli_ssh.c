@@ -312,7 +312,6 @@ void sbc_cli_ssh_accept(void *ctx, int fd, const char *peer)
 {
 	struct sbc_cli_ssh *ssh = ctx;
 	struct sbc_cli_ssh_job *job = calloc(1, sizeof(*job));
-	pthread_attr_t attr;
 	pthread_t thread;
 	int rc;
 
@@ -338,13 +337,11 @@ void sbc_cli_ssh_accept(void *ctx, int fd, const char *peer)
 	job->slot = sbc_cli_sessions_enter(ssh->env->sessions, fd);
 	if (job->slot == NULL)
 		goto fail;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&thread, &attr, sbc_cli_ssh_main, job);
-	pthread_attr_destroy(&attr);
+	/* Joinable: the registry joins it after it left (see sbc_cli_sessions.h). */
+	rc = pthread_create(&thread, NULL, sbc_cli_ssh_main, job);
 	if (rc == 0)
 		return;
-	sbc_cli_sessions_leave(ssh->env->sessions, job->slot);
+	sbc_cli_sessions_drop(ssh->env->sessions, job->slot);
 fail:
 	if (job != NULL && job->session != NULL)
 		ssh_free(job->session);

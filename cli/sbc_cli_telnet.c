@@ -1,6 +1,6 @@
 /* The telnet side of the ACLI (see sbc_cli_telnet.h): checks max-sessions,
- * refuses with one line beyond it, otherwise starts a detached session
- * thread tracked by the session registry. */
+ * refuses with one line beyond it, otherwise starts a session thread
+ * tracked (and eventually joined) by the session registry. */
 #include "sbc_cli_telnet.h"
 
 #include <pthread.h>
@@ -47,7 +47,6 @@ void sbc_cli_telnet_accept(void *ctx, int fd, const char *peer)
 	const struct sbc_cli_env *env = ctx;
 	struct sbc_cli_telnet_job *job = calloc(1, sizeof(*job));
 	unsigned max = sbc_cli_conn_max_sessions(env->store);
-	pthread_attr_t attr;
 	pthread_t thread;
 
 	if (job == NULL)
@@ -62,18 +61,15 @@ void sbc_cli_telnet_accept(void *ctx, int fd, const char *peer)
 	job->conn = (struct sbc_cli_conn){ .env = env, .origin = SBC_CLI_TELNET, .fd = fd,
 					   .telnet = true };
 	snprintf(job->conn.peer, sizeof(job->conn.peer), "%s", peer);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thread, &attr, sbc_cli_telnet_main, job) != 0) {
-		pthread_attr_destroy(&attr);
+	/* Joinable: the registry joins it after it left (see sbc_cli_sessions.h). */
+	if (pthread_create(&thread, NULL, sbc_cli_telnet_main, job) != 0) {
 		sbc_log_warnx("ACLI telnet connection from %s: cannot start a thread", peer);
 		goto fail;
 	}
-	pthread_attr_destroy(&attr);
 	return;
 fail:
 	if (job != NULL && job->slot != NULL)
-		sbc_cli_sessions_leave(env->sessions, job->slot);
+		sbc_cli_sessions_drop(env->sessions, job->slot);
 	free(job);
 	close(fd);
 }

@@ -56,19 +56,25 @@ static int cmd_save(struct cli_def *cli, const char *command, char **argv, int a
 	struct sbc_cli_sess *s = sbc_cli_sess(cli);
 	struct sbc_cfg_error err = { .text = "" };
 	char *report = NULL;
+	int errors;
 
 	(void)command;
 	(void)argv;
 	if (!no_args(cli, argc))
 		return CLI_ERROR;
 	cli_print(cli, "checking configuration");
-	if (sbc_core_verify(s->store, &report) > 0) {
-		/* The real SBC shows the problems between rulers and refuses. */
+	errors = sbc_core_verify(s->store, &report);
+	if (errors > 0) {
+		/* The problems between rulers, then nothing is saved. */
 		cli_print(cli, "---------------------------------------------------------------------");
 		print_text(cli, report);
 		cli_print(cli, "---------------------------------------------------------------------");
+		cli_print(cli, "%% Save-Config failed: %d error%s in the configuration; nothing "
+			       "was saved", errors, errors == 1 ? "" : "s");
 	}
 	free(report);
+	if (errors > 0)
+		return CLI_ERROR;
 	if (sbc_core_save(s->store, &err) != 0) {
 		cli_print(cli, "%% Save-Config failed: %s", err.text);
 		return CLI_ERROR;

@@ -6,7 +6,8 @@ config_schema_libsbccfg_a_SOURCES = \
 	config-schema/sbc_cfg_xml.c config-schema/sbc_cfg_xml.h \
 	config-schema/sbc_cfg_xsd.c config-schema/sbc_cfg_xsd.h \
 	config-schema/sbc_cfg_verify.c config-schema/sbc_cfg_verify.h \
-	config-schema/sbc_cfg_doc.c config-schema/sbc_cfg_doc.h
+	config-schema/sbc_cfg_doc.c config-schema/sbc_cfg_doc.h \
+	config-schema/sbc_cfg_show.c config-schema/sbc_cfg_show.h
 
 # The XSD is generated from the schema table; xmllint validates saved files
 # against this copy in the tests.

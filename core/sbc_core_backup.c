@@ -92,7 +92,8 @@ char **sbc_core_backup_list(struct sbc_core_store *store)
 			goto done;
 		n++;
 	}
-	qsort(entries, n, sizeof *entries, newest_first);
+	if (n)
+		qsort(entries, n, sizeof *entries, newest_first);
 	if (!(names = calloc(n + 1, sizeof *names)))
 		goto done;
 	for (size_t i = 0; i < n; i++) {

@@ -472,6 +472,17 @@ int sbc_core_add_apply_hook(struct sbc_core_store *store, const struct sbc_core_
 	return rc;
 }
 
+void sbc_core_remove_apply_hook(struct sbc_core_store *store, void *ctx)
+{
+	pthread_mutex_lock(&store->cfg_lock);
+	size_t kept = 0;
+	for (size_t i = 0; i < store->nhooks; i++)
+		if (store->hooks[i].ctx != ctx)
+			store->hooks[kept++] = store->hooks[i];
+	store->nhooks = kept;
+	pthread_mutex_unlock(&store->cfg_lock);
+}
+
 uint32_t sbc_core_saved_version(struct sbc_core_store *store)
 {
 	pthread_mutex_lock(&store->cfg_lock);

@@ -77,6 +77,9 @@ struct sbc_core_apply_hook {
 	void *ctx;
 };
 int sbc_core_add_apply_hook(struct sbc_core_store *store, const struct sbc_core_apply_hook *hook);
+/* Unregister every hook whose ctx is `ctx` (a subsystem stopping); waits for
+ * an activation in progress to finish. */
+void sbc_core_remove_apply_hook(struct sbc_core_store *store, void *ctx);
 /* Run prepare+commit of every hook for the current running snapshot (at
  * start-up, after all hooks are registered). */
 int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *err);

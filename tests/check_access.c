@@ -399,6 +399,33 @@ START_TEST(test_ssh_host_key)
 }
 END_TEST
 
+/* SIGTERM with a telnet, an SSH and a console session open: the daemon
+ * ends them and exits cleanly (teardown checks the exit status). */
+START_TEST(test_stop_with_live_sessions)
+{
+	struct sbc_test_telnet *t = login("user", "acme", "ORACLE>");
+	struct ssh_client cl;
+	char path[PATH_MAX + 128];
+	FILE *console;
+
+	ck_assert_int_eq(ssh_open(&cl, "admin", "packet"), SSH_AUTH_SUCCESS);
+	ssh_shell(&cl);
+	ck_assert_int_eq(ssh_expect(&cl, "ORACLE#"), 0);
+	snprintf(path, sizeof(path), "sleep 30 | %s console --data-dir %s >/dev/null",
+		 getenv("SBCEMU") ? getenv("SBCEMU") : "./sbcemu", daemon_.data_dir);
+	console = popen(path, "w");
+	ck_assert_ptr_nonnull(console);
+	ck_assert_int_eq(sbc_test_daemon_wait_log(&daemon_, "console session opened", T_MS), 0);
+	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
+	ck_assert_int_eq(ssh_expect(&cl, NULL), 0);
+	free(sbc_test_telnet_expect(t, NULL, T_MS));
+	sbc_test_telnet_close(t);
+	ssh_close(&cl);
+	pclose(console);
+	start(NULL);  /* for teardown */
+}
+END_TEST
+
 /* --- console --- */
 
 static char *run_console(const char *input)
@@ -536,6 +563,7 @@ static Suite *access_suite(void)
 		{ "ssh admin", test_ssh_admin },
 		{ "ssh wrong password", test_ssh_wrong_password },
 		{ "ssh host key", test_ssh_host_key },
+		{ "stop with live sessions", test_stop_with_live_sessions },
 		{ "console", test_console },
 		{ "console end of input", test_console_end_of_input },
 		{ "rebind on activate", test_rebind_on_activate },

@@ -306,6 +306,21 @@ START_TEST(failed_activate_keeps_old_running)
 }
 END_TEST
 
+START_TEST(removed_hook_is_not_called)
+{
+	struct hook_log log = { 0 };
+	struct sbc_core_apply_hook h = { "gone", hook_prepare, hook_commit, hook_abort, &log };
+	ck_assert_int_eq(sbc_core_add_apply_hook(store, &h), 0);
+	struct sbc_cfg_error err;
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	ck_assert_int_eq(log.committed, 1);
+	sbc_core_remove_apply_hook(store, &log);
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	ck_assert_int_eq(log.prepared, 1);
+	ck_assert_int_eq(log.committed, 1);
+}
+END_TEST
+
 /* A reader keeps its snapshot, unchanged, across an activate. */
 START_TEST(snapshot_outlives_activate)
 {
@@ -521,6 +536,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, save_is_atomic_under_write_failure);
 	tcase_add_test(tc, kill_during_save_leaves_previous_file);
 	tcase_add_test(tc, failed_activate_keeps_old_running);
+	tcase_add_test(tc, removed_hook_is_not_called);
 	tcase_add_test(tc, snapshot_outlives_activate);
 	tcase_add_test(tc, readers_race_activations);
 	tcase_add_test(tc, patch_everywhere_changes_all_three_configs);
