@@ -9,6 +9,8 @@
 struct sbc_cfg_system_config {
 	char *hostname;
 	char *description;
+	bool cli_more;
+	uint32_t terminal_height;
 };
 
 struct sbc_cfg_realm_config {

@@ -32,6 +32,11 @@ static const struct sbc_cfg_attr system_config_attrs[] = {
 	  .help = "hostname of this system, shown in the ACLI prompt" },
 	{ .name = "description", .type = SBC_CFG_STRING, ATTR(sbc_cfg_system_config, description),
 	  .max = 255, .def = "", .help = "description of this system" },
+	{ .name = "cli-more", .type = SBC_CFG_BOOL, ATTR(sbc_cfg_system_config, cli_more),
+	  .def = "disabled", .help = "page long ACLI output with --More--" },
+	{ .name = "terminal-height", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_system_config, terminal_height), .min = 5, .max = 999, .def = "24",
+	  .help = "lines per page when cli-more is enabled" },
 };
 
 static const struct sbc_cfg_attr realm_config_attrs[] = {

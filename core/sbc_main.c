@@ -18,6 +18,7 @@
 #include "sbc_cli_server.h"
 #include "sbc_core_store.h"
 #include "sbc_log.h"
+#include "sbc_sip_core.h"
 
 #ifndef SBC_DEFAULT_DATA_DIR
 #define SBC_DEFAULT_DATA_DIR "/var/lib/sbcemu"
@@ -126,9 +127,11 @@ static int run(const char *data_dir, const char *boot_file, bool foreground)
 		return 1;
 	}
 	struct sbc_cli_server *cli = sbc_cli_server_start(store, &err);
-	if (!cli || sbc_core_apply_initial(store, &err) != 0) {
+	struct sbc_sip_core *sip = cli ? sbc_sip_core_start(store, &err) : NULL;
+	if (!cli || !sip || sbc_core_apply_initial(store, &err) != 0) {
 		sbc_log_error("cannot start: %s", err.text);
 		sbc_cli_server_stop(cli);
+		sbc_sip_core_stop(sip);  /* after the ACLI, which can activate-config */
 		sbc_core_store_close(store);
 		return 1;
 	}
@@ -139,6 +142,7 @@ static int run(const char *data_dir, const char *boot_file, bool foreground)
 	sigwait(&stop, &sig);
 	sbc_log_info("stopping on signal %d", sig);
 	sbc_cli_server_stop(cli);
+	sbc_sip_core_stop(sip);
 	sbc_core_store_close(store);
 	return 0;
 }

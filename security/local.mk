@@ -2,4 +2,6 @@ noinst_LIBRARIES += security/libsbcsec.a
 security_libsbcsec_a_SOURCES = \
 	security/sbc_sec_password.c security/sbc_sec_password.h \
 	security/sbc_sec_secret.c security/sbc_sec_secret.h \
-	security/sbc_sec_b64.c security/sbc_sec_b64.h
+	security/sbc_sec_b64.c security/sbc_sec_b64.h \
+	security/sbc_sec_milenage.c security/sbc_sec_milenage.h \
+	security/sbc_sec_digest.c security/sbc_sec_digest.h

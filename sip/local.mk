@@ -1,0 +1,14 @@
+# The SIP core: transport, event loop, P-CSCF and the embedded IMS core.
+noinst_LIBRARIES += sip/libsbcsip.a
+sip_libsbcsip_a_SOURCES = \
+	sip/sbc_sip_internal.h \
+	sip/sbc_sip_core.c sip/sbc_sip_core.h \
+	sip/sbc_sip_listen.c sip/sbc_sip_listen.h \
+	sip/sbc_sip_conn.c sip/sbc_sip_conn.h \
+	sip/sbc_sip_msg.c sip/sbc_sip_msg.h \
+	sip/sbc_sip_htab.c sip/sbc_sip_htab.h \
+	sip/sbc_sip_txn.c sip/sbc_sip_txn.h \
+	sip/sbc_sip_pcscf.c \
+	sip/sbc_sip_registrar.c sip/sbc_sip_registrar.h \
+	sip/sbc_sip_regtable.c sip/sbc_sip_regtable.h \
+	sip/sbc_sip_challenge.c sip/sbc_sip_challenge.h

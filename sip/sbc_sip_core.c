@@ -1,0 +1,274 @@
+/* The SIP event loop (see sbc_sip_core.h): epoll over the wake eventfd, the
+ * listeners and the TCP connections, a one-second tick for expiries, and
+ * the apply hook that swaps listener sets without dropping what is open. */
+#include "sbc_sip_core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "sbc_cfg_model.h"
+#include "sbc_core_store.h"
+#include "sbc_log.h"
+#include "sbc_sip_conn.h"
+#include "sbc_sip_listen.h"
+#include "sbc_sip_msg.h"
+#include "sbc_sip_registrar.h"
+#include "sbc_sip_txn.h"
+
+const char *sbc_sip_addr_str(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		port = ntohs(sin->sin_port);
+		snprintf(buf, size, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		port = ntohs(sin6->sin6_port);
+		snprintf(buf, size, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, size, "?");
+	}
+	return buf;
+}
+
+int sbc_sip_send(struct sbc_sip_core *core, const struct sbc_sip_source *src, const char *buf,
+		 size_t len)
+{
+	if (src->transport == SBC_CFG_TRANSPORT_TCP)
+		return sbc_sip_conns_send(core, src->fd, src->conn_id, buf, len);
+	if (sendto(src->fd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&src->peer,
+		   src->peer_len) < 0) {
+		char addr[80];
+		sbc_log_warn("sip: send to %s", sbc_sip_addr_str(&src->peer, addr, sizeof addr));
+		return -1;
+	}
+	return 0;
+}
+
+static void wake(struct sbc_sip_core *core)
+{
+	uint64_t one = 1;
+
+	if (write(core->wake.fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		sbc_log_warn("sip: wake");
+}
+
+/* --- apply hook: prepare binds, commit swaps, abort closes --- */
+
+static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_cfg *prev,
+			struct sbc_cfg_error *err)
+{
+	struct sbc_sip_core *core = ctx;
+
+	(void)prev;
+	pthread_mutex_lock(&core->lock);
+	core->prepared = sbc_sip_lset_build(next, core->active, err);
+	pthread_mutex_unlock(&core->lock);
+	return core->prepared ? 0 : -1;
+}
+
+static void hook_commit(void *ctx, const struct sbc_cfg *next, const struct sbc_cfg *prev)
+{
+	struct sbc_sip_core *core = ctx;
+
+	(void)next;
+	(void)prev;
+	pthread_mutex_lock(&core->lock);
+	if (sbc_sip_lset_poll(core->prepared, core->epfd) != 0)
+		sbc_log_warnx("sip: some sip-ports could not be polled (see above)");
+	if (core->active) {
+		/* The loop may be inside an event of an old listener: it closes them. */
+		core->active->next_retired = core->retired;
+		core->retired = core->active;
+	}
+	core->active = core->prepared;
+	core->prepared = NULL;
+	pthread_mutex_unlock(&core->lock);
+	wake(core);
+}
+
+static void hook_abort(void *ctx, const struct sbc_cfg *next)
+{
+	struct sbc_sip_core *core = ctx;
+
+	(void)next;
+	pthread_mutex_lock(&core->lock);
+	sbc_sip_lset_release(core->prepared, -1);  /* never polled: just close new ones */
+	core->prepared = NULL;
+	pthread_mutex_unlock(&core->lock);
+}
+
+/* --- the loop --- */
+
+static void udp_readable(struct sbc_sip_core *core, struct sbc_sip_listener *l)
+{
+	char *buf = core->udp_buf;
+
+	for (int i = 0; i < 64; i++) {  /* bounded, so TCP gets its turn */
+		struct sbc_sip_source src = { .transport = SBC_CFG_TRANSPORT_UDP, .fd = l->p.fd,
+					      .local = l->local, .local_len = l->local_len,
+					      .peer_len = sizeof src.peer };
+		ssize_t n = recvfrom(l->p.fd, buf, SBC_SIP_MAX_MSG + 1, MSG_TRUNC,
+				     (struct sockaddr *)&src.peer, &src.peer_len);
+		if (n < 0)
+			return;
+		if ((size_t)n > SBC_SIP_MAX_MSG) {
+			char addr[80];
+			sbc_log_warnx("sip: dropped %zd-byte datagram from %s: larger than %d",
+				      n, sbc_sip_addr_str(&src.peer, addr, sizeof addr), SBC_SIP_MAX_MSG);
+			continue;
+		}
+		sbc_sip_handle_message(core, &src, buf, (size_t)n);
+	}
+}
+
+static bool drain_wake(struct sbc_sip_core *core)
+{
+	uint64_t v;
+	struct sbc_sip_lset *retired;
+	bool stop;
+
+	if (read(core->wake.fd, &v, sizeof v) < 0 && errno != EAGAIN)
+		sbc_log_warn("sip: wake read");
+	pthread_mutex_lock(&core->lock);
+	retired = core->retired;
+	core->retired = NULL;
+	stop = core->stopping;
+	while (retired) {
+		struct sbc_sip_lset *next = retired->next_retired;
+		sbc_sip_lset_release(retired, core->epfd);
+		retired = next;
+	}
+	pthread_mutex_unlock(&core->lock);
+	return stop;
+}
+
+static void *loop(void *arg)
+{
+	struct sbc_sip_core *core = arg;
+	struct epoll_event evs[64];
+	time_t last_tick = time(NULL);
+
+	for (;;) {
+		int n = epoll_wait(core->epfd, evs, 64, 1000);
+		bool stop = false, woke = false;
+		for (int i = 0; i < n; i++) {
+			struct sbc_sip_pollable *p = evs[i].data.ptr;
+			switch (p->kind) {
+			case SBC_SIP_POLL_WAKE: woke = true; break;
+			case SBC_SIP_POLL_UDP: udp_readable(core, (struct sbc_sip_listener *)p); break;
+			case SBC_SIP_POLL_TCP_LISTEN:
+				sbc_sip_conns_accept(core, (struct sbc_sip_listener *)p);
+				break;
+			case SBC_SIP_POLL_CONN: sbc_sip_conns_event(core, p, evs[i].events); break;
+			}
+		}
+		/* Retired listeners close only after this batch, which may name them. */
+		if (woke)
+			stop = drain_wake(core);
+		if (stop)
+			break;
+		time_t now = time(NULL);
+		if (now != last_tick) {
+			last_tick = now;
+			sbc_sip_txn_expire(core->txn, now);
+			sbc_sip_registrar_tick(core->registrar, now);
+			sbc_sip_conns_sweep(core, now);
+		}
+	}
+	return NULL;
+}
+
+static void core_free(struct sbc_sip_core *core)
+{
+	sbc_sip_lset_release(core->active, core->epfd);
+	while (core->retired) {
+		struct sbc_sip_lset *next = core->retired->next_retired;
+		sbc_sip_lset_release(core->retired, core->epfd);
+		core->retired = next;
+	}
+	sbc_sip_conns_free(core->conns, core->epfd);
+	sbc_sip_txn_free(core->txn);
+	sbc_sip_registrar_free(core->registrar);
+	free(core->udp_buf);
+	if (core->wake.fd >= 0)
+		close(core->wake.fd);
+	if (core->epfd >= 0)
+		close(core->epfd);
+	pthread_mutex_destroy(&core->lock);
+	free(core);
+}
+
+struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	struct sbc_sip_core *core = calloc(1, sizeof(*core));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!core) {
+		sbc_cfg_errorf(err, "out of memory");
+		return NULL;
+	}
+	sbc_sip_msg_init();
+	core->store = store;
+	core->wake.kind = SBC_SIP_POLL_WAKE;
+	pthread_mutex_init(&core->lock, NULL);
+	core->epfd = epoll_create1(EPOLL_CLOEXEC);
+	core->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.ptr = &core->wake;
+	if (core->epfd < 0 || core->wake.fd < 0 ||
+	    epoll_ctl(core->epfd, EPOLL_CTL_ADD, core->wake.fd, &ev) != 0) {
+		sbc_cfg_errorf(err, "SIP event loop: %s", strerror(errno));
+		goto fail;
+	}
+	core->conns = sbc_sip_conns_new();
+	core->txn = sbc_sip_txn_new();
+	core->registrar = sbc_sip_registrar_new();
+	core->udp_buf = malloc(SBC_SIP_MAX_MSG + 1);
+	if (!core->conns || !core->txn || !core->registrar || !core->udp_buf) {
+		sbc_cfg_errorf(err, "out of memory");
+		goto fail;
+	}
+	struct sbc_core_apply_hook hook = { .name = "sip-interface", .prepare = hook_prepare,
+					    .commit = hook_commit, .abort = hook_abort, .ctx = core };
+	if (sbc_core_add_apply_hook(store, &hook) < 0) {
+		sbc_cfg_errorf(err, "cannot register the SIP apply hook");
+		goto fail;
+	}
+	if (pthread_create(&core->thread, NULL, loop, core) != 0) {
+		sbc_cfg_errorf(err, "cannot start the SIP thread");
+		goto fail;
+	}
+	core->thread_started = true;
+	return core;
+fail:
+	/* A registered hook with a freed ctx would be fatal; the caller must
+	 * then stop the process, which sbc_main does. */
+	core_free(core);
+	return NULL;
+}
+
+void sbc_sip_core_stop(struct sbc_sip_core *core)
+{
+	if (!core)
+		return;
+	if (core->thread_started) {
+		pthread_mutex_lock(&core->lock);
+		core->stopping = true;
+		pthread_mutex_unlock(&core->lock);
+		wake(core);
+		pthread_join(core->thread, NULL);
+	}
+	core_free(core);
+}

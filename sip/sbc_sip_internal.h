@@ -1,0 +1,68 @@
+/* What the SIP core's files share: the core object, the objects the event
+ * loop polls, and where a message came from so the answer goes back the
+ * same way (RFC 3261 18.2.2). Only the event-loop thread touches these,
+ * except the listener sets, which the apply hook swaps under `lock`. */
+#ifndef SBC_SIP_INTERNAL_H
+#define SBC_SIP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define SBC_SIP_MAX_MSG 65535       /* largest message accepted (UDP or TCP) */
+#define SBC_SIP_MAX_CONNS 4096      /* concurrent TCP connections */
+#define SBC_SIP_CONN_IDLE 600       /* seconds before an idle TCP connection closes */
+
+enum sbc_sip_poll_kind { SBC_SIP_POLL_WAKE, SBC_SIP_POLL_UDP, SBC_SIP_POLL_TCP_LISTEN, SBC_SIP_POLL_CONN };
+
+/* First member of everything registered with epoll. */
+struct sbc_sip_pollable {
+	enum sbc_sip_poll_kind kind;
+	int fd;
+};
+
+struct sbc_sip_source {
+	int transport;            /* enum sbc_cfg_transport */
+	int fd;                   /* UDP socket, or the TCP connection's socket */
+	uint64_t conn_id;         /* TCP: which connection (fd numbers get reused) */
+	struct sockaddr_storage peer, local;
+	socklen_t peer_len, local_len;
+};
+
+struct sbc_sip_lset;
+struct sbc_sip_conns;
+struct sbc_sip_txn;
+struct sbc_sip_registrar;
+struct sbc_core_store;
+
+struct sbc_sip_core {
+	struct sbc_core_store *store;
+	int epfd;
+	struct sbc_sip_pollable wake;   /* eventfd: stop, or retired listener sets */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	struct sbc_sip_lset *active;    /* listening now */
+	struct sbc_sip_lset *prepared;  /* built by prepare(), not yet committed */
+	struct sbc_sip_lset *retired;   /* replaced, to be closed by the loop */
+	bool stopping;
+	struct sbc_sip_conns *conns;
+	struct sbc_sip_txn *txn;
+	struct sbc_sip_registrar *registrar;
+	char *udp_buf;                  /* SBC_SIP_MAX_MSG + 1 bytes, loop thread only */
+};
+
+/* Send on the socket / connection the request came from. 0 / -1. */
+int sbc_sip_send(struct sbc_sip_core *core, const struct sbc_sip_source *src, const char *buf,
+		 size_t len);
+
+/* One complete message from a UE (UDP datagram or framed TCP message). */
+void sbc_sip_handle_message(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+			    const char *buf, size_t len);
+
+/* "udp:127.0.0.1:5060" style text for logs, into buf. */
+const char *sbc_sip_addr_str(const struct sockaddr_storage *ss, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,161 @@
+/* Listener sets (see sbc_sip_listen.h): bind / reuse / close the UDP and TCP
+ * sockets of the sip-ports in a configuration. */
+#include "sbc_sip_listen.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "sbc_log.h"
+
+static struct sbc_sip_listener *find(const struct sbc_sip_lset *set, int transport,
+				     const char *address, uint16_t port)
+{
+	for (size_t i = 0; set && i < set->count; i++) {
+		struct sbc_sip_listener *l = set->items[i];
+		if (l->transport == transport && l->port == port && strcmp(l->address, address) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+static int open_socket(struct sbc_sip_listener *l, struct sbc_cfg_error *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_family = AF_UNSPEC };
+	struct addrinfo *ai = NULL;
+	char port[8];
+	int one = 1, fd = -1;
+	bool udp = l->transport == SBC_CFG_TRANSPORT_UDP;
+
+	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+	snprintf(port, sizeof port, "%u", l->port);
+	if (getaddrinfo(*l->address ? l->address : NULL, port, &hints, &ai) != 0 || !ai) {
+		sbc_cfg_errorf(err, "sip-port [%s:%u] has an address that is not an IP address",
+			       l->address, l->port);
+		goto fail;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (!udp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || (!udp && listen(fd, 1024) != 0)) {
+		sbc_cfg_errorf(err, "sip-port [%s:%u/%s] cannot be bound: %s", l->address, l->port,
+			       udp ? "UDP" : "TCP", strerror(errno));
+		goto fail;
+	}
+	l->local_len = sizeof l->local;
+	getsockname(fd, (struct sockaddr *)&l->local, &l->local_len);
+	freeaddrinfo(ai);
+	l->p.fd = fd;
+	l->p.kind = udp ? SBC_SIP_POLL_UDP : SBC_SIP_POLL_TCP_LISTEN;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (ai)
+		freeaddrinfo(ai);
+	return -1;
+}
+
+static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
+		    const struct sbc_cfg_sip_port *sp, struct sbc_cfg_error *err)
+{
+	const char *addr = sp->address ? sp->address : "";
+	struct sbc_sip_listener *l;
+
+	if (sp->transport_protocol == SBC_CFG_TRANSPORT_TLS) {
+		/* TLS is the next step of issue 4; the port is skipped, not refused. */
+		sbc_log_warnx("sip-port [%s:%u/TLS] not served: TLS transport not implemented yet",
+			      addr, sp->port);
+		return 0;
+	}
+	if (find(set, sp->transport_protocol, addr, (uint16_t)sp->port))
+		return 0;  /* the same port twice in the config: one socket */
+	l = find(cur, sp->transport_protocol, addr, (uint16_t)sp->port);
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l) {
+			sbc_cfg_errorf(err, "out of memory");
+			return -1;
+		}
+		l->transport = sp->transport_protocol;
+		snprintf(l->address, sizeof l->address, "%s", addr);
+		l->port = (uint16_t)sp->port;
+		if (open_socket(l, err) != 0) {
+			free(l);
+			return -1;
+		}
+	}
+	l->refs++;
+	set->items[set->count++] = l;
+	return 0;
+}
+
+struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct sbc_sip_lset *cur,
+					struct sbc_cfg_error *err)
+{
+	const struct sbc_cfg_objs *ifs = &cfg->elements[SBC_CFG_SIP_INTERFACE];
+	struct sbc_sip_lset *set = calloc(1, sizeof(*set));
+	size_t total = 0;
+
+	for (size_t i = 0; i < ifs->count; i++)
+		total += ((const struct sbc_cfg_sip_interface *)ifs->items[i])->sip_ports.count;
+	if (!set || !(set->items = calloc(total + 1, sizeof(*set->items)))) {
+		free(set);
+		sbc_cfg_errorf(err, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < ifs->count; i++) {
+		const struct sbc_cfg_sip_interface *sif = ifs->items[i];
+		if (!sif->state)
+			continue;
+		for (size_t j = 0; j < sif->sip_ports.count; j++)
+			if (add_port(set, cur, sif->sip_ports.items[j], err) != 0)
+				goto fail;
+	}
+	return set;
+fail:
+	sbc_sip_lset_release(set, -1);
+	return NULL;
+}
+
+int sbc_sip_lset_poll(struct sbc_sip_lset *set, int epfd)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		struct sbc_sip_listener *l = set->items[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->p };
+		if (l->polled)
+			continue;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, l->p.fd, &ev) != 0) {
+			sbc_log_warn("sip: cannot poll %s:%u", l->address, l->port);
+			return -1;
+		}
+		l->polled = true;
+		sbc_log_info("sip: listening on %s %s:%u", l->transport == SBC_CFG_TRANSPORT_UDP ?
+			     "UDP" : "TCP", l->address, l->port);
+	}
+	return 0;
+}
+
+void sbc_sip_lset_release(struct sbc_sip_lset *set, int epfd)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->count; i++) {
+		struct sbc_sip_listener *l = set->items[i];
+		if (--l->refs > 0)
+			continue;
+		if (l->polled && epfd >= 0)
+			epoll_ctl(epfd, EPOLL_CTL_DEL, l->p.fd, NULL);
+		if (l->polled)
+			sbc_log_info("sip: closed %s %s:%u", l->transport == SBC_CFG_TRANSPORT_UDP ?
+				     "UDP" : "TCP", l->address, l->port);
+		close(l->p.fd);
+		free(l);
+	}
+	free(set->items);
+	free(set);
+}

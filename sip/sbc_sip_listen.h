@@ -1,0 +1,41 @@
+/* The SIP listening sockets of a configuration: one UDP socket or TCP
+ * listener per sip-port of each enabled sip-interface. A new set reuses the
+ * sockets of the current one for unchanged ports, so activate-config binds
+ * only what is new and closes only what was removed. */
+#ifndef SBC_SIP_LISTEN_H
+#define SBC_SIP_LISTEN_H
+
+#include <stddef.h>
+
+#include "sbc_cfg_model.h"
+#include "sbc_cfg_value.h"
+#include "sbc_sip_internal.h"
+
+struct sbc_sip_listener {
+	struct sbc_sip_pollable p;
+	int transport;             /* enum sbc_cfg_transport */
+	char address[64];
+	uint16_t port;
+	int refs;                  /* sets holding it */
+	bool polled;               /* registered with epoll */
+	struct sockaddr_storage local;
+	socklen_t local_len;
+};
+
+struct sbc_sip_lset {
+	struct sbc_sip_listener **items;
+	size_t count;
+	struct sbc_sip_lset *next_retired;
+};
+
+/* Build the set for cfg, sharing sockets of `cur` (may be NULL). Caller
+ * holds the core lock. NULL with err set when a port cannot be bound. */
+struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct sbc_sip_lset *cur,
+					struct sbc_cfg_error *err);
+/* Register every listener not polled yet. 0 / -1. */
+int sbc_sip_lset_poll(struct sbc_sip_lset *set, int epfd);
+/* Drop a set: listeners no other set holds are removed from epoll (when
+ * epfd >= 0) and closed. */
+void sbc_sip_lset_release(struct sbc_sip_lset *set, int epfd);
+
+#endif

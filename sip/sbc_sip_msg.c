@@ -1,0 +1,148 @@
+/* SIP message helpers (see sbc_sip_msg.h): everything goes through
+ * libosip2's parser and serialiser. */
+#include "sbc_sip_msg.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void parser_setup(void)
+{
+	parser_init();
+}
+
+void sbc_sip_msg_init(void)
+{
+	pthread_once(&parser_once, parser_setup);
+}
+
+enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
+					    const char **why)
+{
+	osip_message_t *m = NULL;
+
+	*msg = NULL;
+	*why = "not a SIP message";
+	if (len == 0 || osip_message_init(&m) != 0)
+		return SBC_SIP_PARSE_GARBAGE;
+	if (osip_message_parse(m, buf, len) != 0 ||
+	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m))) {
+		osip_message_free(m);
+		return SBC_SIP_PARSE_GARBAGE;
+	}
+	*msg = m;
+	if (osip_list_size(&m->vias) < 1 || !sbc_sip_msg_branch(m))
+		*why = "Via with a branch";
+	else if (!m->from || !m->from->url)
+		*why = "From";
+	else if (!m->to || !m->to->url)
+		*why = "To";
+	else if (!m->call_id || !m->call_id->number)
+		*why = "Call-ID";
+	else if (!m->cseq || !m->cseq->method || !m->cseq->number)
+		*why = "CSeq";
+	else if (MSG_IS_REQUEST(m) && (!m->req_uri || strcasecmp(m->cseq->method,
+								 m->sip_method) != 0))
+		*why = "Request-URI or CSeq method";
+	else
+		return SBC_SIP_PARSE_OK;
+	return SBC_SIP_PARSE_INCOMPLETE;
+}
+
+int sbc_sip_msg_to_str(osip_message_t *msg, char **out, size_t *len)
+{
+	*out = NULL;
+	/* libosip2 caches the text it parsed; edits must not be lost. */
+	osip_message_force_update(msg);
+	return osip_message_to_str(msg, out, len) == 0 ? 0 : -1;
+}
+
+static int copy_vias(const osip_message_t *req, osip_message_t *resp)
+{
+	osip_via_t *via, *copy;
+
+	for (int i = 0; (via = osip_list_get(&req->vias, i)) != NULL; i++) {
+		if (osip_via_clone(via, &copy) != 0)
+			return -1;
+		osip_list_add(&resp->vias, copy, -1);
+	}
+	return 0;
+}
+
+osip_message_t *sbc_sip_msg_response(const osip_message_t *req, int code, const char *reason,
+				     const char *to_tag)
+{
+	osip_message_t *r = NULL;
+	osip_generic_param_t *tag = NULL;
+
+	if (osip_message_init(&r) != 0)
+		return NULL;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	reason = reason ? reason : osip_message_get_reason(code);
+	osip_message_set_reason_phrase(r, osip_strdup(reason ? reason : "Unknown"));
+	/* A 400 answers requests missing some of these: copy what exists. */
+	if (copy_vias(req, r) != 0 || (req->from && osip_from_clone(req->from, &r->from) != 0) ||
+	    (req->to && osip_to_clone(req->to, &r->to) != 0) ||
+	    (req->call_id && osip_call_id_clone(req->call_id, &r->call_id) != 0) ||
+	    (req->cseq && osip_cseq_clone(req->cseq, &r->cseq) != 0))
+		goto fail;
+	if (to_tag && r->to && osip_to_get_tag(r->to, &tag) != 0 &&
+	    osip_to_set_tag(r->to, osip_strdup(to_tag)) != 0)
+		goto fail;
+	if (osip_message_set_content_length(r, "0") != 0)
+		goto fail;
+	return r;
+fail:
+	osip_message_free(r);
+	return NULL;
+}
+
+const char *sbc_sip_msg_branch(const osip_message_t *msg)
+{
+	osip_via_t *via = osip_list_get(&msg->vias, 0);
+	osip_generic_param_t *branch = NULL;
+
+	if (!via || osip_via_param_get_byname(via, "branch", &branch) != 0 || !branch ||
+	    !branch->gvalue || !*branch->gvalue)
+		return NULL;
+	return branch->gvalue;
+}
+
+const char *sbc_sip_msg_header(const osip_message_t *msg, const char *name)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_message_header_get_byname(msg, name, 0, &h) < 0 || !h)
+		return NULL;
+	return h->hvalue;
+}
+
+static long parse_seconds(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > 0xffffffffUL)
+		return -1;
+	return (long)v;
+}
+
+long sbc_sip_msg_expires(const osip_message_t *msg, long def)
+{
+	osip_contact_t *c = osip_list_get(&msg->contacts, 0);
+	osip_generic_param_t *p = NULL;
+	osip_header_t *h = NULL;
+
+	if (c && osip_contact_param_get_byname(c, "expires", &p) == 0 && p && p->gvalue)
+		return parse_seconds(p->gvalue);
+	if (osip_message_get_expires(msg, 0, &h) >= 0 && h && h->hvalue)
+		return parse_seconds(h->hvalue);
+	return def;
+}

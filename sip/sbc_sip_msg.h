@@ -1,0 +1,44 @@
+/* SIP message helpers on libosip2: parse with the mandatory-header check of
+ * RFC 3261 8.2/16.3, serialise, build a response to a request, read the
+ * top Via branch. Nothing here parses SIP text by hand. */
+#ifndef SBC_SIP_MSG_H
+#define SBC_SIP_MSG_H
+
+#include <stddef.h>
+
+#include <osipparser2/osip_parser.h>
+
+/* Once per process, before any parse (libosip2's header tables). */
+void sbc_sip_msg_init(void);
+
+enum sbc_sip_parse_result {
+	SBC_SIP_PARSE_OK,
+	SBC_SIP_PARSE_GARBAGE,   /* not SIP at all: drop */
+	SBC_SIP_PARSE_INCOMPLETE /* parsed, but a mandatory header is missing or bad */
+};
+
+/* *msg is set for OK and INCOMPLETE (the caller frees it with
+ * osip_message_free); *why names what is wrong. */
+enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
+					    const char **why);
+
+/* Serialised message (heap, osip_free). 0 / -1. */
+int sbc_sip_msg_to_str(osip_message_t *msg, char **out, size_t *len);
+
+/* A response to req with the Via list, From, To, Call-ID and CSeq copied
+ * (RFC 3261 8.2.6.2); a To tag is added when to_tag is not NULL and To has
+ * none. reason may be NULL for the usual phrase. */
+osip_message_t *sbc_sip_msg_response(const osip_message_t *req, int code, const char *reason,
+				     const char *to_tag);
+
+/* The top Via's branch, or NULL. */
+const char *sbc_sip_msg_branch(const osip_message_t *msg);
+
+/* The value of the first header named `name` (case-insensitive), or NULL. */
+const char *sbc_sip_msg_header(const osip_message_t *msg, const char *name);
+
+/* Expires of the first Contact (its expires param, else the Expires
+ * header, else def). -1 when present but not a number. */
+long sbc_sip_msg_expires(const osip_message_t *msg, long def);
+
+#endif

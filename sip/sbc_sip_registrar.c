@@ -1,0 +1,378 @@
+/* Registrar / S-CSCF logic (see sbc_sip_registrar.h). Each rejection logs
+ * the rule that decided it. An unknown user gets 403 Forbidden: that is
+ * what an IMS network answers, since the I-CSCF maps the HSS's
+ * DIAMETER_ERROR_USER_UNKNOWN to 403 (TS 24.229 5.3.1.2, TS 29.228). */
+#include "sbc_sip_registrar.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+
+#include "sbc_log.h"
+#include "sbc_sec_digest.h"
+#include "sbc_sip_challenge.h"
+#include "sbc_sip_internal.h"
+#include "sbc_sip_msg.h"
+#include "sbc_sip_regtable.h"
+
+struct sbc_sip_registrar {
+	struct sbc_sip_regtable *regs;
+	struct sbc_sip_challenges *chals;
+};
+
+/* Everything one REGISTER needs, gathered once. */
+struct reg_ctx {
+	struct sbc_sip_registrar *r;
+	const struct sbc_cfg *cfg;
+	const struct sbc_cfg_ims_core *core;
+	const osip_message_t *req;
+	const struct sbc_sip_source *src;
+	time_t now;
+	char *aor;
+	struct sbc_sec_digest_creds creds;
+	bool has_creds;
+	const struct sbc_cfg_ims_subscriber *sub;
+	const char *impi;
+	struct sbc_sip_core_answer *ans;
+};
+
+struct sbc_sip_registrar *sbc_sip_registrar_new(void)
+{
+	struct sbc_sip_registrar *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->regs = sbc_sip_regtable_new();
+	r->chals = sbc_sip_chal_new();
+	if (!r->regs || !r->chals) {
+		sbc_sip_registrar_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void sbc_sip_registrar_free(struct sbc_sip_registrar *r)
+{
+	if (!r)
+		return;
+	sbc_sip_regtable_free(r->regs);
+	sbc_sip_chal_free(r->chals);
+	free(r);
+}
+
+void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now)
+{
+	sbc_sip_regtable_expire(r->regs, now);
+	sbc_sip_chal_expire(r->chals, now);
+}
+
+size_t sbc_sip_registrar_count(const struct sbc_sip_registrar *r)
+{
+	return sbc_sip_regtable_count(r->regs);
+}
+
+/* "sip:user@host" of a URI, without parameters (heap). */
+static char *aor_of(const osip_uri_t *u)
+{
+	char *s = NULL;
+
+	if (!u || !u->scheme || !u->host)
+		return NULL;
+	if (asprintf(&s, "%s:%s%s%s", u->scheme, u->username ? u->username : "",
+		     u->username ? "@" : "", u->host) < 0)
+		return NULL;
+	return s;
+}
+
+static bool has_impu(const struct sbc_cfg_ims_subscriber *s, const char *aor)
+{
+	for (size_t i = 0; i < s->impu.count; i++)
+		if (strcasecmp(s->impu.items[i], aor) == 0)
+			return true;
+	return false;
+}
+
+/* By IMPI (Authorization username) when given, else by public identity. */
+static const struct sbc_cfg_ims_subscriber *find_subscriber(const struct sbc_cfg *cfg,
+							    const char *impi, const char *aor)
+{
+	const struct sbc_cfg_objs *subs = &cfg->elements[SBC_CFG_IMS_SUBSCRIBER];
+
+	for (size_t i = 0; i < subs->count; i++) {
+		const struct sbc_cfg_ims_subscriber *s = subs->items[i];
+		if (impi ? strcmp(s->impi, impi) == 0 : has_impu(s, aor))
+			return s;
+	}
+	return NULL;
+}
+
+static int respond(struct reg_ctx *x, int code, const char *reason)
+{
+	unsigned char raw[6];
+	char tag[16];
+
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return -1;
+	snprintf(tag, sizeof tag, "%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
+		 raw[4], raw[5]);
+	x->ans->resp = sbc_sip_msg_response(x->req, code, reason, tag);
+	return x->ans->resp ? 0 : -1;
+}
+
+static int reject(struct reg_ctx *x, int code, const char *reason, const char *rule)
+{
+	char addr[80];
+
+	sbc_log_info("registrar: %d %s for %s from %s (rule %s)", code, reason,
+		     x->aor ? x->aor : "?", sbc_sip_addr_str(&x->src->peer, addr, sizeof addr), rule);
+	return respond(x, code, reason);
+}
+
+static int challenge(struct reg_ctx *x, bool stale)
+{
+	bool aka = x->sub->auth_scheme == SBC_CFG_AUTH_AKA;
+	const struct sbc_sip_chal *c;
+	char *hdr = NULL;
+	int rc = -1;
+
+	if (aka) {
+		struct sbc_sec_aka_subscriber sub;
+		if (sbc_sec_aka_subscriber_init(&sub, x->sub->k, x->sub->op, x->sub->opc,
+						x->sub->amf) != 0)
+			return reject(x, 403, "Forbidden", "aka-subscriber-keys-invalid");
+		c = sbc_sip_chal_aka(x->r->chals, x->impi, &sub, x->now);
+		explicit_bzero(&sub, sizeof sub);
+	} else {
+		c = sbc_sip_chal_digest(x->r->chals, x->impi, x->now);
+	}
+	if (!c)
+		return reject(x, 503, "Service Unavailable", "challenge-table-full");
+	if (asprintf(&hdr, "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s",
+		     x->core->home_domain, c->node.key, aka ? "AKAv1-MD5" : "MD5",
+		     stale ? ", stale=TRUE" : "") < 0)
+		return -1;
+	if (respond(x, 401, "Unauthorized") != 0 ||
+	    osip_message_set_www_authenticate(x->ans->resp, hdr) != 0)
+		goto out;
+	if (aka) {
+		x->ans->has_keys = true;
+		memcpy(x->ans->ck, c->vec.ck, 16);
+		memcpy(x->ans->ik, c->vec.ik, 16);
+	}
+	rc = 0;
+out:
+	free(hdr);
+	return rc;
+}
+
+/* RFC 2617 check of the Authorization against the live challenge. */
+static bool response_ok(struct reg_ctx *x, struct sbc_sip_chal *c, const char **rule)
+{
+	const struct sbc_sec_digest_creds *cr = &x->creds;
+	char ha1[SBC_SEC_DIGEST_HEX_SIZE], want[SBC_SEC_DIGEST_HEX_SIZE];
+	unsigned long nc;
+	char *end = NULL;
+	int rc;
+
+	*rule = "wrong-response";
+	if (!cr->realm || strcmp(cr->realm, x->core->home_domain) != 0)
+		return *rule = "realm-mismatch", false;
+	if (!cr->qop || strcasecmp(cr->qop, "auth") != 0 || !cr->nc || !cr->cnonce || !cr->uri ||
+	    !cr->response)
+		return *rule = "qop-auth-fields-missing", false;
+	nc = strtoul(cr->nc, &end, 16);
+	if (!end || *end || nc <= c->last_nc)
+		return *rule = "nonce-count-replayed", false;
+	if (c->aka)
+		rc = sbc_sec_digest_ha1(cr->username, cr->realm, c->vec.xres, 8, ha1);
+	else
+		rc = sbc_sec_digest_ha1(cr->username, cr->realm, x->sub->password,
+					strlen(x->sub->password), ha1);
+	if (rc != 0 || sbc_sec_digest_response(ha1, x->req->sip_method, cr->uri, cr->nonce, cr->nc,
+					       cr->cnonce, cr->qop, want) != 0)
+		return *rule = "digest-internal-error", false;
+	explicit_bzero(ha1, sizeof ha1);
+	c->last_nc = (uint32_t)nc;
+	return sbc_sec_digest_equal(want, cr->response);
+}
+
+/* Path values of the request, comma-joined, for the binding and the 200. */
+static char *path_of(const osip_message_t *req)
+{
+	osip_header_t *h = NULL;
+	char *all = NULL, *tmp;
+
+	for (int i = 0; osip_message_header_get_byname(req, "path", i, &h) >= 0; i++) {
+		if (!h || !h->hvalue)
+			break;
+		if (asprintf(&tmp, "%s%s%s", all ? all : "", all ? ", " : "", h->hvalue) < 0) {
+			free(all);
+			return NULL;
+		}
+		free(all);
+		all = tmp;
+	}
+	return all ? all : strdup("");
+}
+
+/* 200 OK: Contact with expires, Path echoed (RFC 3327), Service-Route
+ * (RFC 3608) and P-Associated-URI (RFC 7315). */
+static int accept_binding(struct reg_ctx *x, const char *contact, long expires)
+{
+	char *path = path_of(x->req), *hdr = NULL;
+	int rc = -1;
+
+	if (!path || respond(x, 200, "OK") != 0)
+		goto out;
+	if (contact && expires > 0 &&
+	    (asprintf(&hdr, "<%s>;expires=%ld", contact, expires) < 0 ||
+	     osip_message_set_contact(x->ans->resp, hdr) != 0))
+		goto out;
+	if (*path && osip_message_set_header(x->ans->resp, "Path", path) != 0)
+		goto out;
+	free(hdr);
+	hdr = NULL;
+	if (asprintf(&hdr, "<sip:orig@scscf.%s;lr>", x->core->home_domain) < 0 ||
+	    osip_message_set_header(x->ans->resp, "Service-Route", hdr) != 0)
+		goto out;
+	for (size_t i = 0; i < x->sub->impu.count; i++) {
+		free(hdr);
+		hdr = NULL;
+		if (asprintf(&hdr, "<%s>", x->sub->impu.items[i]) < 0 ||
+		    osip_message_set_header(x->ans->resp, "P-Associated-URI", hdr) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(hdr);
+	free(path);
+	return rc;
+}
+
+/* The authenticated REGISTER: add, refresh, remove or query the binding. */
+static int update_binding(struct reg_ctx *x)
+{
+	osip_contact_t *ct = osip_list_get(&x->req->contacts, 0);
+	long expires = sbc_sip_msg_expires(x->req, x->core->default_expires);
+	char *contact = NULL, *path = NULL;
+	int rc = -1;
+
+	if (expires < 0)
+		return reject(x, 400, "Bad Request - Expires", "expires-not-a-number");
+	if (!ct) {  /* a query: list what is bound */
+		const struct sbc_sip_reg *reg = sbc_sip_regtable_get(x->r->regs, x->aor, x->now);
+		return accept_binding(x, reg ? reg->contact : NULL,
+				      reg ? (long)(reg->expires - x->now) : 0);
+	}
+	if (expires == 0 || (ct->displayname && strcmp(ct->displayname, "*") == 0)) {
+		if (sbc_sip_regtable_remove(x->r->regs, x->aor) == 0)
+			sbc_log_info("registrar: %s de-registered", x->aor);
+		return accept_binding(x, NULL, 0);
+	}
+	if (expires < (long)x->core->min_expires) {
+		char min[16];
+		snprintf(min, sizeof min, "%u", x->core->min_expires);
+		if (reject(x, 423, "Interval Too Brief", "below-min-expires") != 0)
+			return -1;
+		return osip_message_set_header(x->ans->resp, "Min-Expires", min) == 0 ? 0 : -1;
+	}
+	if (x->core->max_expires && expires > (long)x->core->max_expires)
+		expires = x->core->max_expires;
+	if (osip_uri_to_str(ct->url, &contact) != 0 || !(path = path_of(x->req)))
+		goto out;
+	bool refresh = sbc_sip_regtable_get(x->r->regs, x->aor, x->now) != NULL;
+	if (sbc_sip_regtable_set(x->r->regs, x->aor, contact, x->req->call_id->number, path,
+				 (uint32_t)strtoul(x->req->cseq->number, NULL, 10),
+				 x->now + expires, x->src->transport,
+				 (const struct sockaddr *)&x->src->peer, x->src->peer_len) != 0)
+		goto out;
+	sbc_log_info("registrar: %s %s to %s for %lds", x->aor, refresh ? "refreshed" : "registered",
+		     contact, expires);
+	rc = accept_binding(x, contact, expires);
+out:
+	osip_free(contact);
+	free(path);
+	return rc;
+}
+
+/* Authorization header -> creds, through libosip2's parsed header. */
+static int read_creds(struct reg_ctx *x)
+{
+	osip_authorization_t *a = osip_list_get(&x->req->authorizations, 0);
+	char *text = NULL;
+	int rc;
+
+	if (!a)
+		return 0;
+	if (osip_authorization_to_str(a, &text) != 0)
+		return -1;
+	rc = sbc_sec_digest_parse(text, &x->creds);
+	osip_free(text);
+	if (rc == 0)
+		x->has_creds = true;
+	return rc;
+}
+
+static int authenticate_and_bind(struct reg_ctx *x)
+{
+	const struct sbc_sec_digest_creds *cr = &x->creds;
+	const char *rule;
+
+	/* No credentials yet, or the seed's initial form with an empty nonce. */
+	if (!x->has_creds || !cr->nonce || !*cr->nonce)
+		return challenge(x, false);
+	struct sbc_sip_chal *c = sbc_sip_chal_find(x->r->chals, cr->nonce, x->now);
+	if (!c || strcmp(c->impi, x->impi) != 0) {
+		sbc_log_info("registrar: stale or unknown nonce from %s, challenging again", x->impi);
+		return challenge(x, true);
+	}
+	if (!response_ok(x, c, &rule)) {
+		sbc_sip_chal_consume(x->r->chals, c);
+		return reject(x, 403, "Forbidden", rule);
+	}
+	if (c->aka)  /* an AKA vector is good for one authentication */
+		sbc_sip_chal_consume(x->r->chals, c);
+	return update_binding(x);
+}
+
+int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg *cfg,
+			       const osip_message_t *req, const struct sbc_sip_source *src,
+			       time_t now, struct sbc_sip_core_answer *ans)
+{
+	struct reg_ctx x = { .r = r, .cfg = cfg, .req = req, .src = src, .now = now, .ans = ans };
+	int rc;
+
+	memset(ans, 0, sizeof(*ans));
+	x.core = SBC_CFG_SINGLETON(cfg, SBC_CFG_IMS_CORE, struct sbc_cfg_ims_core);
+	x.aor = aor_of(req->to->url);
+	if (!x.core->state) {
+		rc = reject(&x, 503, "Service Unavailable", "ims-core-disabled");
+		goto out;
+	}
+	if (!x.aor) {
+		rc = reject(&x, 400, "Bad Request - To", "to-uri-not-an-aor");
+		goto out;
+	}
+	if (read_creds(&x) != 0) {
+		rc = reject(&x, 400, "Bad Request - Authorization", "authorization-unparseable");
+		goto out;
+	}
+	x.sub = find_subscriber(cfg, x.has_creds ? x.creds.username : NULL, x.aor);
+	if (!x.sub) {
+		rc = reject(&x, 403, "Forbidden", "unknown-user");
+		goto out;
+	}
+	x.impi = x.sub->impi;
+	if (!has_impu(x.sub, x.aor)) {
+		rc = reject(&x, 403, "Forbidden", "impu-not-of-impi");
+		goto out;
+	}
+	rc = authenticate_and_bind(&x);
+out:
+	sbc_sec_digest_creds_free(&x.creds);
+	free(x.aor);
+	return rc;
+}

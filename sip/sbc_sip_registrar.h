@@ -1,0 +1,41 @@
+/* The embedded IMS core in its registrar / S-CSCF role: challenges a
+ * REGISTER (HTTP Digest MD5 qop=auth or AKAv1-MD5 per subscriber), checks
+ * the answer, keeps bindings with expiry, and answers 200 OK with Contact
+ * expires, Path, Service-Route and P-Associated-URI. It is called in
+ * process by the P-CSCF with the forwarded request. */
+#ifndef SBC_SIP_REGISTRAR_H
+#define SBC_SIP_REGISTRAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "sbc_cfg_model.h"
+
+struct sbc_sip_registrar;
+struct sbc_sip_source;
+
+/* The core's answer. For an AKA challenge CK and IK travel beside the 401
+ * instead of as ck= / ik= auth-params (TS 33.203): the core is a function
+ * call away, so they never reach the wire, which is what the P-CSCF's
+ * stripping achieves on a real network. */
+struct sbc_sip_core_answer {
+	osip_message_t *resp;
+	bool has_keys;
+	uint8_t ck[16], ik[16];
+};
+
+struct sbc_sip_registrar *sbc_sip_registrar_new(void);
+void sbc_sip_registrar_free(struct sbc_sip_registrar *r);
+/* Once a second: drop expired bindings and challenges. */
+void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
+/* Answer a forwarded REGISTER. 0 with ans->resp set, -1 on internal error
+ * (the P-CSCF then answers 500). */
+int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg *cfg,
+			       const osip_message_t *req, const struct sbc_sip_source *src,
+			       time_t now, struct sbc_sip_core_answer *ans);
+size_t sbc_sip_registrar_count(const struct sbc_sip_registrar *r);
+
+#endif

@@ -1,0 +1,16 @@
+# SIP core tests: authentication primitives (no daemon) and end-to-end
+# registration through the real daemon driven by sipp (tests/sipp/).
+check_PROGRAMS += tests/check_auth
+TESTS += tests/check_auth
+tests_check_auth_SOURCES = tests/check_auth.c
+tests_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_auth_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPENSSL_LIBS) \
+	$(CHECK_LIBS) $(LIBS)
+
+check_PROGRAMS += tests/check_sip
+TESTS += tests/check_sip
+tests_check_sip_SOURCES = tests/check_sip.c tests/sbc_test_daemon.c tests/sbc_test_daemon.h
+tests_check_sip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_sip_LDADD = $(CHECK_LIBS) $(LIBS)
+EXTRA_DIST += tests/sipp/register_digest.xml tests/sipp/register_forbidden.xml \
+	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml
