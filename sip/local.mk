@@ -12,3 +12,6 @@ sip_libsbcsip_a_SOURCES = \
 	sip/sbc_sip_registrar.c sip/sbc_sip_registrar.h \
 	sip/sbc_sip_regtable.c sip/sbc_sip_regtable.h \
 	sip/sbc_sip_challenge.c sip/sbc_sip_challenge.h
+
+# RFC 3329 sec-agree headers (Security-Client / -Server / -Verify).
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_hdr.c sip/sbc_sip_secagree_hdr.h
