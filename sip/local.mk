@@ -15,3 +15,4 @@ sip_libsbcsip_a_SOURCES = \
 
 # RFC 3329 sec-agree headers (Security-Client / -Server / -Verify).
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_hdr.c sip/sbc_sip_secagree_hdr.h
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_policy.c sip/sbc_sip_secagree_policy.h

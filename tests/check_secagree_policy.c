@@ -1,0 +1,226 @@
+/* Tests of the sec-agree policy: every sec-agree-pref against client offers
+ * of tls only, ipsec-3gpp only, both and neither; the algorithm preference
+ * of the ims-aka-profile; q as a tie-breaker; and the Security-Server
+ * values for a 401 and a 494. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbc_cfg_xml.h"
+#include "sbc_sip_secagree_policy.h"
+
+static struct sbc_cfg *cfg;
+static struct sbc_sip_secagree_caps caps;
+
+static struct sbc_cfg *load(const char *body)
+{
+	char xml[2048];
+	snprintf(xml, sizeof xml,
+		 "<sbcemu-config><realm-config identifier='realm01'/><tls-profile name='tp'/>%s"
+		 "</sbcemu-config>", body);
+	struct sbc_cfg_error err;
+	struct sbc_cfg *c = sbc_cfg_xml_load(xml, strlen(xml), "policy.xml", NULL, &err);
+	ck_assert_msg(c, "%s", err.text);
+	return c;
+}
+
+static void use(const char *pref, const char *auth, const char *encr, bool tls_port)
+{
+	char body[1024];
+	snprintf(body, sizeof body,
+		 "<ims-aka-profile name='aka' protected-client-port='5064' protected-server-port='5066' "
+		 "auth-alg-list='%s' encr-alg-list='%s'/>"
+		 "<sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='%s'>"
+		 "<sip-port address='127.0.0.1' ims-aka-profile='aka'/>%s</sip-interface>",
+		 auth, encr, pref,
+		 tls_port ? "<sip-port address='127.0.0.1' port='5061' transport-protocol='TLS' tls-profile='tp'/>" : "");
+	sbc_cfg_free(cfg);
+	cfg = load(body);
+	sbc_sip_secagree_caps_of(cfg, cfg->elements[SBC_CFG_SIP_INTERFACE].items[0], &caps);
+}
+
+static void teardown(void)
+{
+	sbc_cfg_free(cfg);
+	cfg = NULL;
+}
+
+static enum sbc_sip_secagree_mech choose(const char *offers, struct sbc_sip_secagree_choice *choice,
+					 struct sbc_sip_secmech_list *list)
+{
+	char err[256];
+	ck_assert_msg(sbc_sip_secagree_parse(offers, list, err, sizeof err) == 0, "%s", err);
+	return sbc_sip_secagree_choose(&caps, list, choice);
+}
+
+#define IPSEC_SHA1_AES "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=1111;spi-s=2222;port-c=5062;port-s=5063"
+#define SEED_000 "ipsec-3gpp;alg=sha2-512;ealg=aes-cbc;prot=esp;mod=trans;spi-c=8765423;port-c=7524;" \
+	"spi-s=1234563;port-s=1358, ipsec-3gpp;alg= hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;" \
+	"spi-c=8765423;port-c=7524;spi-s=1234563;port-s=1358, tls"
+
+static const char *const offers[] = { "tls", IPSEC_SHA1_AES, SEED_000, "digest;d-alg=md5" };
+static const char *const prefs[] = { "ipsec3gpp", "tls", "ipsec3gpp-tls", "tls-ipsec3gpp" };
+#define N SBC_SECAGREE_NONE
+#define T SBC_SECAGREE_TLS
+#define I SBC_SECAGREE_IPSEC3GPP
+/* expected[pref][offer]: tls only, ipsec only, both, neither */
+static const enum sbc_sip_secagree_mech expected[4][4] = {
+	{ N, I, I, N }, { T, N, T, N }, { T, I, I, N }, { T, I, T, N },
+};
+
+START_TEST(every_pref_against_every_offer)
+{
+	int p = _i / 4, o = _i % 4;
+	use(prefs[p], "hmac-sha-1-96 hmac-md5-96", "aes-cbc null", true);
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	ck_assert_msg(choose(offers[o], &choice, &list) == expected[p][o],
+		      "pref %s, offer '%s': got %s", prefs[p], offers[o],
+		      sbc_sip_secagree_mech_name(choice.mech));
+	if (choice.mech == I) {
+		ck_assert_str_eq(choice.alg, "hmac-sha-1-96");
+		ck_assert_str_eq(choice.ealg, "aes-cbc");
+		ck_assert_ptr_nonnull(choice.offer);
+	}
+	sbc_sip_secagree_clear(&list);
+}
+END_TEST
+
+START_TEST(profile_algorithm_order_decides)
+{
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	const char *both = "ipsec-3gpp;q=0.9;alg=hmac-md5-96;spi-c=1;spi-s=2;port-c=3;port-s=4, "
+			   "ipsec-3gpp;q=0.1;alg=hmac-sha-1-96;spi-c=5;spi-s=6;port-c=7;port-s=8";
+	use("ipsec3gpp", "hmac-sha-1-96 hmac-md5-96", "null", false);
+	ck_assert_int_eq(choose(both, &choice, &list), I);
+	ck_assert_str_eq(choice.alg, "hmac-sha-1-96");
+	ck_assert_uint_eq(choice.offer->spi_c, 5);
+	sbc_sip_secagree_clear(&list);
+	use("ipsec3gpp", "hmac-md5-96 hmac-sha-1-96", "null", false);
+	ck_assert_int_eq(choose(both, &choice, &list), I);
+	ck_assert_str_eq(choice.alg, "hmac-md5-96");
+	ck_assert_uint_eq(choice.offer->spi_c, 1);
+	sbc_sip_secagree_clear(&list);
+}
+END_TEST
+
+/* An absent ealg means null (seed 002): acceptable only if the profile
+ * allows null. */
+START_TEST(absent_ealg_is_null)
+{
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	const char *offer = "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1;spi-s=2;port-c=3;port-s=4";
+	use("ipsec3gpp", "hmac-sha-1-96", "aes-cbc null", false);
+	ck_assert_int_eq(choose(offer, &choice, &list), I);
+	ck_assert_str_eq(choice.ealg, "null");
+	sbc_sip_secagree_clear(&list);
+	use("ipsec3gpp", "hmac-sha-1-96", "aes-cbc", false);
+	ck_assert_int_eq(choose(offer, &choice, &list), N);
+	sbc_sip_secagree_clear(&list);
+}
+END_TEST
+
+START_TEST(q_breaks_ties_and_unsupported_offers_skipped)
+{
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	use("ipsec3gpp", "hmac-sha-1-96", "null", false);
+	ck_assert_int_eq(choose("ipsec-3gpp;q=0.2;alg=hmac-sha-1-96;spi-c=1;spi-s=2;port-c=3;port-s=4,"
+				"ipsec-3gpp;q=0.5;alg=hmac-sha-1-96;spi-c=9;spi-s=8;port-c=7;port-s=6",
+				&choice, &list), I);
+	ck_assert_uint_eq(choice.offer->spi_c, 9);
+	sbc_sip_secagree_clear(&list);
+	/* Tunnel mode, AH and a differently spelled algorithm are not offers of
+	 * what sbcemu does. */
+	ck_assert_int_eq(choose("ipsec-3gpp;alg=hmac-sha-1-96;mod=tun;spi-c=1;spi-s=2;port-c=3;port-s=4,"
+				"ipsec-3gpp;alg=hmac-sha-1-96;prot=ah;spi-c=1;spi-s=2;port-c=3;port-s=4,"
+				"ipsec-3gpp;alg=HMAC-SHA-1-96;spi-c=1;spi-s=2;port-c=3;port-s=4",
+				&choice, &list), N);
+	sbc_sip_secagree_clear(&list);
+}
+END_TEST
+
+START_TEST(tls_needs_a_tls_port_and_ipsec_protected_ports)
+{
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	use("tls-ipsec3gpp", "hmac-sha-1-96", "aes-cbc", false);
+	ck_assert(!caps.has_tls);
+	ck_assert_int_eq(choose(SEED_000, &choice, &list), I);
+	sbc_sip_secagree_clear(&list);
+	sbc_cfg_free(cfg);
+	cfg = load("<ims-aka-profile name='aka'/><sip-interface realm-id='realm01' sec-agree-pref='ipsec3gpp-tls'>"
+		   "<sip-port address='127.0.0.1' ims-aka-profile='aka'/>"
+		   "<sip-port address='127.0.0.1' port='5061' transport-protocol='TLS' tls-profile='tp'/></sip-interface>");
+	sbc_sip_secagree_caps_of(cfg, cfg->elements[SBC_CFG_SIP_INTERFACE].items[0], &caps);
+	ck_assert_ptr_null(caps.aka); /* no protected ports: no ipsec-3gpp */
+	ck_assert_int_eq(choose(SEED_000, &choice, &list), T);
+	sbc_sip_secagree_clear(&list);
+}
+END_TEST
+
+START_TEST(server_values)
+{
+	struct sbc_sip_secagree_choice choice;
+	struct sbc_sip_secmech_list list = { 0 };
+	struct sbc_sip_secagree_local local = { .spi_c = 3333, .spi_s = 4444 };
+	use("tls-ipsec3gpp", "hmac-sha-1-96 hmac-md5-96", "aes-cbc null", true);
+	ck_assert_int_eq(choose("tls", &choice, &list), T);
+	char *v = sbc_sip_secagree_server_value(&caps, &choice, &local);
+	ck_assert_str_eq(v, "tls"); /* seed 003: Security-Server: tls */
+	free(v);
+	sbc_sip_secagree_clear(&list);
+	ck_assert_int_eq(choose(IPSEC_SHA1_AES, &choice, &list), I);
+	v = sbc_sip_secagree_server_value(&caps, &choice, &local);
+	ck_assert_str_eq(v, "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;"
+			    "spi-c=3333;spi-s=4444;port-c=5064;port-s=5066");
+	free(v);
+	sbc_sip_secagree_clear(&list);
+
+	char *all = sbc_sip_secagree_supported_value(&caps);
+	char err[256];
+	ck_assert_int_eq(sbc_sip_secagree_parse(all, &list, err, sizeof err), 0);
+	ck_assert_uint_eq(list.count, 5);
+	ck_assert_str_eq(list.items[0].name, "tls");
+	ck_assert_str_eq(list.items[1].alg, "hmac-sha-1-96");
+	ck_assert_str_eq(list.items[1].ealg, "aes-cbc");
+	ck_assert_str_eq(list.items[4].alg, "hmac-md5-96");
+	ck_assert_str_eq(list.items[4].ealg, "null");
+	ck_assert_int_eq(sbc_sip_secagree_check_server_list(&list, err, sizeof err), 0);
+	ck_assert(list.items[0].q > list.items[1].q);
+	free(all);
+	sbc_sip_secagree_clear(&list);
+	use("tls", "hmac-sha-1-96", "null", false);
+	ck_assert_ptr_null(sbc_sip_secagree_supported_value(&caps));
+}
+END_TEST
+
+static Suite *policy_suite(void)
+{
+	Suite *s = suite_create("secagree-policy");
+	TCase *tc = tcase_create("choice");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_loop_test(tc, every_pref_against_every_offer, 0, 16);
+	tcase_add_test(tc, profile_algorithm_order_decides);
+	tcase_add_test(tc, absent_ealg_is_null);
+	tcase_add_test(tc, q_breaks_ties_and_unsupported_offers_skipped);
+	tcase_add_test(tc, tls_needs_a_tls_port_and_ipsec_protected_ports);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("security-server");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, server_values);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(policy_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
