@@ -16,3 +16,6 @@ sip_libsbcsip_a_SOURCES = \
 # RFC 3329 sec-agree headers (Security-Client / -Server / -Verify).
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_hdr.c sip/sbc_sip_secagree_hdr.h
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_policy.c sip/sbc_sip_secagree_policy.h
+# Emulated ipsec-3gpp: SPI pool, SA backend, association SAs.
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_spi.c sip/sbc_sip_spi.h sip/sbc_sip_sa.h \
+	sip/sbc_sip_sa_emulated.c sip/sbc_sip_ipsec.c sip/sbc_sip_ipsec.h
