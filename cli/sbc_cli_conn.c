@@ -161,7 +161,7 @@ int sbc_cli_conn_run(struct sbc_cli_conn *c)
 {
 	struct sbc_cli_session_opts opts = {
 		.origin = c->origin, .peer = c->peer, .start_privileged = false,
-		.io = { .ask = sbc_cli_conn_ask, .io_ctx = c },
+		.io = { .ask = sbc_cli_conn_ask, .more = sbc_cli_conn_more, .io_ctx = c },
 	};
 	unsigned idle = sbc_cli_conn_idle_timeout(c->env->store);
 	int lfd = -1, rc;
@@ -294,4 +294,42 @@ int sbc_cli_conn_ask(void *io_ctx, const char *prompt, bool echo, char *buf, siz
 	buf[n] = '\0';
 	sbc_cli_conn_write(c->fd, "\r\n", 2);
 	return 0;
+}
+
+int sbc_cli_conn_more(void *io_ctx, const char *prompt)
+{
+	struct sbc_cli_conn *c = io_ctx;
+	unsigned idle = sbc_cli_conn_idle_timeout(c->env->store);
+	int timeout_ms = idle > 0 ? (int)idle * 1000 : -1;
+	int key = -1;
+	char erase[96];
+	int n;
+
+	if (sbc_cli_conn_write(c->fd, prompt, strlen(prompt)) < 0)
+		return -1;
+	while (key < 0) {
+		unsigned char b;
+		bool data;
+
+		if (read_byte(c, timeout_ms, &b) < 0)
+			return -1;
+		if (b == TN_IAC && c->telnet) {
+			if (skip_telnet(c, timeout_ms, &data) < 0)
+				return -1;
+			continue;
+		}
+		if (b == ' ')
+			key = SBC_CLI_MORE_PAGE;
+		else if (b == '\r')
+			key = SBC_CLI_MORE_LINE;
+		else if (b == 'q' || b == 'Q' || b == 0x03)
+			key = SBC_CLI_MORE_QUIT;
+		else if (b != '\n' && b != '\0')  /* the LF or NUL after a CR: not a key */
+			sbc_cli_conn_write(c->fd, "\a", 1);
+	}
+	/* Blank the prompt so the next line starts where it stood. */
+	n = snprintf(erase, sizeof(erase), "\r%*s\r", (int)strlen(prompt), "");
+	if (n > 0 && (size_t)n < sizeof(erase))
+		sbc_cli_conn_write(c->fd, erase, (size_t)n);
+	return key;
 }

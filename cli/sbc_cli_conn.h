@@ -1,7 +1,7 @@
 /* One ACLI connection driven by libcli's cli_loop on a stream socket: the
  * telnet socket itself, or for SSH one end of a socketpair. Provides the
- * login (libcli's auth callback), the idle timeout and the `ask` the command
- * tree uses to read an answer mid-command. */
+ * login (libcli's auth callback), the idle timeout, and the `ask` and `more`
+ * the command tree uses to read an answer or a key mid-command. */
 #ifndef SBC_CLI_CONN_H
 #define SBC_CLI_CONN_H
 
@@ -41,6 +41,10 @@ int sbc_cli_conn_run(struct sbc_cli_conn *c);
 
 /* The sbc_cli_io.ask of telnet and SSH sessions (io_ctx is the conn). */
 int sbc_cli_conn_ask(void *io_ctx, const char *prompt, bool echo, char *buf, size_t len);
+
+/* The sbc_cli_io.more of telnet and SSH sessions: one key, as on a real
+ * SBC (space, Enter, q or Ctrl-C; anything else rings the bell). */
+int sbc_cli_conn_more(void *io_ctx, const char *prompt);
 
 /* Check a login against management-access of the running configuration:
  * "user" with the user password, "admin" with the enable password. Sets

@@ -1,6 +1,7 @@
 /* The daemon side of the local console (protocol in sbc_cli_console.h): one
  * thread per attached client runs each received line with cli_run_command,
- * sending libcli's output back through a print callback. Console sessions
+ * sends the output back as records, and answers the client's `?` and TAB
+ * requests with libcli's own help and completion. Console sessions
  * start privileged and do not count against max-sessions. */
 #include "sbc_cli_console.h"
 
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sbc_cli_comphelp.h"
 #include "sbc_cli_conn.h"
 #include "sbc_cli_sessions.h"
 #include "sbc_log.h"
@@ -24,10 +26,6 @@ struct sbc_cli_console_conn {
 	char in[CLI_MAX_LINE_LENGTH];     /* received, not yet consumed */
 	char line[CLI_MAX_LINE_LENGTH];   /* the command being run */
 };
-
-/* libcli's print callback has no context of its own (cli_set_context is
- * the command tree's); each console session runs on its own thread. */
-static _Thread_local struct sbc_cli_console_conn *sbc_cli_console_current;
 
 static int send_record(struct sbc_cli_console_conn *c, char type, const char *text)
 {
@@ -76,11 +74,70 @@ static int read_line(struct sbc_cli_console_conn *c, char *buf, size_t len)
 	}
 }
 
-static void console_print(struct cli_def *cli, const char *text)
+static void console_print(void *io_ctx, const char *text)
 {
-	(void)cli;
-	if (sbc_cli_console_current != NULL)
-		send_record(sbc_cli_console_current, SBC_CLI_CONSOLE_OUTPUT, text);
+	send_record(io_ctx, SBC_CLI_CONSOLE_OUTPUT, text);
+}
+
+/* The client reads a key on a terminal and sends it as a line. */
+static int console_more(void *io_ctx, const char *prompt)
+{
+	struct sbc_cli_console_conn *c = io_ctx;
+	char key[16];
+
+	if (send_record(c, SBC_CLI_CONSOLE_MORE, prompt) < 0)
+		return -1;
+	for (;;) {
+		if (read_line(c, key, sizeof(key)) < 0)
+			return -1;
+		if (key[0] == '\0')
+			return SBC_CLI_MORE_LINE;
+		if (key[0] == ' ')
+			return SBC_CLI_MORE_PAGE;
+		if (key[0] == 'q' || key[0] == 'Q' || key[0] == 0x03)
+			return SBC_CLI_MORE_QUIT;
+		if (send_record(c, SBC_CLI_CONSOLE_MORE, prompt) < 0)  /* ask again */
+			return -1;
+	}
+}
+
+static void send_output(void *ctx, const char *text)
+{
+	send_record(ctx, SBC_CLI_CONSOLE_OUTPUT, text);
+}
+
+static void send_candidate(void *ctx, const char *text)
+{
+	send_record(ctx, SBC_CLI_CONSOLE_CANDIDATE, text);
+}
+
+/* `?` or TAB while the client edits a line: libcli answers (see
+ * sbc_cli_comphelp.h), then "E" with the line to go on editing. */
+static int answer_request(struct sbc_cli_console_conn *c, struct cli_def *cli, const char *req)
+{
+	char completed[CLI_MAX_LINE_LENGTH];
+	const char *line = req + 2;
+
+	if (req[1] == SBC_CLI_CONSOLE_COMPLETE) {
+		sbc_cli_comphelp_complete(cli, line, completed, sizeof(completed), send_candidate, c);
+		return send_record(c, SBC_CLI_CONSOLE_END, completed);
+	}
+	if (req[1] == SBC_CLI_CONSOLE_HELP)
+		sbc_cli_comphelp_help(cli, line, send_output, c);
+	return send_record(c, SBC_CLI_CONSOLE_END, line);
+}
+
+/* After a prompt: answer requests until a command line arrives. */
+static int read_command(struct sbc_cli_console_conn *c, struct cli_def *cli)
+{
+	for (;;) {
+		if (read_line(c, c->line, sizeof(c->line)) < 0)
+			return -1;
+		if (c->line[0] != SBC_CLI_CONSOLE_REQUEST)
+			return 0;
+		if (c->line[1] == '\0' || answer_request(c, cli, c->line) < 0)
+			return -1;
+	}
 }
 
 static int console_ask(void *io_ctx, const char *prompt, bool echo, char *buf, size_t len)
@@ -97,23 +154,21 @@ static void run_session(struct sbc_cli_console_conn *c)
 {
 	struct sbc_cli_session_opts opts = {
 		.origin = SBC_CLI_CONSOLE, .peer = "console", .start_privileged = true,
-		.io = { .ask = console_ask, .io_ctx = c },
+		.io = { .ask = console_ask, .more = console_more, .print = console_print,
+			.io_ctx = c },
 	};
 	struct cli_def *cli = sbc_cli_session_new(c->env->store, &opts);
 	char prompt[128];
 
 	if (cli == NULL)
 		return;
-	cli_print_callback(cli, console_print);
-	sbc_cli_console_current = c;
 	sbc_log_info("ACLI console session opened");
 	for (;;) {
 		char *cmd = c->line;
 		size_t len;
 
 		sbc_cli_session_prompt(cli, prompt, sizeof(prompt));
-		if (send_record(c, SBC_CLI_CONSOLE_PROMPT, prompt) < 0 ||
-		    read_line(c, c->line, sizeof(c->line)) < 0)
+		if (send_record(c, SBC_CLI_CONSOLE_PROMPT, prompt) < 0 || read_command(c, cli) < 0)
 			break;
 		while (*cmd == ' ' || *cmd == '\t')
 			cmd++;
@@ -125,7 +180,6 @@ static void run_session(struct sbc_cli_console_conn *c)
 	}
 	send_record(c, SBC_CLI_CONSOLE_QUIT, "");
 	sbc_log_info("ACLI console session closed");
-	sbc_cli_console_current = NULL;
 	sbc_cli_session_free(cli);
 }
 

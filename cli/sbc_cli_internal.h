@@ -8,6 +8,7 @@
 
 #include "sbc_cfg_show.h"
 #include "sbc_cfg_value.h"
+#include "sbc_cli_pager.h"
 #include "sbc_cli_session.h"
 
 struct sbc_core_store;
@@ -56,6 +57,8 @@ struct sbc_cli_sess {
 	struct sbc_cli_frame frames[SBC_CLI_MAX_DEPTH];
 	int depth;                                 /* element frames in use */
 	char hostname[64];
+	struct sbc_cli_pager pager;
+	size_t ask_erase;      /* columns of a prompt libcli showed, blanked before asking */
 };
 
 /* The session of a command callback, resynchronised with libcli's mode
@@ -71,6 +74,11 @@ int sbc_cli_node_by_mode(const struct sbc_cli_sess *s, int mode);
 /* Leave the current node (`exit`): asks before dropping undone changes.
  * Returns CLI_QUIT at exec level. */
 int sbc_cli_leave(struct sbc_cli_sess *s);
+/* libcli jumped to exec on Ctrl-Z: leave level by level from where the
+ * operator was, as `exit` does (asking about undone changes). When libcli
+ * already showed its exec prompt, `prompt_shown` blanks it before asking.
+ * Returns true when the operator was asked something. */
+bool sbc_cli_follow_ctrl_z(struct sbc_cli_sess *s, bool prompt_shown);
 
 /* element.c: per-element commands and the edit stack. */
 int sbc_cli_element_register(struct sbc_cli_sess *s, int node);

@@ -119,6 +119,26 @@ int sbc_cli_leave(struct sbc_cli_sess *s)
 	return CLI_OK;
 }
 
+bool sbc_cli_follow_ctrl_z(struct sbc_cli_sess *s, bool prompt_shown)
+{
+	const char *mark = s->cli->promptchar ? s->cli->promptchar : "";
+	bool dirty = false;
+
+	for (int i = 0; i < s->depth; i++)
+		dirty = dirty || sbc_cli_frame_dirty(s, &s->frames[i]);
+	if (dirty && prompt_shown)  /* libcli showed "ORACLE# " */
+		s->ask_erase = strlen(s->hostname) + strlen(mark);
+	sbc_cli_goto(s, s->cur);  /* undo libcli's jump: leave from where we were */
+	while (s->cur != 0) {
+		int from = s->cur;
+		sbc_cli_leave(s);
+		if (s->cur == from)
+			break;  /* neither y nor n: stay, as `exit` does */
+	}
+	s->ask_erase = 0;
+	return dirty;
+}
+
 static int cmd_exit(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	(void)command;

@@ -4,11 +4,15 @@
 #include "sbc_cli_session.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbc_cli_internal.h"
 #include "sbc_core_store.h"
+
+/* How soon a Ctrl-Z is noticed (see on_tick). */
+#define SBC_CLI_TICK_US 100000
 
 /* libcli's own `count` filter writes its total to cli->client only, which
  * is NULL when output goes through a print callback (SSH, tests); this one
@@ -72,8 +76,10 @@ struct sbc_cli_sess *sbc_cli_sess(struct cli_def *cli)
 {
 	struct sbc_cli_sess *s = cli_get_context(cli);
 
-	if (cli->mode != s->nodes[s->cur].mode) {
-		/* libcli moved (Ctrl-Z, quit): drop the edits of nodes left. */
+	if (cli->mode == MODE_EXEC && s->cur != 0) {
+		sbc_cli_follow_ctrl_z(s, false);  /* typed ahead of the tick below */
+	} else if (cli->mode != s->nodes[s->cur].mode) {
+		/* libcli moved otherwise (quit): drop the edits of nodes left. */
 		int n = sbc_cli_node_by_mode(s, cli->mode);
 		if (n < 0)
 			n = 0;
@@ -97,15 +103,38 @@ struct sbc_cfg_show_sink sbc_cli_sink(struct sbc_cli_sess *s)
 
 int sbc_cli_ask(struct sbc_cli_sess *s, const char *prompt, bool echo, char *buf, size_t len)
 {
+	char *shown = NULL;
+	int rc;
+
 	if (!s->io.ask || len == 0)
 		return -1;
 	buf[0] = '\0';
-	if (s->io.ask(s->io.io_ctx, prompt, echo, buf, len) != 0)
+	/* Blank the prompt libcli already printed on this line (Ctrl-Z). */
+	if (s->ask_erase > 0 &&
+	    asprintf(&shown, "\r%*s\r%s", (int)s->ask_erase, "", prompt) < 0)
+		shown = NULL;
+	s->ask_erase = 0;
+	rc = s->io.ask(s->io.io_ctx, shown ? shown : prompt, echo, buf, len);
+	free(shown);
+	sbc_cli_pager_restart(s);
+	if (rc != 0)
 		return -1;
 	buf[len - 1] = '\0';
 	/* Telnet clients send CR LF; the answer is the text before it. */
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
+}
+
+/* libcli calls this whenever the line editor sat idle for timeout_tm: how
+ * a Ctrl-Z (which libcli handles on its own, jumping to exec) is noticed
+ * right away, so undone changes are asked about as `exit` would. */
+static int on_tick(struct cli_def *cli)
+{
+	struct sbc_cli_sess *s = cli_get_context(cli);
+
+	if (cli->mode == MODE_EXEC && s->cur != 0 && sbc_cli_follow_ctrl_z(s, true))
+		cli_reprompt(cli);
+	return CLI_OK;
 }
 
 /* libcli's `configure` and `exit` know only MODE_CONFIG; ours walk the
@@ -140,7 +169,11 @@ struct cli_def *sbc_cli_session_new(struct sbc_core_store *store,
 	    sbc_cli_modes_register(s) != 0 || sbc_cli_toplevel_register(s) != 0 ||
 	    sbc_cli_secret_register(s) != 0)
 		goto fail;
+	if (sbc_cli_pager_attach(s) != 0)
+		goto fail;
 	sbc_cli_secret_bind(s->cli, store);
+	cli_regular(s->cli, on_tick);
+	s->cli->timeout_tm = (struct timeval){ .tv_sec = 0, .tv_usec = SBC_CLI_TICK_US };
 	sbc_cli_refresh_hostname(s);
 	sbc_cli_goto(s, 0);
 	if (opts->start_privileged)
@@ -149,6 +182,7 @@ struct cli_def *sbc_cli_session_new(struct sbc_core_store *store,
 fail:
 	if (s->cli)
 		cli_done(s->cli);
+	sbc_cli_pager_detach(s);
 	free(s->peer);
 	free(s);
 	return NULL;
@@ -165,6 +199,7 @@ void sbc_cli_session_free(struct cli_def *cli)
 		sbc_cli_frame_pop(s);
 	cli_done(cli);
 	if (s) {
+		sbc_cli_pager_detach(s);
 		free(s->peer);
 		free(s);
 	}

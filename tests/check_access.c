@@ -472,6 +472,139 @@ START_TEST(test_console_end_of_input)
 }
 END_TEST
 
+/* --- console `?` and TAB: libcli's answers, as over telnet --- */
+
+/* The words of help lines ("  word   help text"): one per line, in order. */
+static char *help_words(const char *text, const char *lead)
+{
+	char *words = calloc(1, strlen(text) + 1);
+	size_t lead_len = strlen(lead), n = 0;
+
+	ck_assert_ptr_nonnull(words);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *w = p + lead_len;
+		size_t len;
+
+		if (strncmp(p, lead, lead_len) != 0 || *w == ' ')
+			continue;
+		len = strcspn(w, " \r\n");
+		memcpy(words + n, w, len);
+		n += len;
+		words[n++] = ',';
+	}
+	words[n] = '\0';
+	return words;
+}
+
+static char *console_request(struct sbc_test_telnet *c, char what, const char *line)
+{
+	char req[256];
+	int n = snprintf(req, sizeof(req), "\x01%c%s\n", what, line);
+	char *out;
+
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, req, (size_t)n), 0);
+	out = sbc_test_telnet_expect(c, "\nE", T_MS);
+	ck_assert_msg(out != NULL, "no answer to '%s': %s", line, sbc_test_telnet_pending(c));
+	free(out);
+	/* the E record's line follows */
+	out = sbc_test_telnet_expect(c, "\n", T_MS);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+/* Help over telnet after typing `typed` then '?', and the same over the
+ * console: the same words, in the same order. */
+static void same_help(struct sbc_test_telnet *t, struct sbc_test_telnet *c, const char *typed,
+		      const char *prompt, const char *must)
+{
+	char req[256], *tel, *con, *tw, *cw, *end;
+	int n;
+
+	snprintf(req, sizeof(req), "%s?", typed);
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, req, strlen(req)), 0);
+	snprintf(req, sizeof(req), "%s %s", prompt, typed);
+	tel = sbc_test_telnet_expect(t, req, T_MS);
+	ck_assert_msg(tel != NULL, "telnet help: %s", sbc_test_telnet_pending(t));
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "\x15", 1), 0);  /* clear the line */
+
+	n = snprintf(req, sizeof(req), "\x01?%s\n", typed);
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, req, (size_t)n), 0);
+	con = sbc_test_telnet_expect(c, "\nE", T_MS);
+	ck_assert_msg(con != NULL, "console help: %s", sbc_test_telnet_pending(c));
+	end = sbc_test_telnet_expect(c, "\n", T_MS);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_str_eq(end, typed[0] ? "sec-agree-pref \n" : "\n");
+
+	tw = help_words(tel, "  ");
+	cw = help_words(con, "O  ");
+	ck_assert_msg(strstr(tw, must) != NULL, "telnet help lacks %s: %s", must, tel);
+	ck_assert_str_eq(cw, tw);
+	free(tw);
+	free(cw);
+	/* the allowed values, indented by four */
+	tw = help_words(tel, "    ");
+	cw = help_words(con, "O    ");
+	ck_assert_str_eq(cw, tw);
+	free(tw);
+	free(cw);
+	free(tel);
+	free(con);
+	free(end);
+}
+
+START_TEST(test_console_help_and_completion)
+{
+	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
+	struct sbc_test_telnet *c = sbc_test_console_connect(daemon_.data_dir);
+	const char *walk = "configure terminal\nsession-router\nsip-interface\n";
+	char *out;
+
+	ck_assert_ptr_nonnull(c);
+	free(sbc_test_telnet_expect(c, "PORACLE#\n", T_MS));
+	expect(t, "configure terminal", "ORACLE(configure)#");
+	expect(t, "session-router", "ORACLE(session-router)#");
+	expect(t, "sip-interface", "ORACLE(sip-interface)#");
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, walk, strlen(walk)), 0);
+	free(sbc_test_telnet_expect(c, "PORACLE(sip-interface)#\n", T_MS));
+
+	/* `?` on an empty line: the element's attributes and commands */
+	same_help(t, c, "", "ORACLE(sip-interface)#", "sec-agree-pref,");
+	/* `ATTR ?`: type, default and allowed values */
+	same_help(t, c, "sec-agree-pref ", "ORACLE(sip-interface)#", "<sec-agree-pref>,");
+
+	/* TAB completes a name and a value as telnet does */
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "sec-agree-p\t", 12), 0);
+	free(sbc_test_telnet_expect(t, "sec-agree-pref ", T_MS));
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "tls-i\t", 6), 0);
+	free(sbc_test_telnet_expect(t, "tls-ipsec3gpp ", T_MS));
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "\x15", 1), 0);
+	out = console_request(c, '\t', "sec-agree-p");
+	ck_assert_str_eq(out, "sec-agree-pref \n");
+	free(out);
+	out = console_request(c, '\t', "sec-agree-pref tls-i");
+	ck_assert_str_eq(out, "sec-agree-pref tls-ipsec3gpp \n");
+	free(out);
+
+	/* several candidates: the same list as telnet's double TAB */
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "state \t\t", 8), 0);
+	out = sbc_test_telnet_expect(t, "ORACLE(sip-interface)# state ", T_MS);
+	ck_assert_msg(out && strstr(out, "\r\nenabled disabled\r\n"), "telnet: %s",
+		      out ? out : sbc_test_telnet_pending(t));
+	free(out);
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, "\x01\tstate \n", 9), 0);
+	out = sbc_test_telnet_expect(c, "Estate \n", T_MS);
+	ck_assert_msg(out && strcmp(out, "Cenabled\nCdisabled\nEstate \n") == 0, "console: %s",
+		      out ? out : sbc_test_telnet_pending(c));
+	free(out);
+
+	/* the line is still the console's to run: requests ran nothing */
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, "exit\n", 5), 0);
+	free(sbc_test_telnet_expect(c, "PORACLE(session-router)#\n", T_MS));
+	sbc_test_telnet_close(c);
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
 /* --- re-binding on activate-config --- */
 
 static void set_telnet_port(struct sbc_test_telnet *t, unsigned port)
@@ -566,6 +699,7 @@ static Suite *access_suite(void)
 		{ "stop with live sessions", test_stop_with_live_sessions },
 		{ "console", test_console },
 		{ "console end of input", test_console_end_of_input },
+		{ "console help and completion", test_console_help_and_completion },
 		{ "rebind on activate", test_rebind_on_activate },
 		{ "rebind port in use", test_rebind_port_in_use },
 	};

@@ -8,9 +8,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +76,30 @@ struct sbc_test_telnet *sbc_test_telnet_connect(uint16_t port, int timeout_ms)
 		/* Bounded retry while the listener comes up; not a readiness sleep. */
 		poll(NULL, 0, 20);
 	}
+	t->cap = 4096;
+	t->text = calloc(1, t->cap);
+	if (t->text == NULL)
+		goto fail;
+	return t;
+fail:
+	sbc_test_telnet_close(t);
+	return NULL;
+}
+
+struct sbc_test_telnet *sbc_test_console_connect(const char *data_dir)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sbc_test_telnet *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->fd = -1;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/console.sock", data_dir) >=
+	    sizeof(sun.sun_path))
+		goto fail;
+	t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto fail;
 	t->cap = 4096;
 	t->text = calloc(1, t->cap);
 	if (t->text == NULL)

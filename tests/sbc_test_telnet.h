@@ -1,6 +1,7 @@
 /* A minimal telnet client for the end-to-end tests: connects to a loopback
  * port, answers and strips telnet option negotiation, sends lines and reads
- * until an expected string (a prompt) appears, always within a time bound. */
+ * until an expected string (a prompt) appears, always within a time bound.
+ * The same reader also speaks to the console socket. */
 #ifndef SBC_TEST_TELNET_H
 #define SBC_TEST_TELNET_H
 
@@ -13,6 +14,11 @@ struct sbc_test_telnet;
  * refuses. NULL on failure. */
 struct sbc_test_telnet *sbc_test_telnet_connect(uint16_t port, int timeout_ms);
 void sbc_test_telnet_close(struct sbc_test_telnet *t);
+
+/* Attach to the daemon's console socket DATA_DIR/console.sock instead, to
+ * speak the console's record protocol (sbc_cli_console.h) with send_raw and
+ * expect; its records never contain a telnet IAC byte. NULL on failure. */
+struct sbc_test_telnet *sbc_test_console_connect(const char *data_dir);
 
 /* Send `line` followed by CR LF, as a telnet client does on Enter. 0 / -1. */
 int sbc_test_telnet_send(struct sbc_test_telnet *t, const char *line);
