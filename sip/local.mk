@@ -19,3 +19,9 @@ sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_policy.c sip/sbc_sip_secagree_po
 # Emulated ipsec-3gpp: SPI pool, SA backend, association SAs.
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_spi.c sip/sbc_sip_spi.h sip/sbc_sip_sa.h \
 	sip/sbc_sip_sa_emulated.c sip/sbc_sip_ipsec.c sip/sbc_sip_ipsec.h
+
+# P-CSCF toward a session-agent, counters and the ACLI show commands.
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_pcscf.h sip/sbc_sip_agent.c sip/sbc_sip_agent.h \
+	sip/sbc_sip_stats.h sip/sbc_sip_show.c sip/sbc_sip_show.h
+
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_tls.c sip/sbc_sip_tls.h

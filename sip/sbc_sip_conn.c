@@ -1,5 +1,6 @@
-/* TCP connections (see sbc_sip_conn.h). The header block is handed to
- * libosip2 to learn Content-Length; no SIP text is parsed here. */
+/* TCP and TLS connections (see sbc_sip_conn.h). The header block is handed
+ * to libosip2 to learn Content-Length; no SIP text is parsed here. TLS runs
+ * the same framing over SSL_read / SSL_write (sbc_sip_tls.c). */
 #include "sbc_sip_conn.h"
 
 #include <errno.h>
@@ -8,16 +9,20 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "sbc_cfg_model.h"
 #include "sbc_log.h"
 #include "sbc_sip_listen.h"
 #include "sbc_sip_msg.h"
+#include "sbc_sip_tls.h"
 
 #define WBUF_MAX (1024 * 1024)
 
 struct sbc_sip_conn {
 	struct sbc_sip_pollable p;
 	uint64_t id;
+	int transport;             /* SBC_CFG_TRANSPORT_TCP or _TLS */
 	struct sockaddr_storage peer, local;
 	socklen_t peer_len, local_len;
 	char *rbuf;
@@ -25,14 +30,45 @@ struct sbc_sip_conn {
 	char *wbuf;
 	size_t wlen;
 	time_t last_active;
+	uint32_t events;           /* what epoll watches now */
+	/* TLS only */
+	SSL *ssl;
+	bool handshaking;
+	bool tls_broken;           /* fatal SSL error: no close_notify */
+	bool write_blocked;        /* SSL_write waits for POLLOUT */
+	bool read_blocked;         /* SSL_read waits for POLLOUT */
+	time_t accepted;
 };
 
 struct sbc_sip_conns {
 	struct sbc_sip_conn **byfd;  /* indexed by socket number */
 	size_t nbyfd;
 	size_t count;
+	size_t handshakes;           /* TLS connections still in their handshake */
 	uint64_t next_id;
 };
+
+static const char *conn_name(const struct sbc_sip_conn *c)
+{
+	return c->transport == SBC_CFG_TRANSPORT_TLS ? "TLS" : "TCP";
+}
+
+static void conn_free(struct sbc_sip_conn *c)
+{
+	if (c->ssl) {
+		if (!c->handshaking && !c->tls_broken) {
+			/* close_notify, best effort: the socket is non-blocking. */
+			ERR_clear_error();
+			SSL_shutdown(c->ssl);
+			ERR_clear_error();
+		}
+		SSL_free(c->ssl);
+	}
+	close(c->p.fd);
+	free(c->rbuf);
+	free(c->wbuf);
+	free(c);
+}
 
 struct sbc_sip_conns *sbc_sip_conns_new(void)
 {
@@ -48,18 +84,17 @@ static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const 
 	char addr[80];
 
 	if (why)
-		sbc_log_info("sip: closing TCP connection from %s: %s",
+		sbc_log_info("sip: closing %s connection from %s: %s", conn_name(c),
 			     sbc_sip_addr_str(&c->peer, addr, sizeof addr), why);
 	if (core)
 		epoll_ctl(core->epfd, EPOLL_CTL_DEL, c->p.fd, NULL);
 	if (core && core->conns) {
 		core->conns->byfd[c->p.fd] = NULL;
 		core->conns->count--;
+		if (c->ssl && c->handshaking)
+			core->conns->handshakes--;
 	}
-	close(c->p.fd);
-	free(c->rbuf);
-	free(c->wbuf);
-	free(c);
+	conn_free(c);
 }
 
 void sbc_sip_conns_free(struct sbc_sip_conns *conns, int epfd)
@@ -72,10 +107,7 @@ void sbc_sip_conns_free(struct sbc_sip_conns *conns, int epfd)
 			continue;
 		if (epfd >= 0)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, c->p.fd, NULL);
-		close(c->p.fd);
-		free(c->rbuf);
-		free(c->wbuf);
-		free(c);
+		conn_free(c);
 	}
 	free(conns->byfd);
 	free(conns);
@@ -92,6 +124,27 @@ static int index_fd(struct sbc_sip_conns *conns, int fd)
 		conns->byfd = b;
 		conns->nbyfd = n;
 	}
+	return 0;
+}
+
+/* A TLS connection starts with an SSL from the listener's current context
+ * (read under the lock the apply hook swaps it with). */
+static int tls_start(struct sbc_sip_core *core, struct sbc_sip_listener *l,
+		     struct sbc_sip_conn *c)
+{
+	if (core->conns->handshakes >= SBC_SIP_TLS_MAX_PENDING) {
+		sbc_log_warnx("sip: TLS connection refused on %s:%u: %d handshakes pending",
+			      l->address, l->port, SBC_SIP_TLS_MAX_PENDING);
+		return -1;
+	}
+	pthread_mutex_lock(&core->lock);
+	c->ssl = l->tls_ctx ? sbc_sip_tls_new(l->tls_ctx, c->p.fd) : NULL;
+	pthread_mutex_unlock(&core->lock);
+	if (!c->ssl)
+		return -1;
+	c->handshaking = true;
+	c->accepted = time(NULL);
+	core->conns->handshakes++;
 	return 0;
 }
 
@@ -121,17 +174,23 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 		}
 		c->p.kind = SBC_SIP_POLL_CONN;
 		c->p.fd = fd;
+		c->transport = l->transport;
+		if (c->transport == SBC_CFG_TRANSPORT_TLS && tls_start(core, l, c) != 0) {
+			conn_free(c);
+			continue;
+		}
 		c->id = conns->next_id++;
 		c->peer = peer;
 		c->peer_len = plen;
 		c->local_len = sizeof c->local;
 		getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
 		c->last_active = time(NULL);
+		c->events = ev.events;
 		ev.data.ptr = &c->p;
 		if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-			free(c->rbuf);
-			free(c);
-			close(fd);
+			if (c->ssl)
+				conns->handshakes--;
+			conn_free(c);
 			continue;
 		}
 		conns->byfd[fd] = c;
@@ -186,6 +245,7 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 		const char *why;
 		long n = sbc_sip_frame(c->rbuf, c->rlen, &skip, &why);
 		if (n < 0) {
+			c->tls_broken = true;  /* no close_notify to a peer sending junk */
 			conn_close(core, c, why);
 			return -1;
 		}
@@ -194,7 +254,7 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 			c->rlen -= skip;
 			return 0;
 		}
-		struct sbc_sip_source src = { .transport = SBC_CFG_TRANSPORT_TCP, .fd = c->p.fd,
+		struct sbc_sip_source src = { .transport = c->transport, .fd = c->p.fd,
 					      .conn_id = c->id, .peer = c->peer, .local = c->local,
 					      .peer_len = c->peer_len, .local_len = c->local_len };
 		uint64_t id = c->id;
@@ -209,30 +269,137 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 	}
 }
 
-static void conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
+/* Watch for writability only while something waits for it. */
+static void conn_rearm(struct sbc_sip_core *core, struct sbc_sip_conn *c, bool out)
 {
-	while (c->wlen > 0) {
-		ssize_t n = send(c->p.fd, c->wbuf, c->wlen, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	uint32_t want = out ? EPOLLIN | EPOLLOUT : EPOLLIN;
+	struct epoll_event ev = { .events = want, .data.ptr = &c->p };
+
+	if (want != c->events && epoll_ctl(core->epfd, EPOLL_CTL_MOD, c->p.fd, &ev) == 0)
+		c->events = want;
+}
+
+static bool conn_wants_out(const struct sbc_sip_conn *c)
+{
+	if (!c->ssl)
+		return c->wlen > 0;
+	if (c->handshaking)
+		return c->write_blocked;
+	return (c->wlen > 0 && c->write_blocked) || c->read_blocked;
+}
+
+/* Write what is queued. -1: the connection was closed. */
+static int conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
+{
+	char peer[80];
+
+	if (c->ssl)
+		sbc_sip_addr_str(&c->peer, peer, sizeof peer);
+	c->write_blocked = false;
+	while (c->wlen > 0 && !(c->ssl && c->handshaking)) {
+		size_t n = 0;
+		if (c->ssl) {
+			enum sbc_sip_tls_io r = sbc_sip_tls_write(c->ssl, c->wbuf, c->wlen, &n, peer);
+			if (r == SBC_SIP_TLS_WANT_WRITE || r == SBC_SIP_TLS_WANT_READ) {
+				c->write_blocked = r == SBC_SIP_TLS_WANT_WRITE;
+				break;
+			}
+			if (r != SBC_SIP_TLS_DONE) {
+				c->tls_broken = r == SBC_SIP_TLS_FAIL;
+				conn_close(core, c, "write failed");
+				return -1;
+			}
+		} else {
+			ssize_t w = send(c->p.fd, c->wbuf, c->wlen, MSG_NOSIGNAL);
+			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (w <= 0) {
+				conn_close(core, c, "write failed");
+				return -1;
+			}
+			n = (size_t)w;
+		}
+		memmove(c->wbuf, c->wbuf + n, c->wlen - n);
+		c->wlen -= n;
+	}
+	conn_rearm(core, c, conn_wants_out(c));
+	return 0;
+}
+
+/* One handshake step. 1: done, 0: waiting, -1: closed. */
+static int tls_handshake(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *peer)
+{
+	enum sbc_sip_tls_io r = sbc_sip_tls_handshake(c->ssl, peer);
+
+	if (r == SBC_SIP_TLS_FAIL || r == SBC_SIP_TLS_EOF) {
+		c->tls_broken = true;
+		conn_close(core, c, r == SBC_SIP_TLS_FAIL ? "TLS handshake failed"
+							  : "closed by the peer during the TLS handshake");
+		return -1;
+	}
+	c->write_blocked = r == SBC_SIP_TLS_WANT_WRITE;
+	if (r != SBC_SIP_TLS_DONE) {
+		conn_rearm(core, c, c->write_blocked);
+		return 0;
+	}
+	c->handshaking = false;
+	c->write_blocked = false;
+	core->conns->handshakes--;
+	c->last_active = time(NULL);
+	return 1;
+}
+
+/* Read records until the socket has no more (plus what SSL holds back). */
+static void tls_readable(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *peer)
+{
+	c->read_blocked = false;
+	for (int i = 0; i < 64 || SSL_pending(c->ssl) > 0; i++) {
+		size_t n = 0;
+		enum sbc_sip_tls_io r = sbc_sip_tls_read(c->ssl, c->rbuf + c->rlen,
+							 SBC_SIP_MAX_MSG + 1 - c->rlen, &n, peer);
+		if (r == SBC_SIP_TLS_WANT_READ)
 			break;
-		if (n <= 0) {
-			conn_close(core, c, "write failed");
+		if (r == SBC_SIP_TLS_WANT_WRITE) {
+			c->read_blocked = true;
+			break;
+		}
+		if (r != SBC_SIP_TLS_DONE) {
+			c->tls_broken = r == SBC_SIP_TLS_FAIL;
+			conn_close(core, c, r == SBC_SIP_TLS_EOF ? NULL : "TLS read failed");
 			return;
 		}
-		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-		c->wlen -= (size_t)n;
+		c->rlen += n;
+		c->last_active = time(NULL);
+		if (conn_frames(core, c) != 0)
+			return;
 	}
-	struct epoll_event ev = { .events = EPOLLIN | (c->wlen ? EPOLLOUT : 0), .data.ptr = &c->p };
-	epoll_ctl(core->epfd, EPOLL_CTL_MOD, c->p.fd, &ev);
+	conn_rearm(core, c, conn_wants_out(c));
+}
+
+static void tls_event(struct sbc_sip_core *core, struct sbc_sip_conn *c)
+{
+	char peer[80];
+
+	sbc_sip_addr_str(&c->peer, peer, sizeof peer);
+	if (c->handshaking && tls_handshake(core, c, peer) <= 0)
+		return;
+	/* Either direction may be waiting on either readiness (RFC 8446
+	 * key updates, TLS 1.2 records): retry both on any event. */
+	if (c->wlen > 0 && conn_flush(core, c) != 0)
+		return;
+	tls_readable(core, c, peer);
 }
 
 void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, uint32_t events)
 {
 	struct sbc_sip_conn *c = (struct sbc_sip_conn *)p;
 
+	if (c->ssl) {
+		tls_event(core, c);
+		return;
+	}
 	if (events & EPOLLOUT) {
-		conn_flush(core, c);
-		if (core->conns->byfd[p->fd] != c)
+		if (conn_flush(core, c) != 0)
 			return;
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
@@ -266,8 +433,7 @@ int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const cha
 	c->wbuf = w;
 	memcpy(c->wbuf + c->wlen, buf, len);
 	c->wlen += len;
-	conn_flush(core, c);
-	return 0;
+	return conn_flush(core, c);
 }
 
 void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now)
@@ -276,7 +442,11 @@ void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now)
 
 	for (size_t i = 0; i < conns->nbyfd; i++) {
 		struct sbc_sip_conn *c = conns->byfd[i];
-		if (c && now - c->last_active > SBC_SIP_CONN_IDLE)
+		if (!c)
+			continue;
+		if (c->ssl && c->handshaking && now - c->accepted >= SBC_SIP_TLS_HANDSHAKE_SECS)
+			conn_close(core, c, "TLS handshake timed out");
+		else if (now - c->last_active > SBC_SIP_CONN_IDLE)
 			conn_close(core, c, "idle");
 	}
 }

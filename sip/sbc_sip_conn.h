@@ -1,6 +1,8 @@
-/* TCP connections from UEs: accept, read with framing by Content-Length
- * (RFC 3261 18.3) under a bounded buffer, write with a bounded backlog,
- * idle close. Responses go back over the connection the request used. */
+/* TCP and TLS connections from UEs: accept (TLS: a non-blocking handshake
+ * under a bound on pending handshakes and a timeout), read with framing by
+ * Content-Length (RFC 3261 18.3) under a bounded buffer, write with a
+ * bounded backlog, idle close. Responses go back over the connection the
+ * request used. */
 #ifndef SBC_SIP_CONN_H
 #define SBC_SIP_CONN_H
 
@@ -19,7 +21,8 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, uint32_t events);
 /* Queue bytes on connection `id` (which must still be open on fd). */
 int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const char *buf, size_t len);
-/* Close connections idle for longer than SBC_SIP_CONN_IDLE. */
+/* Close connections idle for longer than SBC_SIP_CONN_IDLE, and TLS
+ * handshakes older than SBC_SIP_TLS_HANDSHAKE_SECS. */
 void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now);
 
 /* Framing: the length of the first complete message in buf, after

@@ -16,10 +16,14 @@
 #include "sbc_cfg_model.h"
 #include "sbc_core_store.h"
 #include "sbc_log.h"
+#include "sbc_sip_agent.h"
 #include "sbc_sip_conn.h"
 #include "sbc_sip_listen.h"
 #include "sbc_sip_msg.h"
 #include "sbc_sip_registrar.h"
+#include "sbc_sip_show.h"
+#include "sbc_sip_stats.h"
+#include "sbc_sip_tls.h"
 #include "sbc_sip_txn.h"
 
 const char *sbc_sip_addr_str(const struct sockaddr_storage *ss, char *buf, size_t size)
@@ -46,7 +50,7 @@ const char *sbc_sip_addr_str(const struct sockaddr_storage *ss, char *buf, size_
 int sbc_sip_send(struct sbc_sip_core *core, const struct sbc_sip_source *src, const char *buf,
 		 size_t len)
 {
-	if (src->transport == SBC_CFG_TRANSPORT_TCP)
+	if (src->transport != SBC_CFG_TRANSPORT_UDP)  /* TCP or TLS */
 		return sbc_sip_conns_send(core, src->fd, src->conn_id, buf, len);
 	if (sendto(src->fd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&src->peer,
 		   src->peer_len) < 0) {
@@ -73,9 +77,17 @@ static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	struct sbc_sip_core *core = ctx;
 
 	(void)prev;
+	clock_gettime(CLOCK_MONOTONIC, &core->apply_start);
+	/* TLS contexts (maybe a key generation) are built outside the lock
+	 * the loop takes to accept TLS connections. */
+	struct sbc_sip_tls_ctxs *tls =
+		sbc_sip_tls_ctxs_build(next, sbc_core_store_data_dir(core->store), err);
+	if (!tls)
+		return -1;
 	pthread_mutex_lock(&core->lock);
-	core->prepared = sbc_sip_lset_build(next, core->active, err);
+	core->prepared = sbc_sip_lset_build(next, core->active, tls, err);
 	pthread_mutex_unlock(&core->lock);
+	sbc_sip_tls_ctxs_free(tls);  /* the set holds its own references */
 	return core->prepared ? 0 : -1;
 }
 
@@ -95,8 +107,17 @@ static void hook_commit(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	}
 	core->active = core->prepared;
 	core->prepared = NULL;
+	size_t ports = core->active ? core->active->count : 0;
 	pthread_mutex_unlock(&core->lock);
 	wake(core);
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* From this hook's prepare (binding, TLS contexts) to the switch-over:
+	 * what an activate-config costs the SIP side. */
+	sbc_log_info("sip: configuration applied in %.3f ms (%zu sip-ports listening)",
+		     (double)(end.tv_sec - core->apply_start.tv_sec) * 1e3 +
+			     (double)(end.tv_nsec - core->apply_start.tv_nsec) / 1e6,
+		     ports);
 }
 
 static void hook_abort(void *ctx, const struct sbc_cfg *next)
@@ -173,6 +194,7 @@ static void *loop(void *arg)
 				sbc_sip_conns_accept(core, (struct sbc_sip_listener *)p);
 				break;
 			case SBC_SIP_POLL_CONN: sbc_sip_conns_event(core, p, evs[i].events); break;
+			case SBC_SIP_POLL_UPLINK: sbc_sip_agent_readable(core, p); break;
 			}
 		}
 		/* Retired listeners close only after this batch, which may name them. */
@@ -185,6 +207,7 @@ static void *loop(void *arg)
 			last_tick = now;
 			sbc_sip_txn_expire(core->txn, now);
 			sbc_sip_registrar_tick(core->registrar, now);
+			sbc_sip_agent_tick(core, now);
 			sbc_sip_conns_sweep(core, now);
 		}
 	}
@@ -201,7 +224,9 @@ static void core_free(struct sbc_sip_core *core)
 	}
 	sbc_sip_conns_free(core->conns, core->epfd);
 	sbc_sip_txn_free(core->txn);
+	sbc_sip_agent_free(core->agent, core->epfd);
 	sbc_sip_registrar_free(core->registrar);
+	free(core->stats);
 	free(core->udp_buf);
 	if (core->wake.fd >= 0)
 		close(core->wake.fd);
@@ -234,9 +259,11 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	}
 	core->conns = sbc_sip_conns_new();
 	core->txn = sbc_sip_txn_new();
-	core->registrar = sbc_sip_registrar_new();
+	core->stats = calloc(1, sizeof(*core->stats));
+	core->registrar = core->stats ? sbc_sip_registrar_new(core->stats) : NULL;
+	core->agent = sbc_sip_agent_new();
 	core->udp_buf = malloc(SBC_SIP_MAX_MSG + 1);
-	if (!core->conns || !core->txn || !core->registrar || !core->udp_buf) {
+	if (!core->conns || !core->txn || !core->registrar || !core->agent || !core->udp_buf) {
 		sbc_cfg_errorf(err, "out of memory");
 		goto fail;
 	}
@@ -251,6 +278,7 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 		goto fail;
 	}
 	core->thread_started = true;
+	sbc_sip_show_attach(core);
 	return core;
 fail:
 	/* A registered hook with a freed ctx would be fatal; the caller must
@@ -263,6 +291,7 @@ void sbc_sip_core_stop(struct sbc_sip_core *core)
 {
 	if (!core)
 		return;
+	sbc_sip_show_detach(core);
 	if (core->thread_started) {
 		pthread_mutex_lock(&core->lock);
 		core->stopping = true;

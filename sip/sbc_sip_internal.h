@@ -15,7 +15,8 @@
 #define SBC_SIP_MAX_CONNS 4096      /* concurrent TCP connections */
 #define SBC_SIP_CONN_IDLE 600       /* seconds before an idle TCP connection closes */
 
-enum sbc_sip_poll_kind { SBC_SIP_POLL_WAKE, SBC_SIP_POLL_UDP, SBC_SIP_POLL_TCP_LISTEN, SBC_SIP_POLL_CONN };
+enum sbc_sip_poll_kind { SBC_SIP_POLL_WAKE, SBC_SIP_POLL_UDP, SBC_SIP_POLL_TCP_LISTEN, SBC_SIP_POLL_CONN,
+			 SBC_SIP_POLL_UPLINK /* our socket toward a session-agent */ };
 
 /* First member of everything registered with epoll. */
 struct sbc_sip_pollable {
@@ -35,6 +36,8 @@ struct sbc_sip_lset;
 struct sbc_sip_conns;
 struct sbc_sip_txn;
 struct sbc_sip_registrar;
+struct sbc_sip_agent;
+struct sbc_sip_stats;
 struct sbc_core_store;
 
 struct sbc_sip_core {
@@ -51,6 +54,9 @@ struct sbc_sip_core {
 	struct sbc_sip_conns *conns;
 	struct sbc_sip_txn *txn;
 	struct sbc_sip_registrar *registrar;
+	struct sbc_sip_agent *agent;      /* external core (sbc_sip_agent.h) */
+	struct sbc_sip_stats *stats;      /* counters, read by the ACLI (sbc_sip_stats.h) */
+	struct timespec apply_start;      /* prepare() of the activation in progress */
 	char *udp_buf;                  /* SBC_SIP_MAX_MSG + 1 bytes, loop thread only */
 };
 

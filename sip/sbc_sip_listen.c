@@ -1,5 +1,5 @@
-/* Listener sets (see sbc_sip_listen.h): bind / reuse / close the UDP and TCP
- * sockets of the sip-ports in a configuration. */
+/* Listener sets (see sbc_sip_listen.h): bind / reuse / close the UDP, TCP
+ * and TLS sockets of the sip-ports in a configuration. */
 #include "sbc_sip_listen.h"
 
 #include <errno.h>
@@ -11,6 +11,12 @@
 #include <unistd.h>
 
 #include "sbc_log.h"
+#include "sbc_sip_tls.h"
+
+static const char *transport_name(int t)
+{
+	return t == SBC_CFG_TRANSPORT_UDP ? "UDP" : t == SBC_CFG_TRANSPORT_TCP ? "TCP" : "TLS";
+}
 
 static struct sbc_sip_listener *find(const struct sbc_sip_lset *set, int transport,
 				     const char *address, uint16_t port)
@@ -43,7 +49,7 @@ static int open_socket(struct sbc_sip_listener *l, struct sbc_cfg_error *err)
 	if (fd < 0 || (!udp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || (!udp && listen(fd, 1024) != 0)) {
 		sbc_cfg_errorf(err, "sip-port [%s:%u/%s] cannot be bound: %s", l->address, l->port,
-			       udp ? "UDP" : "TCP", strerror(errno));
+			       transport_name(l->transport), strerror(errno));
 		goto fail;
 	}
 	l->local_len = sizeof l->local;
@@ -61,16 +67,18 @@ fail:
 }
 
 static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
-		    const struct sbc_cfg_sip_port *sp, struct sbc_cfg_error *err)
+		    const struct sbc_cfg_sip_port *sp, const struct sbc_sip_tls_ctxs *tls,
+		    struct sbc_cfg_error *err)
 {
 	const char *addr = sp->address ? sp->address : "";
 	struct sbc_sip_listener *l;
+	SSL_CTX *ctx = NULL;
 
-	if (sp->transport_protocol == SBC_CFG_TRANSPORT_TLS) {
-		/* TLS is the next step of issue 4; the port is skipped, not refused. */
-		sbc_log_warnx("sip-port [%s:%u/TLS] not served: TLS transport not implemented yet",
-			      addr, sp->port);
-		return 0;
+	if (sp->transport_protocol == SBC_CFG_TRANSPORT_TLS &&
+	    !(ctx = sbc_sip_tls_ctxs_get(tls, sp->tls_profile))) {
+		sbc_cfg_errorf(err, "sip-port [%s:%u/TLS] has no usable tls-profile [%s]", addr,
+			       sp->port, sp->tls_profile);
+		return -1;
 	}
 	if (find(set, sp->transport_protocol, addr, (uint16_t)sp->port))
 		return 0;  /* the same port twice in the config: one socket */
@@ -90,11 +98,15 @@ static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
 		}
 	}
 	l->refs++;
+	if (ctx)
+		SSL_CTX_up_ref(ctx);
+	set->tls[set->count] = ctx;
 	set->items[set->count++] = l;
 	return 0;
 }
 
 struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct sbc_sip_lset *cur,
+					const struct sbc_sip_tls_ctxs *tls,
 					struct sbc_cfg_error *err)
 {
 	const struct sbc_cfg_objs *ifs = &cfg->elements[SBC_CFG_SIP_INTERFACE];
@@ -103,7 +115,10 @@ struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct 
 
 	for (size_t i = 0; i < ifs->count; i++)
 		total += ((const struct sbc_cfg_sip_interface *)ifs->items[i])->sip_ports.count;
-	if (!set || !(set->items = calloc(total + 1, sizeof(*set->items)))) {
+	if (!set || !(set->items = calloc(total + 1, sizeof(*set->items))) ||
+	    !(set->tls = calloc(total + 1, sizeof(*set->tls)))) {
+		if (set)
+			free(set->items);
 		free(set);
 		sbc_cfg_errorf(err, "out of memory");
 		return NULL;
@@ -113,7 +128,7 @@ struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct 
 		if (!sif->state)
 			continue;
 		for (size_t j = 0; j < sif->sip_ports.count; j++)
-			if (add_port(set, cur, sif->sip_ports.items[j], err) != 0)
+			if (add_port(set, cur, sif->sip_ports.items[j], tls, err) != 0)
 				goto fail;
 	}
 	return set;
@@ -127,6 +142,11 @@ int sbc_sip_lset_poll(struct sbc_sip_lset *set, int epfd)
 	for (size_t i = 0; i < set->count; i++) {
 		struct sbc_sip_listener *l = set->items[i];
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->p };
+		if (set->tls[i] && set->tls[i] != l->tls_ctx) {
+			SSL_CTX_up_ref(set->tls[i]);
+			SSL_CTX_free(l->tls_ctx);  /* its connections hold their own reference */
+			l->tls_ctx = set->tls[i];
+		}
 		if (l->polled)
 			continue;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, l->p.fd, &ev) != 0) {
@@ -134,8 +154,8 @@ int sbc_sip_lset_poll(struct sbc_sip_lset *set, int epfd)
 			return -1;
 		}
 		l->polled = true;
-		sbc_log_info("sip: listening on %s %s:%u", l->transport == SBC_CFG_TRANSPORT_UDP ?
-			     "UDP" : "TCP", l->address, l->port);
+		sbc_log_info("sip: listening on %s %s:%u", transport_name(l->transport), l->address,
+			     l->port);
 	}
 	return 0;
 }
@@ -146,16 +166,19 @@ void sbc_sip_lset_release(struct sbc_sip_lset *set, int epfd)
 		return;
 	for (size_t i = 0; i < set->count; i++) {
 		struct sbc_sip_listener *l = set->items[i];
+		SSL_CTX_free(set->tls[i]);
 		if (--l->refs > 0)
 			continue;
 		if (l->polled && epfd >= 0)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, l->p.fd, NULL);
 		if (l->polled)
-			sbc_log_info("sip: closed %s %s:%u", l->transport == SBC_CFG_TRANSPORT_UDP ?
-				     "UDP" : "TCP", l->address, l->port);
+			sbc_log_info("sip: closed %s %s:%u", transport_name(l->transport), l->address,
+				     l->port);
 		close(l->p.fd);
+		SSL_CTX_free(l->tls_ctx);
 		free(l);
 	}
 	free(set->items);
+	free(set->tls);
 	free(set);
 }

@@ -20,6 +20,70 @@ void sbc_sip_msg_init(void)
 	pthread_once(&parser_once, parser_setup);
 }
 
+/* Append, as generic headers, the values of every `name` line of the header
+ * block in buf, with folded lines joined by one space (RFC 3261 7.3.1).
+ * This only locates header lines; the values are parsed by libosip2 later
+ * (sbc_sec_digest_parse). It exists because libosip2 keeps no copy of the
+ * text it parsed and its osip_authorization_t has no room for auth-params
+ * it does not know (see sbc_sip_msg.h). 0 / -1. */
+static int keep_raw_header(osip_message_t *m, const char *buf, size_t len, const char *name)
+{
+	const char *end = buf + len, *p = memchr(buf, '\n', len);
+	size_t nlen = strlen(name);
+
+	while (p && ++p < end && *p != '\r' && *p != '\n') {
+		const char *ls = p, *le = p;
+		/* The logical line ends at a newline not followed by SP / HT. */
+		while ((le = memchr(le, '\n', (size_t)(end - le))) && le + 1 < end &&
+		       (le[1] == ' ' || le[1] == '\t'))
+			le++;
+		if (!le)
+			le = end;
+		p = le < end ? le : NULL;
+		const char *v = ls + nlen;
+		if ((size_t)(le - ls) <= nlen || strncasecmp(ls, name, nlen) != 0)
+			continue;
+		while (v < le && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v >= le || *v++ != ':')
+			continue;
+		osip_header_t *h = NULL;
+		char *val = osip_malloc((size_t)(le - v) + 1), *o = val;
+		if (!val || osip_header_init(&h) != 0) {
+			osip_free(val);
+			return -1;
+		}
+		for (; v < le; v++)  /* CR, LF and the folding white space become one SP */
+			if (*v == '\r' || *v == '\n')
+				continue;
+			else if ((*v == ' ' || *v == '\t') && (o == val || o[-1] == ' '))
+				continue;
+			else
+				*o++ = *v == '\t' ? ' ' : *v;
+		while (o > val && o[-1] == ' ')
+			o--;
+		*o = '\0';
+		h->hname = osip_strdup(name);
+		h->hvalue = val;
+		osip_list_add(&m->headers, h, -1);
+	}
+	return 0;
+}
+
+static void free_authorization(void *a)
+{
+	osip_authorization_free(a);
+}
+
+/* Replace libosip2's parsed Authorization headers by their raw values. */
+static int keep_raw_authorization(osip_message_t *m, const char *buf, size_t len)
+{
+	if (osip_list_size(&m->authorizations) <= 0)
+		return 0;
+	osip_list_special_free(&m->authorizations, free_authorization);
+	return keep_raw_header(m, buf, len, "Authorization");
+}
+
 enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
 					    const char **why)
 {
@@ -30,7 +94,7 @@ enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_me
 	if (len == 0 || osip_message_init(&m) != 0)
 		return SBC_SIP_PARSE_GARBAGE;
 	if (osip_message_parse(m, buf, len) != 0 ||
-	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m))) {
+	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0) {
 		osip_message_free(m);
 		return SBC_SIP_PARSE_GARBAGE;
 	}

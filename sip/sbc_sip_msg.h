@@ -18,7 +18,13 @@ enum sbc_sip_parse_result {
 };
 
 /* *msg is set for OK and INCOMPLETE (the caller frees it with
- * osip_message_free); *why names what is wrong. */
+ * osip_message_free); *why names what is wrong.
+ * Authorization headers are kept as generic headers holding their value
+ * as received (read them with sbc_sip_msg_header(msg, "Authorization")),
+ * not as libosip2's osip_authorization_t: libosip2 5.3 drops every
+ * auth-param it does not know (RFC 3310 auts, TS 24.229
+ * integrity-protected), both when parsing and when serialising, and the
+ * core and any proxy downstream must see them. */
 enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
 					    const char **why);
 

@@ -1,8 +1,10 @@
 /* The P-CSCF: every message from a UE arrives here. Malformed input is
  * answered 400 or dropped with a log line; retransmissions get the cached
- * answer; REGISTER goes to the embedded IMS core with our Via (RFC 3261
- * 16.6 branch) and Path (RFC 3327), and the core's answer goes back the way
- * the request came, minus our Via. */
+ * answer; REGISTER goes to the IMS core with our Via (RFC 3261 16.6
+ * branch) and Path (RFC 3327); other requests go there only from a UE
+ * registered from that address (else 403). The core is the embedded one,
+ * or an enabled session-agent (sbc_sip_agent.h); its answer goes back the
+ * way the request came, minus our Via. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,12 @@
 #include "sbc_cfg_model.h"
 #include "sbc_core_store.h"
 #include "sbc_log.h"
+#include "sbc_sip_agent.h"
 #include "sbc_sip_internal.h"
 #include "sbc_sip_msg.h"
+#include "sbc_sip_pcscf.h"
 #include "sbc_sip_registrar.h"
+#include "sbc_sip_stats.h"
 #include "sbc_sip_txn.h"
 
 static const char *transport_name(int t)
@@ -23,9 +28,8 @@ static const char *transport_name(int t)
 	return t == SBC_CFG_TRANSPORT_TCP ? "TCP" : t == SBC_CFG_TRANSPORT_TLS ? "TLS" : "UDP";
 }
 
-/* Serialise, send, and remember for retransmissions when key is set. */
-static void send_msg(struct sbc_sip_core *core, const struct sbc_sip_source *src,
-		     osip_message_t *resp, const char *key)
+void sbc_sip_pcscf_send(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+			osip_message_t *resp, const char *key)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -34,10 +38,13 @@ static void send_msg(struct sbc_sip_core *core, const struct sbc_sip_source *src
 		sbc_log_warnx("sip: cannot serialise a %d response", resp->status_code);
 		return;
 	}
+	sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_RESP_OUT);
 	if (sbc_sip_send(core, src, text, len) == 0 && key)
 		sbc_sip_txn_store(core->txn, key, text, len, time(NULL));
 	osip_free(text);
 }
+
+#define send_msg sbc_sip_pcscf_send
 
 static void answer(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 		   const osip_message_t *req, int code, const char *reason, const char *key)
@@ -63,24 +70,37 @@ static void our_branch(const char *txn_key, char out[40])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
-static int add_via_and_path(osip_message_t *req, const struct sbc_sip_source *src,
-			    const char *txn_key)
+/* Our Via for the embedded core, which is called in process. */
+static int add_via(osip_message_t *req, const struct sbc_sip_source *src, const char *txn_key)
 {
-	char host[80], branch[40], *via = NULL, *path = NULL;
+	char host[80], branch[40], *via = NULL;
 	int rc = -1;
 
 	sbc_sip_addr_str(&src->local, host, sizeof host);
 	our_branch(txn_key, branch);
 	if (asprintf(&via, "SIP/2.0/%s %s;branch=%s", transport_name(src->transport), host,
-		     branch) < 0 ||
-	    asprintf(&path, "<sip:term@%s;lr>", host) < 0)
-		goto out;
+		     branch) < 0)
+		return -1;
 	osip_via_t *v = NULL;
 	if (osip_via_init(&v) != 0 || osip_via_parse(v, via) != 0) {
 		osip_via_free(v);
 		goto out;
 	}
 	osip_list_add(&req->vias, v, 0);
+	rc = 0;
+out:
+	free(via);
+	return rc;
+}
+
+static int add_path(osip_message_t *req, const struct sbc_sip_source *src)
+{
+	char host[80], *path = NULL;
+	int rc = -1;
+
+	sbc_sip_addr_str(&src->local, host, sizeof host);
+	if (asprintf(&path, "<sip:term@%s;lr>", host) < 0)
+		return -1;
 	/* Our Path goes first, above any the UE's other proxies added. */
 	osip_header_t *h = NULL;
 	if (osip_header_init(&h) != 0)
@@ -90,7 +110,6 @@ static int add_via_and_path(osip_message_t *req, const struct sbc_sip_source *sr
 	osip_list_add(&req->headers, h, 0);
 	rc = 0;
 out:
-	free(via);
 	free(path);
 	return rc;
 }
@@ -106,27 +125,93 @@ static void pop_our_via(osip_message_t *resp)
 	}
 }
 
-static void forward_register(struct sbc_sip_core *core, const struct sbc_sip_source *src,
-			     osip_message_t *req, const char *key)
+void sbc_sip_pcscf_relay(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+			 osip_message_t *resp, const char *key, bool is_register, bool learn)
+{
+	pop_our_via(resp);
+	if (is_register && resp->status_code >= 300 && resp->status_code != 401)
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_REG_REJECTS);
+	if (is_register && learn && MSG_IS_STATUS_2XX(resp))
+		sbc_sip_registrar_learn(core->registrar, resp, resp, src, time(NULL));
+	send_msg(core, src, resp, key);
+}
+
+/* To the session-agent when one is enabled, else to the embedded core. */
+static void to_core(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+		    osip_message_t *req, const char *key)
 {
 	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
+	const struct sbc_cfg_session_agent *sa = sbc_sip_agent_pick(cfg);
+	bool reg = strcmp(req->sip_method, "REGISTER") == 0;
 	struct sbc_sip_core_answer ans;
+	char branch[40];
+	int rc;
 
-	if (add_via_and_path(req, src, key) != 0 ||
-	    sbc_sip_registrar_register(core->registrar, cfg, req, src, time(NULL), &ans) != 0) {
+	sbc_sip_stat_inc(core->stats, reg ? SBC_SIP_STAT_REG_FORWARDS : SBC_SIP_STAT_OTHER_FWD);
+	if (reg && add_path(req, src) != 0) {
+		rc = -1;
+	} else if (sa) {
+		our_branch(key, branch);
+		rc = sbc_sip_agent_forward(core, sa, req, src, key, branch);
 		sbc_core_running_release(core->store, cfg);
+		if (rc != 0)
+			answer(core, src, req, 503, "Service Unavailable", key);
+		return;
+	} else if ((rc = add_via(req, src, key)) == 0) {
+		rc = reg ? sbc_sip_registrar_register(core->registrar, cfg, req, src, time(NULL), &ans)
+			 : sbc_sip_registrar_request(core->registrar, req, &ans);
 		pop_our_via(req);
+	}
+	sbc_core_running_release(core->store, cfg);
+	if (rc != 0) {
 		answer(core, src, req, 500, "Server Internal Error", key);
 		return;
 	}
-	sbc_core_running_release(core->store, cfg);
-	pop_our_via(ans.resp);
 	/* CK / IK are for the P-CSCF's security associations (issue 5); the
 	 * UE derives its own, so they stop here. */
 	explicit_bzero(ans.ck, sizeof ans.ck);
 	explicit_bzero(ans.ik, sizeof ans.ik);
-	send_msg(core, src, ans.resp, key);
+	sbc_sip_pcscf_relay(core, src, ans.resp, key, reg, false);
 	osip_message_free(ans.resp);
+}
+
+/* RFC 3261 9.2 as a stateful proxy (16.10): 200 to a CANCEL that finds
+ * its request still waiting for the core (which then gets 487), 481
+ * otherwise. Requests the embedded core answers are never waiting. */
+static void cancel(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+		   osip_message_t *req, const char *peer, const char *key)
+{
+	char *ckey = sbc_sip_agent_cancel_key(req, peer);
+
+	if (ckey && sbc_sip_agent_cancel(core, ckey) == 0) {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_CANCELS);
+		sbc_log_info("pcscf: CANCEL from %s: 200, and 487 to the request", peer);
+		answer(core, src, req, 200, "OK", key);
+	} else {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_CANCEL_481);
+		sbc_log_info("pcscf: 481 to CANCEL from %s (rule no-pending-request)", peer);
+		answer(core, src, req, 481, "Call/Transaction Does Not Exist", key);
+	}
+	free(ckey);
+}
+
+/* Non-REGISTER: only from the address a From identity registered from. */
+static void from_ue(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+		    osip_message_t *req, const char *peer, const char *key)
+{
+	char *aor = sbc_sip_registrar_aor(req->from->url);
+	bool ok = sbc_sip_registrar_is_registered(core->registrar, aor,
+						  (const struct sockaddr *)&src->peer, time(NULL));
+
+	if (!ok) {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_UNREG_REJECT);
+		sbc_log_info("pcscf: 403 for %s from %s as %s (rule not-registered-source)",
+			     req->sip_method, peer, aor ? aor : "?");
+		answer(core, src, req, 403, "Forbidden", key);
+	} else {
+		to_core(core, src, req, key);
+	}
+	free(aor);
 }
 
 static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_source *src,
@@ -150,15 +235,29 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 	key = sbc_sip_txn_key(req, peer);
 	if (!key)
 		return;
+	sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_REQ_IN);
+	char branch[40];
+	our_branch(key, branch);
 	if ((cached = sbc_sip_txn_lookup(core->txn, key, &len)) != NULL) {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_RETRANS);
 		sbc_log_debug("sip: retransmitted %s from %s absorbed", req->sip_method, peer);
 		sbc_sip_send(core, src, cached, len);
+	} else if (sbc_sip_agent_pending(core->agent, branch)) {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_RETRANS);
+		sbc_log_debug("sip: retransmitted %s from %s: still at the session-agent",
+			      req->sip_method, peer);
 	} else if (strcmp(req->sip_method, "REGISTER") == 0) {
-		forward_register(core, src, req, key);
-	} else {
+		to_core(core, src, req, key);
+	} else if (strcmp(req->sip_method, "CANCEL") == 0) {
+		cancel(core, src, req, peer, key);
+	} else if (strcmp(req->sip_method, "INVITE") == 0) {
+		/* An INVITE server transaction (100, ACK, 2xx retransmission) is
+		 * not implemented yet: refuse it rather than half-serve it. */
 		sbc_log_info("sip: 501 for %s from %s (rule method-not-served)", req->sip_method,
 			     peer);
 		answer(core, src, req, 501, "Not Implemented", key);
+	} else {
+		from_ue(core, src, req, peer, key);
 	}
 	free(key);
 }
@@ -173,10 +272,12 @@ void sbc_sip_handle_message(struct sbc_sip_core *core, const struct sbc_sip_sour
 	sbc_sip_addr_str(&src->peer, peer, sizeof peer);
 	switch (sbc_sip_msg_parse(buf, len, &msg, &why)) {
 	case SBC_SIP_PARSE_GARBAGE:
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);
 		sbc_log_info("sip: dropped %zu bytes from %s/%s: %s", len, peer,
 			     transport_name(src->transport), why);
 		return;
 	case SBC_SIP_PARSE_INCOMPLETE:
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);
 		if (MSG_IS_REQUEST(msg) && sbc_sip_msg_branch(msg)) {
 			char reason[64];
 			snprintf(reason, sizeof reason, "Bad Request - %s", why);

@@ -4,6 +4,7 @@
  * DIAMETER_ERROR_USER_UNKNOWN to 403 (TS 24.229 5.3.1.2, TS 29.228). */
 #include "sbc_sip_registrar.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,16 @@
 #include "sbc_sip_internal.h"
 #include "sbc_sip_msg.h"
 #include "sbc_sip_regtable.h"
+#include "sbc_sip_stats.h"
 
+/* Only the SIP thread calls in here, except the readers at the end of
+ * sbc_sip_registrar.h: `lock` is held around every change of `regs` (and
+ * by those readers), so the SIP thread's own reads need no lock. */
 struct sbc_sip_registrar {
 	struct sbc_sip_regtable *regs;
 	struct sbc_sip_challenges *chals;
+	struct sbc_sip_stats *stats;
+	pthread_mutex_t lock;
 };
 
 /* Everything one REGISTER needs, gathered once. */
@@ -39,12 +46,14 @@ struct reg_ctx {
 	struct sbc_sip_core_answer *ans;
 };
 
-struct sbc_sip_registrar *sbc_sip_registrar_new(void)
+struct sbc_sip_registrar *sbc_sip_registrar_new(struct sbc_sip_stats *stats)
 {
 	struct sbc_sip_registrar *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
+	r->stats = stats;
+	pthread_mutex_init(&r->lock, NULL);
 	r->regs = sbc_sip_regtable_new();
 	r->chals = sbc_sip_chal_new();
 	if (!r->regs || !r->chals) {
@@ -60,18 +69,59 @@ void sbc_sip_registrar_free(struct sbc_sip_registrar *r)
 		return;
 	sbc_sip_regtable_free(r->regs);
 	sbc_sip_chal_free(r->chals);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
 void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now)
 {
-	sbc_sip_regtable_expire(r->regs, now);
+	pthread_mutex_lock(&r->lock);
+	size_t n = sbc_sip_regtable_expire(r->regs, now);
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < n; i++)
+		sbc_sip_stat_inc(r->stats, SBC_SIP_STAT_REG_EXPIRED);
 	sbc_sip_chal_expire(r->chals, now);
 }
 
-size_t sbc_sip_registrar_count(const struct sbc_sip_registrar *r)
+size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r)
 {
-	return sbc_sip_regtable_count(r->regs);
+	pthread_mutex_lock(&r->lock);
+	size_t n = sbc_sip_regtable_count(r->regs);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+void sbc_sip_registrar_foreach(struct sbc_sip_registrar *r,
+			       void (*fn)(const struct sbc_sip_reg *, void *), void *arg)
+{
+	pthread_mutex_lock(&r->lock);
+	sbc_sip_regtable_foreach(r->regs, fn, arg);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Insert / replace / remove under the lock, counting what happened. */
+static int binding_set(struct sbc_sip_registrar *r, const struct sbc_sip_reg_info *in,
+		       bool refresh, time_t now)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = sbc_sip_regtable_set(r->regs, in, now);
+	size_t n = sbc_sip_regtable_count(r->regs);
+	pthread_mutex_unlock(&r->lock);
+	if (rc == 0) {
+		sbc_sip_stat_inc(r->stats, refresh ? SBC_SIP_STAT_REG_REFRESHES : SBC_SIP_STAT_REG_TOTAL);
+		sbc_sip_stat_high(r->stats, SBC_SIP_STAT_REG_HIGH, n);
+	}
+	return rc;
+}
+
+static int binding_remove(struct sbc_sip_registrar *r, const char *aor)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = sbc_sip_regtable_remove(r->regs, aor);
+	pthread_mutex_unlock(&r->lock);
+	if (rc == 0)
+		sbc_sip_stat_inc(r->stats, SBC_SIP_STAT_REG_DEREGS);
+	return rc;
 }
 
 /* "sip:user@host" of a URI, without parameters (heap). */
@@ -268,7 +318,7 @@ static int update_binding(struct reg_ctx *x)
 				      reg ? (long)(reg->expires - x->now) : 0);
 	}
 	if (expires == 0 || (ct->displayname && strcmp(ct->displayname, "*") == 0)) {
-		if (sbc_sip_regtable_remove(x->r->regs, x->aor) == 0)
+		if (binding_remove(x->r, x->aor) == 0)
 			sbc_log_info("registrar: %s de-registered", x->aor);
 		return accept_binding(x, NULL, 0);
 	}
@@ -284,10 +334,15 @@ static int update_binding(struct reg_ctx *x)
 	if (osip_uri_to_str(ct->url, &contact) != 0 || !(path = path_of(x->req)))
 		goto out;
 	bool refresh = sbc_sip_regtable_get(x->r->regs, x->aor, x->now) != NULL;
-	if (sbc_sip_regtable_set(x->r->regs, x->aor, contact, x->req->call_id->number, path,
-				 (uint32_t)strtoul(x->req->cseq->number, NULL, 10),
-				 x->now + expires, x->src->transport,
-				 (const struct sockaddr *)&x->src->peer, x->src->peer_len) != 0)
+	struct sbc_sip_reg_info in = {
+		.aor = x->aor, .contact = contact, .call_id = x->req->call_id->number, .path = path,
+		.cseq = (uint32_t)strtoul(x->req->cseq->number, NULL, 10),
+		.expires = x->now + expires, .transport = x->src->transport,
+		.integrity = sbc_sip_integrity_parse(x->creds.integrity_protected),
+		.peer = (const struct sockaddr *)&x->src->peer, .peer_len = x->src->peer_len,
+		.local = (const struct sockaddr *)&x->src->local, .local_len = x->src->local_len,
+	};
+	if (binding_set(x->r, &in, refresh, x->now) != 0)
 		goto out;
 	sbc_log_info("registrar: %s %s to %s for %lds", x->aor, refresh ? "refreshed" : "registered",
 		     contact, expires);
@@ -298,22 +353,53 @@ out:
 	return rc;
 }
 
-/* Authorization header -> creds, through libosip2's parsed header. */
+/* Authorization header -> creds. The value is the one received (see
+ * sbc_sip_msg_parse), so auts and integrity-protected are still there. */
 static int read_creds(struct reg_ctx *x)
 {
-	osip_authorization_t *a = osip_list_get(&x->req->authorizations, 0);
-	char *text = NULL;
+	const char *text = sbc_sip_msg_header(x->req, "Authorization");
+
+	if (!text)
+		return 0;
+	if (sbc_sec_digest_parse(text, &x->creds) != 0)
+		return -1;
+	x->has_creds = true;
+	return 0;
+}
+
+/* AKA synchronisation failure (RFC 3310 3.4, TS 33.102 6.3.5): the UE
+ * answered our challenge with AUTS instead of RES. A valid MAC-S moves
+ * the subscriber's SQN to the UE's and earns a fresh challenge; anything
+ * else is refused, and either way the challenged vector is spent. */
+static int resync(struct reg_ctx *x, struct sbc_sip_chal *c)
+{
+	struct sbc_sec_aka_subscriber sub;
+	uint8_t rand[16], sqn_ms[6];
 	int rc;
 
-	if (!a)
-		return 0;
-	if (osip_authorization_to_str(a, &text) != 0)
-		return -1;
-	rc = sbc_sec_digest_parse(text, &x->creds);
-	osip_free(text);
-	if (rc == 0)
-		x->has_creds = true;
-	return rc;
+	if (!c->aka) {
+		sbc_sip_chal_consume(x->r->chals, c);
+		return reject(x, 403, "Forbidden", "auts-without-aka-challenge");
+	}
+	memcpy(rand, c->vec.rand, sizeof rand);
+	sbc_sip_chal_consume(x->r->chals, c);
+	if (sbc_sec_aka_subscriber_init(&sub, x->sub->k, x->sub->op, x->sub->opc,
+					x->sub->amf) != 0)
+		return reject(x, 403, "Forbidden", "aka-subscriber-keys-invalid");
+	rc = sbc_sec_aka_auts_check(&sub, rand, x->creds.auts, sqn_ms);
+	explicit_bzero(&sub, sizeof sub);
+	if (rc != 0) {
+		sbc_sip_stat_inc(x->r->stats, SBC_SIP_STAT_AUTS_BAD);
+		return reject(x, 403, "Forbidden", "auts-mac-s-invalid");
+	}
+	uint64_t sqn = 0;
+	for (int i = 0; i < 6; i++)
+		sqn = sqn << 8 | sqn_ms[i];
+	sbc_sip_chal_resync(x->r->chals, x->impi, sqn_ms);
+	sbc_sip_stat_inc(x->r->stats, SBC_SIP_STAT_AUTS_RESYNC);
+	sbc_log_info("registrar: AKA resynchronisation for %s: SQN now %llu, challenging again",
+		     x->impi, (unsigned long long)sqn);
+	return challenge(x, false);
 }
 
 static int authenticate_and_bind(struct reg_ctx *x)
@@ -329,6 +415,8 @@ static int authenticate_and_bind(struct reg_ctx *x)
 		sbc_log_info("registrar: stale or unknown nonce from %s, challenging again", x->impi);
 		return challenge(x, true);
 	}
+	if (cr->auts)
+		return resync(x, c);
 	if (!response_ok(x, c, &rule)) {
 		sbc_sip_chal_consume(x->r->chals, c);
 		return reject(x, 403, "Forbidden", rule);
@@ -375,4 +463,80 @@ out:
 	sbc_sec_digest_creds_free(&x.creds);
 	free(x.aor);
 	return rc;
+}
+
+int sbc_sip_registrar_request(struct sbc_sip_registrar *r, const osip_message_t *req,
+			      struct sbc_sip_core_answer *ans)
+{
+	struct reg_ctx x = { .r = r, .req = req, .ans = ans };
+	bool served = strcmp(req->sip_method, "MESSAGE") == 0 ||
+		      strcmp(req->sip_method, "OPTIONS") == 0;
+
+	memset(ans, 0, sizeof(*ans));
+	if (!served) {
+		sbc_log_info("core: 501 for %s (rule method-not-served-by-core)", req->sip_method);
+		return respond(&x, 501, "Not Implemented");
+	}
+	return respond(&x, 200, "OK");
+}
+
+void sbc_sip_registrar_learn(struct sbc_sip_registrar *r, const osip_message_t *req,
+			     const osip_message_t *resp, const struct sbc_sip_source *src,
+			     time_t now)
+{
+	osip_contact_t *ct = osip_list_get(&resp->contacts, 0);
+	long expires = sbc_sip_msg_expires(resp, 0);
+	char *aor = aor_of(req->to ? req->to->url : NULL), *contact = NULL;
+
+	if (!aor)
+		return;
+	if (!ct || expires <= 0) {
+		if (binding_remove(r, aor) == 0)
+			sbc_log_info("pcscf: %s de-registered at the session-agent", aor);
+		goto out;
+	}
+	if (osip_uri_to_str(ct->url, &contact) != 0)
+		goto out;
+	bool refresh = sbc_sip_regtable_get(r->regs, aor, now) != NULL;
+	struct sbc_sip_reg_info in = {
+		.aor = aor, .contact = contact, .call_id = req->call_id->number,
+		.path = sbc_sip_msg_header(resp, "Path"),
+		.cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10),
+		.expires = now + expires, .transport = src->transport,
+		.peer = (const struct sockaddr *)&src->peer, .peer_len = src->peer_len,
+		.local = (const struct sockaddr *)&src->local, .local_len = src->local_len,
+	};
+	if (binding_set(r, &in, refresh, now) == 0)
+		sbc_log_info("pcscf: %s %s at the session-agent, %s for %lds", aor,
+			     refresh ? "refreshed" : "registered", contact, expires);
+out:
+	osip_free(contact);
+	free(aor);
+}
+
+/* Same family, address and port. */
+static bool same_addr(const struct sockaddr_in6 *a, const struct sockaddr *b)
+{
+	if (a->sin6_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *y = (const void *)b;
+	return a->sin6_port == y->sin6_port &&
+	       memcmp(&a->sin6_addr, &y->sin6_addr, sizeof y->sin6_addr) == 0;
+}
+
+bool sbc_sip_registrar_is_registered(struct sbc_sip_registrar *r, const char *aor,
+				     const struct sockaddr *peer, time_t now)
+{
+	const struct sbc_sip_reg *reg = aor ? sbc_sip_regtable_get(r->regs, aor, now) : NULL;
+
+	return reg && same_addr(&reg->peer, peer);
+}
+
+char *sbc_sip_registrar_aor(const osip_uri_t *uri)
+{
+	return aor_of(uri);
 }

@@ -16,6 +16,9 @@
 
 struct sbc_sip_registrar;
 struct sbc_sip_source;
+struct sbc_sip_stats;
+struct sbc_sip_reg;
+struct sockaddr;
 
 /* The core's answer. For an AKA challenge CK and IK travel beside the 401
  * instead of as ck= / ik= auth-params (TS 33.203): the core is a function
@@ -27,7 +30,8 @@ struct sbc_sip_core_answer {
 	uint8_t ck[16], ik[16];
 };
 
-struct sbc_sip_registrar *sbc_sip_registrar_new(void);
+/* stats is kept (not owned) and counted into. */
+struct sbc_sip_registrar *sbc_sip_registrar_new(struct sbc_sip_stats *stats);
 void sbc_sip_registrar_free(struct sbc_sip_registrar *r);
 /* Once a second: drop expired bindings and challenges. */
 void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
@@ -36,6 +40,28 @@ void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
 int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg *cfg,
 			       const osip_message_t *req, const struct sbc_sip_source *src,
 			       time_t now, struct sbc_sip_core_answer *ans);
-size_t sbc_sip_registrar_count(const struct sbc_sip_registrar *r);
+/* The core's answer to a non-REGISTER request from a registered UE (it
+ * stands in for the terminating side): 200 for MESSAGE and OPTIONS, 501
+ * for the rest. 0 / -1 as above. */
+int sbc_sip_registrar_request(struct sbc_sip_registrar *r, const osip_message_t *req,
+			      struct sbc_sip_core_answer *ans);
+/* Record the binding a 200 OK from an external core (session-agent)
+ * confirmed, so the P-CSCF knows the UE is registered. */
+void sbc_sip_registrar_learn(struct sbc_sip_registrar *r, const osip_message_t *req,
+			     const osip_message_t *resp, const struct sbc_sip_source *src,
+			     time_t now);
+/* "sip:user@host" of a URI without parameters (heap, free), or NULL. */
+char *sbc_sip_registrar_aor(const osip_uri_t *uri);
+/* Whether aor is registered from exactly this address (IP and port). */
+bool sbc_sip_registrar_is_registered(struct sbc_sip_registrar *r, const char *aor,
+				     const struct sockaddr *peer, time_t now);
+
+/* --- readers in other threads (ACLI show) ---
+ * The SIP thread changes the bindings only while holding the registrar's
+ * mutex, and other threads read them only through these, which hold it:
+ * keep fn short (format into memory, print after). */
+size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r);
+void sbc_sip_registrar_foreach(struct sbc_sip_registrar *r,
+			       void (*fn)(const struct sbc_sip_reg *, void *), void *arg);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sbc_log.h"
 
@@ -40,12 +41,36 @@ void sbc_sip_regtable_free(struct sbc_sip_regtable *t)
 	free(t);
 }
 
-int sbc_sip_regtable_set(struct sbc_sip_regtable *t, const char *aor, const char *contact,
-			 const char *call_id, const char *path, uint32_t cseq, time_t expires,
-			 int transport, const struct sockaddr *peer, socklen_t peer_len)
+static const char *const integrity_names[] = {
+	[SBC_SIP_INTEGRITY_ABSENT] = "absent", [SBC_SIP_INTEGRITY_NO] = "no",
+	[SBC_SIP_INTEGRITY_YES] = "yes", [SBC_SIP_INTEGRITY_TLS_PENDING] = "tls-pending",
+	[SBC_SIP_INTEGRITY_TLS_YES] = "tls-yes",
+	[SBC_SIP_INTEGRITY_IP_ASSOC_PENDING] = "ip-assoc-pending",
+	[SBC_SIP_INTEGRITY_IP_ASSOC_YES] = "ip-assoc-yes",
+	[SBC_SIP_INTEGRITY_AUTH_DONE] = "auth-done", [SBC_SIP_INTEGRITY_OTHER] = "other",
+};
+
+enum sbc_sip_integrity sbc_sip_integrity_parse(const char *value)
 {
-	const char *parts[4] = { aor, contact, call_id, path ? path : "" };
+	if (!value)
+		return SBC_SIP_INTEGRITY_ABSENT;
+	for (int i = SBC_SIP_INTEGRITY_NO; i < SBC_SIP_INTEGRITY_OTHER; i++)
+		if (strcasecmp(value, integrity_names[i]) == 0)
+			return (enum sbc_sip_integrity)i;
+	return SBC_SIP_INTEGRITY_OTHER;
+}
+
+const char *sbc_sip_integrity_name(enum sbc_sip_integrity v)
+{
+	return (unsigned)v <= SBC_SIP_INTEGRITY_OTHER ? integrity_names[v] : "other";
+}
+
+int sbc_sip_regtable_set(struct sbc_sip_regtable *t, const struct sbc_sip_reg_info *in,
+			 time_t now)
+{
+	const char *parts[4] = { in->aor, in->contact, in->call_id, in->path ? in->path : "" };
 	size_t lens[4], total = 0;
+	struct sbc_sip_hnode *old = sbc_sip_htab_find(&t->tab, in->aor);
 	struct sbc_sip_reg *r;
 	char *p;
 
@@ -62,11 +87,16 @@ int sbc_sip_regtable_set(struct sbc_sip_regtable *t, const char *aor, const char
 		p += lens[i];
 	}
 	r->node.key = r->aor;
-	r->expires = expires;
-	r->cseq = cseq;
-	r->transport = (uint8_t)transport;
-	memcpy(&r->peer, peer, peer_len < sizeof r->peer ? peer_len : sizeof r->peer);
-	sbc_sip_regtable_remove(t, aor);
+	r->expires = in->expires;
+	r->registered = old ? SBC_SIP_CONTAINER(old, struct sbc_sip_reg, node)->registered : now;
+	r->cseq = in->cseq;
+	r->transport = (uint8_t)in->transport;
+	r->integrity = (uint8_t)in->integrity;
+	memcpy(&r->peer, in->peer, in->peer_len < sizeof r->peer ? in->peer_len : sizeof r->peer);
+	if (in->local)
+		memcpy(&r->local, in->local,
+		       in->local_len < sizeof r->local ? in->local_len : sizeof r->local);
+	sbc_sip_regtable_remove(t, in->aor);
 	return sbc_sip_htab_insert(&t->tab, &r->node);
 }
 
@@ -120,4 +150,24 @@ size_t sbc_sip_regtable_expire(struct sbc_sip_regtable *t, time_t now)
 size_t sbc_sip_regtable_count(const struct sbc_sip_regtable *t)
 {
 	return t->tab.count;
+}
+
+struct foreach_ctx {
+	void (*fn)(const struct sbc_sip_reg *, void *);
+	void *arg;
+};
+
+static void foreach_node(struct sbc_sip_hnode *n, void *arg)
+{
+	struct foreach_ctx *x = arg;
+
+	x->fn(SBC_SIP_CONTAINER(n, struct sbc_sip_reg, node), x->arg);
+}
+
+void sbc_sip_regtable_foreach(struct sbc_sip_regtable *t,
+			      void (*fn)(const struct sbc_sip_reg *, void *), void *arg)
+{
+	struct foreach_ctx x = { fn, arg };
+
+	sbc_sip_htab_foreach(&t->tab, foreach_node, &x);
 }

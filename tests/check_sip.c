@@ -1,7 +1,9 @@
-/* End-to-end SIP registration through the real daemon: sipp (a third-party
- * SIP implementation) as the UE for Digest over UDP and TCP, IMS-AKA, wrong
- * password, unknown user, refresh and de-REGISTER; raw sockets for
- * retransmissions and malformed input. Everything on 127.0.0.1. */
+/* End-to-end SIP through the real daemon: sipp (a third-party SIP
+ * implementation) as the UE for Digest over UDP and TCP, IMS-AKA, wrong
+ * password, unknown user, refresh and de-REGISTER, MESSAGE / OPTIONS;
+ * raw sockets for retransmissions, malformed input, AKA resynchronisation,
+ * integrity-protected and a test socket acting as an external core; the
+ * ACLI over telnet for show commands and hot apply. All on 127.0.0.1. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
@@ -16,7 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <osipparser2/osip_parser.h>
+
+#include "sbc_sec_b64.h"
+#include "sbc_sec_digest.h"
+#include "sbc_sec_milenage.h"
 #include "sbc_test_daemon.h"
+#include "sbc_test_telnet.h"
 
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
 #define SIPP_BOUND_MS 30000
@@ -60,16 +68,37 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Run sipp with a scenario from tests/sipp/ as UE `user`; its exit status. */
-static int run_sipp(const char *scenario, const char *transport, const char *user,
-		    const char *password)
+/* A UDP port free on 127.0.0.1 right now (bind 0, read it, close): sipp's
+ * `-p 0` would take 5060, which other tests or services may hold. */
+static uint16_t free_udp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Run sipp with a scenario from tests/sipp/ as UE `user` against
+ * 127.0.0.1:port; its exit status. */
+static int run_sipp_to(uint16_t port, const char *scenario, const char *transport,
+		       const char *user, const char *password)
 {
 	const char *srcdir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
-	char sf[4096], remote[64], au[256];
+	char sf[4096], remote[64], au[256], local_port[16];
 	int status = 0;
 
 	snprintf(sf, sizeof sf, "%s/tests/sipp/%s", srcdir, scenario);
-	snprintf(remote, sizeof remote, "127.0.0.1:%u", sip_port);
+	snprintf(remote, sizeof remote, "127.0.0.1:%u", port);
+	snprintf(local_port, sizeof local_port, "%u",
+		 transport[0] == 't' ? sbc_test_free_port() : free_udp_port());
 	snprintf(au, sizeof au, "%s@" DOMAIN, user);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -78,7 +107,7 @@ static int run_sipp(const char *scenario, const char *transport, const char *use
 		dup2(null, 1);
 		dup2(null, 2);  /* expected failures print the whole message */
 		execlp("sipp", "sipp", remote, "-sf", sf, "-t", transport, "-m", "1", "-timeout",
-		       "20s", "-i", "127.0.0.1", "-bind_local", "-p", "0", "-nostdin",
+		       "20s", "-i", "127.0.0.1", "-bind_local", "-p", local_port, "-nostdin",
 		       "-key", "domain", DOMAIN, "-s", user, "-au", au, "-ap", password,
 		       (char *)NULL);
 		_exit(127);
@@ -95,6 +124,12 @@ static int run_sipp(const char *scenario, const char *transport, const char *use
 	}
 	ck_assert_msg(WIFEXITED(status), "sipp %s was killed", scenario);
 	return WEXITSTATUS(status);
+}
+
+static int run_sipp(const char *scenario, const char *transport, const char *user,
+		    const char *password)
+{
+	return run_sipp_to(sip_port, scenario, transport, user, password);
 }
 
 static void assert_log(const char *text)
@@ -271,6 +306,607 @@ START_TEST(test_malformed_tcp)
 }
 END_TEST
 
+
+/* ---- raw UE helpers: a connected UDP socket, Digest / AKA by hand ---- */
+
+static int udp_to(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+static void send_str(int fd, const char *msg)
+{
+	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
+}
+
+/* The response's status code, or -1. */
+static int status_of(const char *resp)
+{
+	int code = -1;
+
+	if (!resp || sscanf(resp, "SIP/2.0 %d ", &code) != 1)
+		return -1;
+	return code;
+}
+
+/* The nonce of a 401's WWW-Authenticate, unquoted (heap), through libosip2. */
+static char *nonce_of(const char *resp)
+{
+	osip_message_t *m = NULL;
+	char *nonce = NULL;
+
+	ck_assert_int_eq(osip_message_init(&m), 0);
+	ck_assert_int_eq(osip_message_parse(m, resp, strlen(resp)), 0);
+	osip_www_authenticate_t *w = osip_list_get(&m->www_authenticates, 0);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(w->nonce);
+	nonce = strdup(w->nonce);
+	osip_dequote(nonce);
+	osip_message_free(m);
+	return nonce;
+}
+
+/* REGISTER for user@DOMAIN with an optional Authorization line. */
+static void send_register(int fd, const char *user, const char *branch, int cseq,
+			  const char *auth)
+{
+	char msg[2048];
+
+	snprintf(msg, sizeof msg,
+		 "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n"
+		 "From: <sip:%s@" DOMAIN ">;tag=raw\r\n"
+		 "To: <sip:%s@" DOMAIN ">\r\n"
+		 "Call-ID: raw-%s\r\n"
+		 "CSeq: %d REGISTER\r\n"
+		 "Contact: <sip:%s@127.0.0.1:9>\r\n"
+		 "Expires: 600\r\n"
+		 "%s%s%s"
+		 "Content-Length: 0\r\n\r\n",
+		 branch, user, user, user, cseq, user, auth ? "Authorization: " : "",
+		 auth ? auth : "", auth ? "\r\n" : "");
+	send_str(fd, msg);
+}
+
+/* Register user/password over fd with Digest computed here, with `extra`
+ * auth-params appended to the Authorization; the final status code. */
+static int digest_register(int fd, const char *user, const char *password, const char *extra,
+			   const char *tag)
+{
+	char branch[64], impi[128], auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE];
+	char resp[SBC_SEC_DIGEST_HEX_SIZE];
+
+	snprintf(branch, sizeof branch, "%s1", tag);
+	send_register(fd, user, branch, 1, NULL);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	snprintf(impi, sizeof impi, "%s@" DOMAIN, user);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, password, strlen(password), ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
+						 "00000001", "c0ffee", "auth", resp), 0);
+	snprintf(auth, sizeof auth,
+		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=MD5, qop=auth, "
+		 "nc=00000001, cnonce=\"c0ffee\"%s",
+		 impi, nonce, resp, extra ? extra : "");
+	snprintf(branch, sizeof branch, "%s2", tag);
+	send_register(fd, user, branch, 2, auth);
+	free(r);
+	r = udp_recv(fd);
+	int code = status_of(r);
+	free(r);
+	free(nonce);
+	return code;
+}
+
+/* ---- AKA resynchronisation (RFC 3310 3.4, TS 33.102 6.3.5) ---- */
+
+static const uint8_t aka_k[16] = "sbcemu-aka-key-1", aka_op[16] = "sbcemu-aka-op-01";
+
+/* SQN hidden in the nonce's AUTN (SQN xor AK || AMF || MAC-A). */
+static uint64_t sqn_of(const char *nonce, const uint8_t opc[16], uint8_t rand[16])
+{
+	size_t len = 0;
+	unsigned char *raw = sbc_sec_b64_decode(nonce, &len);
+	uint8_t ak[6];
+	uint64_t sqn = 0;
+
+	ck_assert_ptr_nonnull(raw);
+	ck_assert_uint_ge(len, 32);
+	memcpy(rand, raw, 16);
+	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, NULL, NULL, NULL, ak), 0);
+	for (int i = 0; i < 6; i++)
+		sqn = sqn << 8 | (uint8_t)(raw[16 + i] ^ ak[i]);
+	free(raw);
+	return sqn;
+}
+
+/* AUTS = (SQN_MS xor AK*) || MAC-S, MAC-S with AMF 0000; base64 (heap). */
+static char *make_auts(const uint8_t opc[16], const uint8_t rand[16], uint64_t sqn_ms, bool forge)
+{
+	static const uint8_t amf0[2] = { 0, 0 };
+	uint8_t sqn[6], ak_s[6], out[14];
+
+	for (int i = 0; i < 6; i++)
+		sqn[i] = (uint8_t)(sqn_ms >> (40 - 8 * i));
+	ck_assert_int_eq(sbc_sec_milenage_f5star(aka_k, opc, rand, ak_s), 0);
+	ck_assert_int_eq(sbc_sec_milenage_f1(aka_k, opc, rand, sqn, amf0, NULL, out + 6), 0);
+	for (int i = 0; i < 6; i++)
+		out[i] = sqn[i] ^ ak_s[i];
+	if (forge)
+		out[13] ^= 0x01;
+	return sbc_sec_b64_encode(out, sizeof out, 1);
+}
+
+static void send_auts(int fd, const char *branch, int cseq, const char *nonce, const char *auts)
+{
+	char auth[1024];
+
+	snprintf(auth, sizeof auth,
+		 "Digest username=\"001010000000002@" DOMAIN "\", realm=\"" DOMAIN "\", "
+		 "nonce=\"%s\", uri=\"sip:" DOMAIN "\", response=\"\", algorithm=AKAv1-MD5, "
+		 "auts=\"%s\"", nonce, auts);
+	send_register(fd, "001010000000002", branch, cseq, auth);
+}
+
+START_TEST(test_aka_auts_resync)
+{
+	uint8_t opc[16], rand[16];
+	int fd = udp_to(sip_port);
+
+	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
+	send_register(fd, "001010000000002", "auts1", 1, NULL);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	uint64_t sqn_he = sqn_of(nonce, opc, rand);
+	/* The UE is far ahead (e.g. it was served by another HSS). */
+	uint64_t sqn_ms = sqn_he + 32 * 1000;
+	char *auts = make_auts(opc, rand, sqn_ms, false);
+	send_auts(fd, "auts2", 2, nonce, auts);
+	free(r);
+	r = udp_recv(fd);
+	ck_assert_msg(status_of(r) == 401, "valid AUTS must earn a fresh challenge, got: %s", r);
+	char *fresh = nonce_of(r);
+	ck_assert_str_ne(fresh, nonce);
+	ck_assert_uint_eq(sqn_of(fresh, opc, rand), sqn_ms + 32);
+	assert_log("AKA resynchronisation for 001010000000002@");
+	/* A forged MAC-S on the fresh challenge: refused, SQN unchanged. */
+	free(auts);
+	auts = make_auts(opc, rand, sqn_ms + 32 * 5000, true);
+	send_auts(fd, "auts3", 3, fresh, auts);
+	free(r);
+	r = udp_recv(fd);
+	ck_assert_msg(status_of(r) == 403, "forged AUTS must get 403, got: %s", r);
+	assert_log("(rule auts-mac-s-invalid)");
+	free(r);
+	free(auts);
+	free(fresh);
+	free(nonce);
+	close(fd);
+}
+END_TEST
+
+/* ---- show over telnet ---- */
+
+static struct sbc_test_telnet *acli(const struct sbc_test_daemon *d)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, 5000);
+
+	ck_assert_ptr_nonnull(t);
+	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", 5000));
+	return t;
+}
+
+/* Output of one command (heap), failing the test on timeout. */
+static char *acli_cmd(struct sbc_test_telnet *t, const char *cmd)
+{
+	char *out = sbc_test_telnet_cmd(t, cmd, "ORACLE#", 10000);
+
+	ck_assert_msg(out != NULL, "`%s` timed out: %s", cmd, sbc_test_telnet_pending(t));
+	return out;
+}
+
+static void assert_has(const char *out, const char *text)
+{
+	ck_assert_msg(strstr(out, text) != NULL, "lacks '%s' in:\n%s", text, out);
+}
+
+/* The Active column of a `show registration` row. */
+static long active_of(const char *out, const char *row)
+{
+	const char *p = strstr(out, row);
+	long v = -1;
+
+	ck_assert_msg(p != NULL, "no row %s in:\n%s", row, out);
+	sscanf(p + strlen(row), "%ld", &v);
+	return v;
+}
+
+START_TEST(test_integrity_protected_recorded)
+{
+	int fd = udp_to(sip_port);
+
+	/* What the P-CSCF tells the core in Authorization (TS 24.229): the
+	 * core keeps it per binding, and `show` reports it. */
+	ck_assert_int_eq(digest_register(fd, "alice", "alice", ", integrity-protected=\"tls-pending\"",
+					 "ip"), 200);
+	struct sbc_test_telnet *t = acli(&daemon_);
+	char *out = acli_cmd(t, "show registration sipd by-user alice");
+	assert_has(out, "User: sip:alice@" DOMAIN);
+	assert_has(out, "Integrity-Protected: tls-pending");
+	free(out);
+	sbc_test_telnet_close(t);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_show_after_sipp)
+{
+	ck_assert_int_eq(run_sipp("register_digest.xml", "u1", "alice", "alice"), 0);
+	struct sbc_test_telnet *t = acli(&daemon_);
+	char *out = acli_cmd(t, "show registration");
+	assert_has(out, "SIP Registrations");
+	ck_assert_int_ge(active_of(out, "User Entries"), 1);
+	assert_has(out, "Forwards");
+	assert_has(out, "Refreshes");
+	assert_has(out, "Rejects");
+	free(out);
+	out = acli_cmd(t, "show registration sipd by-user alice");
+	assert_has(out, "User: sip:alice@" DOMAIN);
+	assert_has(out, "Name: sip:alice@127.0.0.1:");
+	assert_has(out, "Transport: UDP");
+	char local[64];
+	snprintf(local, sizeof local, "Local IP: 127.0.0.1:%u", sip_port);
+	assert_has(out, local);
+	assert_has(out, "Remote IP: 127.0.0.1:");
+	assert_has(out, "Integrity-Protected: absent");  /* sipp sends none */
+	assert_has(out, "Valid: true");
+	assert_has(out, "Expire: ");
+	free(out);
+	out = acli_cmd(t, "show registration sipd by-user nobody");
+	assert_has(out, "0 registration(s) found for user nobody");
+	free(out);
+	out = acli_cmd(t, "show sipd endpoint-ip 127.0.0.1");
+	assert_has(out, "User: sip:alice@" DOMAIN);
+	free(out);
+	out = acli_cmd(t, "show sipd endpoint-ip 192.0.2.1");
+	assert_has(out, "0 registration(s) found for endpoint 192.0.2.1");
+	free(out);
+	out = acli_cmd(t, "show sipd status");
+	assert_has(out, "SIP Status");
+	assert_has(out, "Requests Rcvd");
+	assert_has(out, "Registrations");
+	free(out);
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_message_from_registered_ue)
+{
+	ck_assert_int_eq(run_sipp("register_message.xml", "u1", "alice", "alice"), 0);
+	/* The same MESSAGE from an address that never registered: 403. */
+	ck_assert_int_eq(run_sipp("message_unregistered.xml", "u1", "alice", "alice"), 0);
+	assert_log("(rule not-registered-source)");
+}
+END_TEST
+
+START_TEST(test_cancel_without_pending)
+{
+	char msg[1024];
+	int fd = udp_to(sip_port);
+
+	snprintf(msg, sizeof msg,
+		 "CANCEL sip:bob@" DOMAIN " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnothing\r\n"
+		 "From: <sip:alice@" DOMAIN ">;tag=c\r\nTo: <sip:bob@" DOMAIN ">\r\n"
+		 "Call-ID: cancel-none\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	send_str(fd, msg);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 481);
+	free(r);
+	close(fd);
+}
+END_TEST
+
+/* ---- an external core: a test socket as the session-agent ---- */
+
+static struct sbc_test_daemon sa_daemon;
+static uint16_t sa_sip_port, sa_port;
+static int sa_fd = -1;
+
+static void start_sa_daemon(void)
+{
+	char body[2048];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+
+	sa_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(sa_fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(sa_fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(sa_fd, (struct sockaddr *)&sin, &len), 0);
+	sa_port = ntohs(sin.sin_port);
+	sa_sip_port = free_udp_port();
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>\n"
+		 "<sip-interface realm-id=\"realm01\">\n"
+		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
+		 "</sip-interface>\n"
+		 "<session-agent hostname=\"core1\" ip-address=\"127.0.0.1\" port=\"%u\""
+		 " state=\"enabled\" realm-id=\"realm01\"/>\n"
+		 "<ims-core home-domain=\"" DOMAIN "\" state=\"disabled\"/>\n",
+		 sa_sip_port, sa_port);
+	setenv("SBCEMU_SIP_TRANS_EXPIRE", "2", 1);  /* see sbc_sip_agent.h */
+	ck_assert_int_eq(sbc_test_daemon_start(&sa_daemon, NULL, body), 0);
+	unsetenv("SBCEMU_SIP_TRANS_EXPIRE");
+}
+
+static void stop_sa_daemon(void)
+{
+	close(sa_fd);
+	ck_assert_int_eq(sbc_test_daemon_stop(&sa_daemon), 0);
+}
+
+/* The next request the core socket receives with `method` (others, e.g.
+ * retransmissions, are skipped), parsed; *from is its sender. */
+static osip_message_t *core_recv(const char *method, struct sockaddr_storage *from)
+{
+	long long deadline = now_ms() + 5000;
+	char buf[65536];
+
+	while (now_ms() < deadline) {
+		struct pollfd p = { .fd = sa_fd, .events = POLLIN };
+		socklen_t flen = sizeof *from;
+		if (poll(&p, 1, (int)(deadline - now_ms())) != 1)
+			break;
+		ssize_t n = recvfrom(sa_fd, buf, sizeof buf - 1, 0, (struct sockaddr *)from, &flen);
+		ck_assert_int_gt(n, 0);
+		osip_message_t *m = NULL;
+		ck_assert_int_eq(osip_message_init(&m), 0);
+		ck_assert_int_eq(osip_message_parse(m, buf, (size_t)n), 0);
+		if (MSG_IS_REQUEST(m) && strcmp(m->sip_method, method) == 0)
+			return m;
+		osip_message_free(m);
+	}
+	ck_abort_msg("the core socket got no %s", method);
+	return NULL;
+}
+
+/* Answer req from the core socket as an IMS core would. */
+static void core_answer(osip_message_t *req, const struct sockaddr_storage *to, int code,
+			const char *contact)
+{
+	osip_message_t *r = NULL;
+	osip_via_t *via, *copy;
+	char *text = NULL;
+	size_t len;
+
+	ck_assert_int_eq(osip_message_init(&r), 0);
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(code == 200 ? "OK" : "Whatever"));
+	for (int i = 0; (via = osip_list_get(&req->vias, i)) != NULL; i++) {
+		ck_assert_int_eq(osip_via_clone(via, &copy), 0);
+		osip_list_add(&r->vias, copy, -1);
+	}
+	ck_assert_int_eq(osip_from_clone(req->from, &r->from), 0);
+	ck_assert_int_eq(osip_to_clone(req->to, &r->to), 0);
+	ck_assert_int_eq(osip_call_id_clone(req->call_id, &r->call_id), 0);
+	ck_assert_int_eq(osip_cseq_clone(req->cseq, &r->cseq), 0);
+	if (contact)
+		osip_message_set_contact(r, contact);
+	osip_message_set_content_length(r, "0");
+	ck_assert_int_eq(osip_message_to_str(r, &text, &len), 0);
+	ck_assert_int_eq(sendto(sa_fd, text, len, 0, (const struct sockaddr *)to,
+				sizeof(struct sockaddr_in)), (ssize_t)len);
+	osip_free(text);
+	osip_message_free(r);
+}
+
+static void send_message(int fd, const char *branch, const char *method, int cseq)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg,
+		 "%s sip:bob@" DOMAIN " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n"
+		 "From: <sip:alice@" DOMAIN ">;tag=ue\r\nTo: <sip:bob@" DOMAIN ">\r\n"
+		 "Call-ID: sa-%s\r\nCSeq: %d %s\r\nContent-Length: 0\r\n\r\n",
+		 method, branch, branch, cseq, method);
+	send_str(fd, msg);
+}
+
+START_TEST(test_session_agent)
+{
+	struct sockaddr_storage from;
+	int ue = udp_to(sa_sip_port), stranger = udp_to(sa_sip_port);
+
+	/* REGISTER reaches the external core with our Via and Path on top. */
+	send_register(ue, "alice", "sareg", 1, NULL);
+	osip_message_t *req = core_recv("REGISTER", &from);
+	ck_assert_int_eq(osip_list_size(&req->vias), 2);
+	osip_header_t *path = NULL;
+	ck_assert_int_ge(osip_message_header_get_byname(req, "path", 0, &path), 0);
+	ck_assert(strstr(path->hvalue, "sip:term@127.0.0.1") != NULL);
+	core_answer(req, &from, 200, "<sip:alice@127.0.0.1:9>;expires=600");
+	osip_message_free(req);
+	char *r = udp_recv(ue);
+	ck_assert_int_eq(status_of(r), 200);
+	ck_assert_msg(strstr(r, "branch=z9hG4bKsareg") && !strstr(r, "rport"),
+		      "our Via must be gone: %s", r);
+	free(r);
+
+	/* MESSAGE from the registered UE: forwarded, the core's 200 relayed. */
+	send_message(ue, "samsg1", "MESSAGE", 2);
+	req = core_recv("MESSAGE", &from);
+	core_answer(req, &from, 200, NULL);
+	osip_message_free(req);
+	r = udp_recv(ue);
+	ck_assert_int_eq(status_of(r), 200);
+	free(r);
+
+	/* The same from an address that never registered: 403, not forwarded. */
+	send_message(stranger, "samsg2", "MESSAGE", 1);
+	r = udp_recv(stranger);
+	ck_assert_int_eq(status_of(r), 403);
+	free(r);
+
+	/* CANCEL while the core sits on the request: 200 and 487 to the UE,
+	 * CANCEL on to the core (RFC 3261 9.2, 16.10). */
+	send_message(ue, "samsg3", "MESSAGE", 3);
+	osip_message_free(core_recv("MESSAGE", &from));
+	send_message(ue, "samsg3", "CANCEL", 3);
+	char *a = udp_recv(ue), *b = udp_recv(ue);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	int ca = status_of(a), cb = status_of(b);
+	ck_assert_msg((ca == 200 && cb == 487) || (ca == 487 && cb == 200), "got %d and %d", ca, cb);
+	assert_has(ca == 487 ? a : b, "CSeq: 3 MESSAGE");
+	assert_has(ca == 200 ? a : b, "CSeq: 3 CANCEL");
+	free(a);
+	free(b);
+	osip_message_free(core_recv("CANCEL", &from));
+
+	/* Silence from the core: 408 after trans-expire (2 s here). */
+	long long t0 = now_ms();
+	send_message(ue, "samsg4", "OPTIONS", 4);
+	osip_message_free(core_recv("OPTIONS", &from));
+	r = udp_recv(ue);
+	ck_assert_int_eq(status_of(r), 408);
+	ck_assert_int_ge(now_ms() - t0, 1000);
+	ck_assert(sbc_test_daemon_wait_log(&sa_daemon, "(rule session-agent-timeout", 2000) == 0);
+	free(r);
+	close(ue);
+	close(stranger);
+}
+END_TEST
+
+/* ---- hot apply through the ACLI ---- */
+
+static struct sbc_test_daemon ha_daemon;
+static uint16_t ha_port;
+
+static void start_ha_daemon(void)
+{
+	char body[2048];
+
+	ha_port = free_udp_port();
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>\n"
+		 "<sip-interface realm-id=\"realm01\">\n"
+		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
+		 "</sip-interface>\n"
+		 "<ims-core home-domain=\"" DOMAIN "\"/>\n"
+		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN "\""
+		 " auth-scheme=\"digest\" password=\"alice\"/>\n", ha_port);
+	ck_assert_int_eq(sbc_test_daemon_start(&ha_daemon, NULL, body), 0);
+}
+
+static void stop_ha_daemon(void)
+{
+	ck_assert_int_eq(sbc_test_daemon_stop(&ha_daemon), 0);
+}
+
+/* Run each command, expecting the prompt back (the sub-prompts differ). */
+static void acli_run(struct sbc_test_telnet *t, const char *const *cmds)
+{
+	for (; *cmds; cmds++) {
+		char *out = sbc_test_telnet_cmd(t, *cmds, "#", 10000);
+		ck_assert_msg(out != NULL, "`%s` timed out: %s", *cmds, sbc_test_telnet_pending(t));
+		ck_assert_msg(!strstr(out, "% ") && !strstr(out, "ERROR"), "`%s`: %s", *cmds, out);
+		free(out);
+	}
+}
+
+static void activate(struct sbc_test_telnet *t)
+{
+	char *out = acli_cmd(t, "save-config");
+	assert_has(out, "Save complete");
+	free(out);
+	out = acli_cmd(t, "activate-config");
+	assert_has(out, "Activate Complete");
+	free(out);
+}
+
+/* Whether nothing listens on UDP 127.0.0.1:port (we can bind it). */
+static bool udp_port_closed(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool free_ = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
+	close(fd);
+	return free_;
+}
+
+START_TEST(test_hot_apply)
+{
+	char port_cmd[32], cmd_add[32];
+	uint16_t added = free_udp_port(), moved = free_udp_port();
+	struct sbc_test_telnet *t = acli(&ha_daemon);
+	int ue = udp_to(ha_port);
+
+	ck_assert_uint_ne(added, moved);
+	/* 1. A REGISTER transaction across an activate: challenged before,
+	 * answered after. The activate adds a sip-port. */
+	send_register(ue, "alice", "fly1", 1, NULL);
+	char *r = udp_recv(ue);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	free(r);
+	snprintf(cmd_add, sizeof cmd_add, "port %u", added);
+	const char *const add[] = { "configure terminal", "session-router", "sip-interface",
+				    "select realm01", "sip-ports", "address 127.0.0.1", cmd_add,
+				    "transport-protocol UDP", "done", "exit", "done", "exit", "exit",
+				    "exit", NULL };
+	acli_run(t, add);
+	activate(t);
+	ck_assert(sbc_test_daemon_wait_log(&ha_daemon, "sip: configuration applied in", 5000) == 0);
+	char ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE], auth[1024];
+	ck_assert_int_eq(sbc_sec_digest_ha1("alice@" DOMAIN, DOMAIN, "alice", 5, ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce, "00000001",
+						 "fly", "auth", resp), 0);
+	snprintf(auth, sizeof auth,
+		 "Digest username=\"alice@" DOMAIN "\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", qop=auth, nc=00000001, cnonce=\"fly\"",
+		 nonce, resp);
+	send_register(ue, "alice", "fly2", 2, auth);
+	r = udp_recv(ue);
+	ck_assert_msg(status_of(r) == 200, "the REGISTER after activate: %s", r);
+	free(r);
+	free(nonce);
+	/* The added port serves at once. */
+	ck_assert_int_eq(run_sipp_to(added, "register_digest.xml", "u1", "alice", "alice"), 0);
+
+	/* 2. Change the first sip-port's port: the new one serves, the old closes. */
+	snprintf(port_cmd, sizeof port_cmd, "port %u", moved);
+	const char *const change[] = { "configure terminal", "session-router", "sip-interface",
+				       "select realm01", "sip-ports", NULL };
+	acli_run(t, change);
+	r = sbc_test_telnet_cmd(t, "select", "selection: ", 10000);
+	ck_assert_ptr_nonnull(r);
+	free(r);
+	const char *const change2[] = { "1", port_cmd, "done", "exit", "done", "exit", "exit",
+					"exit", NULL };
+	acli_run(t, change2);
+	activate(t);
+	ck_assert_int_eq(run_sipp_to(moved, "register_digest.xml", "u1", "alice", "alice"), 0);
+	ck_assert_msg(udp_port_closed(ha_port), "old sip-port %u still open", ha_port);
+	ck_assert(!udp_port_closed(added));
+	sbc_test_telnet_close(t);
+	close(ue);
+}
+END_TEST
+
 static Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
@@ -287,12 +923,30 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_retransmission_absorbed);
 	tcase_add_test(tc, test_malformed_udp);
 	tcase_add_test(tc, test_malformed_tcp);
+	tcase_add_test(tc, test_aka_auts_resync);
+	tcase_add_test(tc, test_integrity_protected_recorded);
+	tcase_add_test(tc, test_show_after_sipp);
+	tcase_add_test(tc, test_message_from_registered_ue);
+	tcase_add_test(tc, test_cancel_without_pending);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("session-agent");
+	tcase_add_unchecked_fixture(tc, start_sa_daemon, stop_sa_daemon);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_session_agent);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hot-apply");
+	tcase_add_unchecked_fixture(tc, start_ha_daemon, stop_ha_daemon);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_hot_apply);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
+	parser_init();  /* libosip2, for reading responses as a UE does */
 	SRunner *sr = srunner_create(sip_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -149,7 +149,8 @@ fail:
 	return -1;
 }
 
-int sbc_test_daemon_stop(struct sbc_test_daemon *d)
+/* SIGTERM and reap (SIGKILL after the bound): the exit status, or -1. */
+static int terminate(struct sbc_test_daemon *d)
 {
 	long long deadline = now_ms() + SBC_TEST_BOUND_MS;
 	int status = 0, rc = -1;
@@ -173,6 +174,21 @@ int sbc_test_daemon_stop(struct sbc_test_daemon *d)
 		}
 		d->pid = -1;
 	}
+	return rc;
+}
+
+int sbc_test_daemon_restart(struct sbc_test_daemon *d)
+{
+	if (terminate(d) != 0)
+		return -1;
+	d->pid = spawn(d);
+	return d->pid > 0 && wait_ready(d) == 0 ? 0 : -1;
+}
+
+int sbc_test_daemon_stop(struct sbc_test_daemon *d)
+{
+	int rc = terminate(d);
+
 	if (d->dir[0] != '\0' && getenv("SBC_TEST_KEEP") == NULL)
 		nftw(d->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	d->dir[0] = '\0';

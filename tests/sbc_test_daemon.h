@@ -34,6 +34,10 @@ int sbc_test_daemon_start(struct sbc_test_daemon *d, const char *ma_attrs, const
  * exit status (0 for a clean exit), or -1 when it did not exit by itself. */
 int sbc_test_daemon_stop(struct sbc_test_daemon *d);
 
+/* Stop it (as stop does) and start it again on the same directory, data
+ * dir and boot config; the log starts afresh. 0 once ready, -1 otherwise. */
+int sbc_test_daemon_restart(struct sbc_test_daemon *d);
+
 /* The daemon's stderr so far, as a heap string the caller frees. */
 char *sbc_test_daemon_log(const struct sbc_test_daemon *d);
 

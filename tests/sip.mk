@@ -7,10 +7,15 @@ tests_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_auth_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPENSSL_LIBS) \
 	$(CHECK_LIBS) $(LIBS)
 
+# The test computes Digest / AKA answers with security/ and reads SIP with
+# libosip2, as a UE would; the daemon under test is the real binary.
 check_PROGRAMS += tests/check_sip
 TESTS += tests/check_sip
-tests_check_sip_SOURCES = tests/check_sip.c tests/sbc_test_daemon.c tests/sbc_test_daemon.h
+tests_check_sip_SOURCES = tests/check_sip.c tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h
 tests_check_sip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_sip_LDADD = $(CHECK_LIBS) $(LIBS)
+tests_check_sip_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPENSSL_LIBS) \
+	$(CHECK_LIBS) $(LIBS)
 EXTRA_DIST += tests/sipp/register_digest.xml tests/sipp/register_forbidden.xml \
-	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml
+	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml \
+	tests/sipp/register_message.xml tests/sipp/message_unregistered.xml

@@ -1,0 +1,310 @@
+/* The SIP show commands (see sbc_sip_show.h). Thread safety: the commands
+ * run in ACLI session threads while the SIP thread changes registrations.
+ * Counters are atomics (sbc_sip_stats.h); bindings are read through
+ * sbc_sip_registrar_foreach, which holds the registrar's mutex, and only
+ * formatted into memory there; printing (which may wait for a slow telnet
+ * peer) happens after the mutex is released. `attach_lock` keeps the core
+ * alive while a command uses it. */
+#include "sbc_sip_show.h"
+
+#include <arpa/inet.h>
+#include <libcli.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "sbc_cfg_model.h"
+#include "sbc_cli_show.h"
+#include "sbc_log.h"
+#include "sbc_sip_internal.h"
+#include "sbc_sip_registrar.h"
+#include "sbc_sip_regtable.h"
+#include "sbc_sip_stats.h"
+
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sbc_sip_core *attached;
+static bool added;
+
+/* Print a memstream's text line by line through cli_print (paging, | include). */
+static void print_text(struct cli_def *cli, char *text)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cli_print(cli, "%s", line);
+}
+
+/* The real SBC's first line: the time the counters were read. */
+static void stamp(FILE *f)
+{
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	fprintf(f, "%02d:%02d:%02d-%03ld\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(long)(tv.tv_usec / 1000));
+}
+
+static void header(FILE *f, const char *title)
+{
+	fprintf(f, "%-20s-- Period -- -------- Lifetime --------\n", title);
+	fprintf(f, "%-15s%7s%8s%8s%11s%8s%8s\n", "", "Active", "High", "Total", "Total", "PerMax",
+		"High");
+}
+
+/* A gauge row (Active / High / Total) or a counter row (dashes). The
+ * emulator keeps one period, the process lifetime, so Period = Lifetime. */
+static void gauge(FILE *f, const char *name, uint64_t active, uint64_t high, uint64_t total)
+{
+	fprintf(f, "%-15s%7llu%8llu%8llu%11llu%8llu%8llu\n", name, (unsigned long long)active,
+		(unsigned long long)high, (unsigned long long)total, (unsigned long long)total,
+		(unsigned long long)total, (unsigned long long)high);
+}
+
+static void counter(FILE *f, const char *name, uint64_t total)
+{
+	fprintf(f, "%-15s%7s%8s%8llu%11llu%8llu\n", name, "-", "-", (unsigned long long)total,
+		(unsigned long long)total, (unsigned long long)total);
+}
+
+static void show_summary(FILE *f, struct sbc_sip_core *core)
+{
+	struct sbc_sip_stats *s = core->stats;
+	uint64_t active = sbc_sip_registrar_count(core->registrar);
+
+	stamp(f);
+	header(f, "SIP Registrations");
+	gauge(f, "User Entries", active, sbc_sip_stat_get(s, SBC_SIP_STAT_REG_HIGH),
+	      sbc_sip_stat_get(s, SBC_SIP_STAT_REG_TOTAL));
+	gauge(f, "Local Contacts", active, sbc_sip_stat_get(s, SBC_SIP_STAT_REG_HIGH),
+	      sbc_sip_stat_get(s, SBC_SIP_STAT_REG_TOTAL));
+	counter(f, "Forwards", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_FORWARDS));
+	counter(f, "Refreshes", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_REFRESHES));
+	counter(f, "Rejects", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_REJECTS));
+	counter(f, "Timeouts", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_TIMEOUTS));
+	counter(f, "De-registers", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_DEREGS));
+	counter(f, "Expired", sbc_sip_stat_get(s, SBC_SIP_STAT_REG_EXPIRED));
+}
+
+static void show_status(FILE *f, struct sbc_sip_core *core)
+{
+	struct sbc_sip_stats *s = core->stats;
+	static const struct { const char *name; enum sbc_sip_stat id; } rows[] = {
+		{ "Requests Rcvd", SBC_SIP_STAT_REQ_IN },
+		{ "Responses Sent", SBC_SIP_STAT_RESP_OUT },
+		{ "Retransmission", SBC_SIP_STAT_RETRANS },
+		{ "Req Dropped", SBC_SIP_STAT_MALFORMED },
+		{ "Forwarded Req", SBC_SIP_STAT_OTHER_FWD },
+		{ "Unreg Rejects", SBC_SIP_STAT_UNREG_REJECT },
+		{ "CANCELs", SBC_SIP_STAT_CANCELS },
+		{ "CANCEL No Txn", SBC_SIP_STAT_CANCEL_481 },
+		{ "Trans Timeouts", SBC_SIP_STAT_TXN_TIMEOUTS },
+		{ "To SA", SBC_SIP_STAT_AGENT_OUT },
+		{ "From SA", SBC_SIP_STAT_AGENT_IN },
+		{ "AKA Resync", SBC_SIP_STAT_AUTS_RESYNC },
+		{ "AKA Resync Bad", SBC_SIP_STAT_AUTS_BAD },
+	};
+	uint64_t pending = atomic_load_explicit(&s->client_txns, memory_order_relaxed);
+
+	stamp(f);
+	header(f, "SIP Status");
+	gauge(f, "Registrations", sbc_sip_registrar_count(core->registrar),
+	      sbc_sip_stat_get(s, SBC_SIP_STAT_REG_HIGH), sbc_sip_stat_get(s, SBC_SIP_STAT_REG_TOTAL));
+	gauge(f, "Client Trans", pending, pending, sbc_sip_stat_get(s, SBC_SIP_STAT_AGENT_OUT));
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		counter(f, rows[i].name, sbc_sip_stat_get(s, rows[i].id));
+}
+
+static const char *transport_name(int t)
+{
+	return t == SBC_CFG_TRANSPORT_TCP ? "TCP" : t == SBC_CFG_TRANSPORT_TLS ? "TLS" : "UDP";
+}
+
+/* A binding's address as text; copied out since a sockaddr_in6 inside the
+ * binding is not aligned like a sockaddr_storage. */
+static const char *addr_text(const struct sockaddr_in6 *a, char *buf, size_t size)
+{
+	struct sockaddr_storage ss = { 0 };
+
+	memcpy(&ss, a, sizeof *a);
+	return sbc_sip_addr_str(&ss, buf, size);
+}
+
+struct match {
+	FILE *f;
+	const char *user, *ip;
+	time_t now;
+	size_t found;
+};
+
+static void when(FILE *f, const char *label, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "%s%s\n", label, buf);
+}
+
+/* One binding, detail form (by-user and endpoint-ip share it). */
+static void binding(FILE *f, const struct sbc_sip_reg *r, time_t now)
+{
+	char local[80], remote[80];
+	long left = r->expires > now ? (long)(r->expires - now) : 0;
+
+	addr_text(&r->local, local, sizeof local);
+	addr_text(&r->peer, remote, sizeof remote);
+	fprintf(f, "User: %s\n", r->aor);
+	when(f, "  Registered at: ", r->registered);
+	fprintf(f, "  Contact Information:\n");
+	fprintf(f, "    Contact:\n");
+	fprintf(f, "      Name: %s\n", r->contact);
+	fprintf(f, "      Valid: %s\n", left > 0 ? "true" : "false");
+	fprintf(f, "      Expire: %ld\n", left);
+	fprintf(f, "      Transport: %s\n", transport_name(r->transport));
+	fprintf(f, "      Local IP: %s\n", local);
+	fprintf(f, "      Remote IP: %s\n", remote);
+	fprintf(f, "      Integrity-Protected: %s\n",
+		sbc_sip_integrity_name((enum sbc_sip_integrity)r->integrity));
+	fprintf(f, "      Call-ID: %s\n", r->call_id);
+	if (*r->path)
+		fprintf(f, "      Path: %s\n", r->path);
+}
+
+/* USER matches the AoR itself or its user part ("alice", "sip:alice@d"). */
+static bool user_matches(const char *aor, const char *user)
+{
+	const char *colon = strchr(aor, ':'), *at = strchr(aor, '@');
+	size_t ulen = strlen(user);
+
+	if (strcasecmp(aor, user) == 0)
+		return true;
+	if (!colon)
+		return false;
+	size_t len = at ? (size_t)(at - colon - 1) : strlen(colon + 1);
+	return len == ulen && strncmp(colon + 1, user, ulen) == 0;
+}
+
+static bool ip_matches(const struct sbc_sip_reg *r, const char *ip)
+{
+	char addr[80], host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in6 *p = &r->peer;
+
+	addr_text(p, addr, sizeof addr);
+	if (strcmp(addr, ip) == 0)  /* "ip:port" */
+		return true;
+	if (p->sin6_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)p)->sin_addr, host,
+			  sizeof host);
+	else
+		inet_ntop(AF_INET6, &p->sin6_addr, host, sizeof host);
+	return strcmp(host, ip) == 0;
+}
+
+static void match_one(const struct sbc_sip_reg *r, void *arg)
+{
+	struct match *m = arg;
+
+	if (m->user ? !user_matches(r->aor, m->user) : !ip_matches(r, m->ip))
+		return;
+	binding(m->f, r, m->now);
+	m->found++;
+}
+
+static void show_matches(FILE *f, struct sbc_sip_core *core, const char *what, bool by_user)
+{
+	struct match m = { .f = f, .user = by_user ? what : NULL, .ip = by_user ? NULL : what,
+			   .now = time(NULL) };
+
+	sbc_sip_registrar_foreach(core->registrar, match_one, &m);
+	fprintf(f, "%zu registration(s) found for %s %s\n", m.found,
+		by_user ? "user" : "endpoint", what);
+}
+
+enum which { SHOW_SUMMARY, SHOW_BY_USER, SHOW_ENDPOINT, SHOW_STATUS };
+
+static int usage(struct cli_def *cli, const char *text)
+{
+	cli_print(cli, "%% usage: %s", text);
+	return CLI_ERROR;
+}
+
+static int run(struct cli_def *cli, enum which w, const char *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	pthread_mutex_lock(&attach_lock);
+	if (!attached || !(f = open_memstream(&text, &len))) {
+		pthread_mutex_unlock(&attach_lock);
+		cli_print(cli, "%% the SIP core is not running");
+		return CLI_ERROR;
+	}
+	switch (w) {
+	case SHOW_SUMMARY: show_summary(f, attached); break;
+	case SHOW_STATUS: show_status(f, attached); break;
+	case SHOW_BY_USER: show_matches(f, attached, arg ? arg : "", true); break;
+	case SHOW_ENDPOINT: show_matches(f, attached, arg ? arg : "", false); break;
+	}
+	pthread_mutex_unlock(&attach_lock);
+	fclose(f);
+	print_text(cli, text);
+	free(text);
+	return CLI_OK;
+}
+
+/* show registration [sipd by-user USER] */
+static int cmd_registration(struct cli_def *cli, void *ctx, char **argv, int argc)
+{
+	(void)ctx;
+	if (argc == 0)
+		return run(cli, SHOW_SUMMARY, NULL);
+	if (argc == 3 && strcmp(argv[0], "sipd") == 0 && strcmp(argv[1], "by-user") == 0)
+		return run(cli, SHOW_BY_USER, argv[2]);
+	return usage(cli, "show registration [sipd by-user USER]");
+}
+
+/* show sipd status | endpoint-ip IP */
+static int cmd_sipd(struct cli_def *cli, void *ctx, char **argv, int argc)
+{
+	(void)ctx;
+	if (argc == 1 && strcmp(argv[0], "status") == 0)
+		return run(cli, SHOW_STATUS, NULL);
+	if (argc == 2 && strcmp(argv[0], "endpoint-ip") == 0)
+		return run(cli, SHOW_ENDPOINT, argv[1]);
+	return usage(cli, "show sipd status | show sipd endpoint-ip IP");
+}
+
+void sbc_sip_show_attach(struct sbc_sip_core *core)
+{
+	static const struct sbc_cli_show_cmd cmds[] = {
+		{ .name = "registration", .run = cmd_registration,
+		  .help = "SIP registration counters; `sipd by-user USER` for one user" },
+		{ .name = "sipd", .run = cmd_sipd,
+		  .help = "SIP status counters (`status`) or `endpoint-ip IP` registrations" },
+	};
+
+	pthread_mutex_lock(&attach_lock);
+	attached = core;
+	/* The registry has no removal: add once per process, then re-attach. */
+	for (size_t i = 0; !added && i < sizeof cmds / sizeof cmds[0]; i++)
+		if (sbc_cli_show_add(&cmds[i]) != 0)
+			sbc_log_warnx("sip: cannot add `show %s` to the ACLI", cmds[i].name);
+	added = true;
+	pthread_mutex_unlock(&attach_lock);
+}
+
+void sbc_sip_show_detach(struct sbc_sip_core *core)
+{
+	pthread_mutex_lock(&attach_lock);
+	if (attached == core)
+		attached = NULL;
+	pthread_mutex_unlock(&attach_lock);
+}
