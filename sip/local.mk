@@ -11,7 +11,8 @@ sip_libsbcsip_a_SOURCES = \
 	sip/sbc_sip_pcscf.c \
 	sip/sbc_sip_registrar.c sip/sbc_sip_registrar.h \
 	sip/sbc_sip_regtable.c sip/sbc_sip_regtable.h \
-	sip/sbc_sip_challenge.c sip/sbc_sip_challenge.h
+	sip/sbc_sip_challenge.c sip/sbc_sip_challenge.h \
+	sip/sbc_sip_subindex.c sip/sbc_sip_subindex.h
 
 # RFC 3329 sec-agree headers (Security-Client / -Server / -Verify).
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_secagree_hdr.c sip/sbc_sip_secagree_hdr.h
@@ -25,3 +26,9 @@ sip_libsbcsip_a_SOURCES += sip/sbc_sip_pcscf.h sip/sbc_sip_agent.c sip/sbc_sip_a
 	sip/sbc_sip_stats.h sip/sbc_sip_show.c sip/sbc_sip_show.h
 
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_tls.c sip/sbc_sip_tls.h
+
+# Sec-agree on the P-CSCF: associations, message edits, the decisions.
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_assoc.c sip/sbc_sip_assoc.h \
+	sip/sbc_sip_secagree_msg.c sip/sbc_sip_secagree_msg.h \
+	sip/sbc_sip_secagree.c sip/sbc_sip_secagree.h \
+	sip/sbc_sip_secagree_show.c sip/sbc_sip_secagree_show.h

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "sbc_core_store.h"
 #include "sbc_log.h"
 #include "sbc_sip_htab.h"
 #include "sbc_sip_msg.h"
@@ -126,6 +127,15 @@ const struct sbc_cfg_session_agent *sbc_sip_agent_pick(const struct sbc_cfg *cfg
 	return NULL;
 }
 
+bool sbc_sip_agent_in_use(struct sbc_sip_core *core)
+{
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
+	bool in_use = sbc_sip_agent_pick(cfg) != NULL;
+
+	sbc_core_running_release(core->store, cfg);
+	return in_use;
+}
+
 static int sa_addr(const struct sbc_cfg_session_agent *sa, struct sockaddr_storage *ss,
 		   socklen_t *len)
 {
@@ -232,10 +242,19 @@ int sbc_sip_agent_forward(struct sbc_sip_core *core, const struct sbc_cfg_sessio
 			  const char *branch)
 {
 	struct sbc_sip_agent *a = core->agent;
-	struct pending *p = calloc(1, sizeof(*p));
+	struct pending *p = NULL;
 	char peer[80];
 	struct uplink *u;
 
+	/* No INVITE client transaction here (ACK of a non-2xx, the 2xx's ACK
+	 * end to end): the P-CSCF keeps INVITE from us (sbc_sip_agent_in_use),
+	 * and one that slips through across an activate-config is refused. */
+	if (strcmp(req->sip_method, "INVITE") == 0) {
+		sbc_log_info("pcscf: INVITE not sent to session-agent %s (rule "
+			     "invite-not-served-by-session-agent)", sa->hostname);
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
 	if (!p || sa_addr(sa, &p->to, &p->to_len) != 0 ||
 	    !(u = uplink_for(core, src, p->to.ss_family)))
 		goto fail;

@@ -27,6 +27,11 @@ void sbc_sip_agent_free(struct sbc_sip_agent *a, int epfd);
 /* The session-agent requests go to: the first one enabled with an
  * ip-address, or NULL for the embedded core. */
 const struct sbc_cfg_session_agent *sbc_sip_agent_pick(const struct sbc_cfg *cfg);
+/* Whether the running configuration sends requests to a session-agent:
+ * INVITE is served only by the embedded core (the P-CSCF answers 501
+ * otherwise), since INVITE client transactions toward a session-agent are
+ * not implemented; sbc_sip_agent_forward refuses an INVITE (-1). */
+bool sbc_sip_agent_in_use(struct sbc_sip_core *core);
 
 /* Forward req (as received from the UE at src, Path already added for a
  * REGISTER) to sa with our Via and `branch` on top. key is the UE's

@@ -15,6 +15,7 @@
 #include "sbc_log.h"
 #include "sbc_sip_listen.h"
 #include "sbc_sip_msg.h"
+#include "sbc_sip_secagree.h"
 #include "sbc_sip_tls.h"
 
 #define WBUF_MAX (1024 * 1024)
@@ -35,6 +36,7 @@ struct sbc_sip_conn {
 	SSL *ssl;
 	bool handshaking;
 	bool tls_broken;           /* fatal SSL error: no close_notify */
+	bool protected_port;       /* accepted on an ims-aka-profile protected port */
 	bool write_blocked;        /* SSL_write waits for POLLOUT */
 	bool read_blocked;         /* SSL_read waits for POLLOUT */
 	time_t accepted;
@@ -88,6 +90,8 @@ static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const 
 			     sbc_sip_addr_str(&c->peer, addr, sizeof addr), why);
 	if (core)
 		epoll_ctl(core->epfd, EPOLL_CTL_DEL, c->p.fd, NULL);
+	if (core)  /* a TLS association ends with its connection */
+		sbc_sip_secagree_conn_closed(core, c->id);
 	if (core && core->conns) {
 		core->conns->byfd[c->p.fd] = NULL;
 		core->conns->count--;
@@ -175,6 +179,7 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 		c->p.kind = SBC_SIP_POLL_CONN;
 		c->p.fd = fd;
 		c->transport = l->transport;
+		c->protected_port = l->protected_port;
 		if (c->transport == SBC_CFG_TRANSPORT_TLS && tls_start(core, l, c) != 0) {
 			conn_free(c);
 			continue;
@@ -255,7 +260,8 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 			return 0;
 		}
 		struct sbc_sip_source src = { .transport = c->transport, .fd = c->p.fd,
-					      .conn_id = c->id, .peer = c->peer, .local = c->local,
+					      .conn_id = c->id, .protected_port = c->protected_port,
+					      .peer = c->peer, .local = c->local,
 					      .peer_len = c->peer_len, .local_len = c->local_len };
 		uint64_t id = c->id;
 		int fd = c->p.fd;

@@ -20,7 +20,12 @@
 #include "sbc_sip_conn.h"
 #include "sbc_sip_listen.h"
 #include "sbc_sip_msg.h"
+#include "sbc_sip_assoc.h"
 #include "sbc_sip_registrar.h"
+#include "sbc_sip_sa.h"
+#include "sbc_sip_secagree.h"
+#include "sbc_sip_secagree_show.h"
+#include "sbc_sip_spi.h"
 #include "sbc_sip_show.h"
 #include "sbc_sip_stats.h"
 #include "sbc_sip_tls.h"
@@ -78,16 +83,25 @@ static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_
 
 	(void)prev;
 	clock_gettime(CLOCK_MONOTONIC, &core->apply_start);
+	/* The registrar's ims-subscriber index for this snapshot. */
+	if (sbc_sip_registrar_index_prepare(core->registrar, next) != 0) {
+		sbc_cfg_errorf(err, "ims-subscriber index: out of memory");
+		return -1;
+	}
 	/* TLS contexts (maybe a key generation) are built outside the lock
 	 * the loop takes to accept TLS connections. */
 	struct sbc_sip_tls_ctxs *tls =
 		sbc_sip_tls_ctxs_build(next, sbc_core_store_data_dir(core->store), err);
-	if (!tls)
+	if (!tls) {
+		sbc_sip_registrar_index_abort(core->registrar);
 		return -1;
+	}
 	pthread_mutex_lock(&core->lock);
 	core->prepared = sbc_sip_lset_build(next, core->active, tls, err);
 	pthread_mutex_unlock(&core->lock);
 	sbc_sip_tls_ctxs_free(tls);  /* the set holds its own references */
+	if (!core->prepared)
+		sbc_sip_registrar_index_abort(core->registrar);
 	return core->prepared ? 0 : -1;
 }
 
@@ -109,6 +123,7 @@ static void hook_commit(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	core->prepared = NULL;
 	size_t ports = core->active ? core->active->count : 0;
 	pthread_mutex_unlock(&core->lock);
+	sbc_sip_registrar_index_commit(core->registrar);
 	wake(core);
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -129,6 +144,7 @@ static void hook_abort(void *ctx, const struct sbc_cfg *next)
 	sbc_sip_lset_release(core->prepared, -1);  /* never polled: just close new ones */
 	core->prepared = NULL;
 	pthread_mutex_unlock(&core->lock);
+	sbc_sip_registrar_index_abort(core->registrar);
 }
 
 /* --- the loop --- */
@@ -139,6 +155,7 @@ static void udp_readable(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 
 	for (int i = 0; i < 64; i++) {  /* bounded, so TCP gets its turn */
 		struct sbc_sip_source src = { .transport = SBC_CFG_TRANSPORT_UDP, .fd = l->p.fd,
+					      .protected_port = l->protected_port,
 					      .local = l->local, .local_len = l->local_len,
 					      .peer_len = sizeof src.peer };
 		ssize_t n = recvfrom(l->p.fd, buf, SBC_SIP_MAX_MSG + 1, MSG_TRUNC,
@@ -209,6 +226,7 @@ static void *loop(void *arg)
 			sbc_sip_registrar_tick(core->registrar, now);
 			sbc_sip_agent_tick(core, now);
 			sbc_sip_conns_sweep(core, now);
+			sbc_sip_secagree_tick(core, now);
 		}
 	}
 	return NULL;
@@ -223,6 +241,9 @@ static void core_free(struct sbc_sip_core *core)
 		core->retired = next;
 	}
 	sbc_sip_conns_free(core->conns, core->epfd);
+	sbc_sip_assocs_free(core->assocs);  /* gives SAs and SPIs back: before these */
+	sbc_sip_sa_backend_free(core->sa_backend);
+	sbc_sip_spi_pool_free(core->spi_pool);
 	sbc_sip_txn_free(core->txn);
 	sbc_sip_agent_free(core->agent, core->epfd);
 	sbc_sip_registrar_free(core->registrar);
@@ -234,6 +255,21 @@ static void core_free(struct sbc_sip_core *core)
 		close(core->epfd);
 	pthread_mutex_destroy(&core->lock);
 	free(core);
+}
+
+/* The P-CSCF's SPIs: SBC_SIP_SPI_COUNT from SBC_SIP_SPI_FIRST, unless
+ * SBCEMU_SPI_POOL_SIZE says otherwise (tests exhaust a small pool; the
+ * schema has no such attribute, the real SBC sizes it itself). */
+#define SBC_SIP_SPI_FIRST 10000u
+#define SBC_SIP_SPI_COUNT 200000u
+
+static uint32_t spi_pool_size(void)
+{
+	const char *env = getenv("SBCEMU_SPI_POOL_SIZE");
+	char *end = NULL;
+	unsigned long v = env ? strtoul(env, &end, 10) : 0;
+
+	return env && end && !*end && v >= 2 && v <= 1000000 ? (uint32_t)v : SBC_SIP_SPI_COUNT;
 }
 
 struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc_cfg_error *err)
@@ -262,8 +298,13 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	core->stats = calloc(1, sizeof(*core->stats));
 	core->registrar = core->stats ? sbc_sip_registrar_new(core->stats) : NULL;
 	core->agent = sbc_sip_agent_new();
+	core->assocs = sbc_sip_assocs_new();
+	uint32_t spis = spi_pool_size();
+	core->spi_pool = sbc_sip_spi_pool_new(SBC_SIP_SPI_FIRST, spis);
+	core->sa_backend = sbc_sip_sa_emulated_new(2 * (size_t)spis);  /* 4 SAs per 2 SPIs */
 	core->udp_buf = malloc(SBC_SIP_MAX_MSG + 1);
-	if (!core->conns || !core->txn || !core->registrar || !core->agent || !core->udp_buf) {
+	if (!core->conns || !core->txn || !core->registrar || !core->agent || !core->udp_buf ||
+	    !core->assocs || !core->spi_pool || !core->sa_backend) {
 		sbc_cfg_errorf(err, "out of memory");
 		goto fail;
 	}
@@ -279,6 +320,7 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	}
 	core->thread_started = true;
 	sbc_sip_show_attach(core);
+	sbc_sip_secagree_show_attach(core);
 	return core;
 fail:
 	/* A registered hook with a freed ctx would be fatal; the caller must
@@ -292,6 +334,7 @@ void sbc_sip_core_stop(struct sbc_sip_core *core)
 	if (!core)
 		return;
 	sbc_sip_show_detach(core);
+	sbc_sip_secagree_show_detach(core);
 	if (core->thread_started) {
 		pthread_mutex_lock(&core->lock);
 		core->stopping = true;

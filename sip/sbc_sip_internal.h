@@ -28,6 +28,7 @@ struct sbc_sip_source {
 	int transport;            /* enum sbc_cfg_transport */
 	int fd;                   /* UDP socket, or the TCP connection's socket */
 	uint64_t conn_id;         /* TCP: which connection (fd numbers get reused) */
+	bool protected_port;      /* an ims-aka-profile's port-c / port-s (ipsec-3gpp SAs) */
 	struct sockaddr_storage peer, local;
 	socklen_t peer_len, local_len;
 };
@@ -38,6 +39,9 @@ struct sbc_sip_txn;
 struct sbc_sip_registrar;
 struct sbc_sip_agent;
 struct sbc_sip_stats;
+struct sbc_sip_assocs;
+struct sbc_sip_spi_pool;
+struct sbc_sip_sa_backend;
 struct sbc_core_store;
 
 struct sbc_sip_core {
@@ -56,6 +60,9 @@ struct sbc_sip_core {
 	struct sbc_sip_registrar *registrar;
 	struct sbc_sip_agent *agent;      /* external core (sbc_sip_agent.h) */
 	struct sbc_sip_stats *stats;      /* counters, read by the ACLI (sbc_sip_stats.h) */
+	struct sbc_sip_assocs *assocs;    /* sec-agree associations (sbc_sip_assoc.h) */
+	struct sbc_sip_spi_pool *spi_pool;      /* P-CSCF SPIs (sbc_sip_spi.h) */
+	struct sbc_sip_sa_backend *sa_backend;  /* ipsec-3gpp SAs (sbc_sip_sa.h) */
 	struct timespec apply_start;      /* prepare() of the activation in progress */
 	char *udp_buf;                  /* SBC_SIP_MAX_MSG + 1 bytes, loop thread only */
 };

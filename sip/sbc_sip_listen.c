@@ -68,7 +68,7 @@ fail:
 
 static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
 		    const struct sbc_cfg_sip_port *sp, const struct sbc_sip_tls_ctxs *tls,
-		    struct sbc_cfg_error *err)
+		    bool prot, struct sbc_cfg_error *err)
 {
 	const char *addr = sp->address ? sp->address : "";
 	struct sbc_sip_listener *l;
@@ -83,6 +83,8 @@ static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
 	if (find(set, sp->transport_protocol, addr, (uint16_t)sp->port))
 		return 0;  /* the same port twice in the config: one socket */
 	l = find(cur, sp->transport_protocol, addr, (uint16_t)sp->port);
+	if (l && l->protected_port != prot)
+		l = NULL;  /* a sip-port became protected or back: bind anew */
 	if (!l) {
 		l = calloc(1, sizeof(*l));
 		if (!l) {
@@ -92,6 +94,7 @@ static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
 		l->transport = sp->transport_protocol;
 		snprintf(l->address, sizeof l->address, "%s", addr);
 		l->port = (uint16_t)sp->port;
+		l->protected_port = prot;
 		if (open_socket(l, err) != 0) {
 			free(l);
 			return -1;
@@ -105,6 +108,31 @@ static int add_port(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
 	return 0;
 }
 
+/* The protected ports (port-c, port-s; UDP and TCP) of the sip-port's
+ * ims-aka-profile, on the sip-port's address: where ipsec-3gpp SAs end
+ * (sbc_sip_sa.h). */
+static int add_protected(struct sbc_sip_lset *set, const struct sbc_sip_lset *cur,
+			 const struct sbc_cfg *cfg, const struct sbc_cfg_sip_port *sp,
+			 struct sbc_cfg_error *err)
+{
+	long at = sp->ims_aka_profile && *sp->ims_aka_profile
+			  ? sbc_cfg_find(cfg, SBC_CFG_IMS_AKA_PROFILE, sp->ims_aka_profile)
+			  : -1;
+	if (at < 0)
+		return 0;
+	const struct sbc_cfg_ims_aka_profile *aka = cfg->elements[SBC_CFG_IMS_AKA_PROFILE].items[at];
+	uint32_t ports[2] = { aka->protected_client_port, aka->protected_server_port };
+	for (int i = 0; i < 2; i++) {
+		for (int t = SBC_CFG_TRANSPORT_UDP; ports[i] && t <= SBC_CFG_TRANSPORT_TCP; t++) {
+			struct sbc_cfg_sip_port p = { .address = sp->address, .port = ports[i],
+						      .transport_protocol = t };
+			if (add_port(set, cur, &p, NULL, true, err) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct sbc_sip_lset *cur,
 					const struct sbc_sip_tls_ctxs *tls,
 					struct sbc_cfg_error *err)
@@ -113,8 +141,8 @@ struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct 
 	struct sbc_sip_lset *set = calloc(1, sizeof(*set));
 	size_t total = 0;
 
-	for (size_t i = 0; i < ifs->count; i++)
-		total += ((const struct sbc_cfg_sip_interface *)ifs->items[i])->sip_ports.count;
+	for (size_t i = 0; i < ifs->count; i++)  /* each may add 4 protected ports */
+		total += 5 * ((const struct sbc_cfg_sip_interface *)ifs->items[i])->sip_ports.count;
 	if (!set || !(set->items = calloc(total + 1, sizeof(*set->items))) ||
 	    !(set->tls = calloc(total + 1, sizeof(*set->tls)))) {
 		if (set)
@@ -128,7 +156,8 @@ struct sbc_sip_lset *sbc_sip_lset_build(const struct sbc_cfg *cfg, const struct 
 		if (!sif->state)
 			continue;
 		for (size_t j = 0; j < sif->sip_ports.count; j++)
-			if (add_port(set, cur, sif->sip_ports.items[j], tls, err) != 0)
+			if (add_port(set, cur, sif->sip_ports.items[j], tls, false, err) != 0 ||
+			    add_protected(set, cur, cfg, sif->sip_ports.items[j], err) != 0)
 				goto fail;
 	}
 	return set;

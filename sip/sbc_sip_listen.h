@@ -24,6 +24,7 @@ struct sbc_sip_listener {
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	SSL_CTX *tls_ctx;          /* TLS: for new connections; changed under the core lock */
+	bool protected_port;       /* an ims-aka-profile's protected port (sec-agree ipsec-3gpp) */
 };
 
 struct sbc_sip_lset {

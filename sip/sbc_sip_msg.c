@@ -84,6 +84,37 @@ static int keep_raw_authorization(osip_message_t *m, const char *buf, size_t len
 	return keep_raw_header(m, buf, len, "Authorization");
 }
 
+static void free_www_authenticate(void *a)
+{
+	osip_www_authenticate_free(a);
+}
+
+/* The same for a response's WWW-Authenticate: an S-CSCF's 401 to the
+ * P-CSCF carries ck= / ik= (TS 33.203), which libosip2 would drop. */
+static int keep_raw_www_authenticate(osip_message_t *m, const char *buf, size_t len)
+{
+	if (!MSG_IS_RESPONSE(m) || osip_list_size(&m->www_authenticates) <= 0)
+		return 0;
+	osip_list_special_free(&m->www_authenticates, free_www_authenticate);
+	return keep_raw_header(m, buf, len, "WWW-Authenticate");
+}
+
+int sbc_sip_msg_add_raw(osip_message_t *msg, const char *name, const char *value)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_header_init(&h) != 0)
+		return -1;
+	h->hname = osip_strdup(name);
+	h->hvalue = osip_strdup(value);
+	if (!h->hname || !h->hvalue || osip_list_add(&msg->headers, h, -1) < 0) {
+		osip_header_free(h);
+		return -1;
+	}
+	osip_message_force_update(msg);
+	return 0;
+}
+
 enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
 					    const char **why)
 {
@@ -94,7 +125,8 @@ enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_me
 	if (len == 0 || osip_message_init(&m) != 0)
 		return SBC_SIP_PARSE_GARBAGE;
 	if (osip_message_parse(m, buf, len) != 0 ||
-	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0) {
+	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0 ||
+	    keep_raw_www_authenticate(m, buf, len) != 0) {
 		osip_message_free(m);
 		return SBC_SIP_PARSE_GARBAGE;
 	}

@@ -28,6 +28,14 @@ enum sbc_sip_parse_result {
 enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
 					    const char **why);
 
+/* A response's WWW-Authenticate headers are kept the same way, raw, so an
+ * S-CSCF's ck= / ik= auth-params reach the P-CSCF (TS 33.203), which
+ * takes them out before the UE sees the 401 (sbc_sip_secagree.h). */
+
+/* Append header `name: value` as a generic header, value kept verbatim
+ * (no libosip2 parser involved). 0 / -1. */
+int sbc_sip_msg_add_raw(osip_message_t *msg, const char *name, const char *value);
+
 /* Serialised message (heap, osip_free). 0 / -1. */
 int sbc_sip_msg_to_str(osip_message_t *msg, char **out, size_t *len);
 

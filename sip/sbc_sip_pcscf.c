@@ -20,6 +20,7 @@
 #include "sbc_sip_msg.h"
 #include "sbc_sip_pcscf.h"
 #include "sbc_sip_registrar.h"
+#include "sbc_sip_secagree.h"
 #include "sbc_sip_stats.h"
 #include "sbc_sip_txn.h"
 
@@ -128,12 +129,19 @@ static void pop_our_via(osip_message_t *resp)
 void sbc_sip_pcscf_relay(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 			 osip_message_t *resp, const char *key, bool is_register, bool learn)
 {
+	osip_message_t *instead = NULL;
+
 	pop_our_via(resp);
 	if (is_register && resp->status_code >= 300 && resp->status_code != 401)
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_REG_REJECTS);
 	if (is_register && learn && MSG_IS_STATUS_2XX(resp))
 		sbc_sip_registrar_learn(core->registrar, resp, resp, src, time(NULL));
-	send_msg(core, src, resp, key);
+	if (is_register)  /* Security-Server on the 401, associations (issue 5) */
+		instead = sbc_sip_secagree_response(core, src, resp, key);
+	send_msg(core, src, instead ? instead : resp, key);
+	if (is_register)
+		sbc_sip_secagree_sent(core, resp);
+	osip_message_free(instead);
 }
 
 /* To the session-agent when one is enabled, else to the embedded core. */
@@ -214,6 +222,21 @@ static void from_ue(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 	free(aor);
 }
 
+/* The sec-agree rules (sbc_sip_secagree.h) on the running configuration:
+ * REGISTER when emergency is NULL, any other request otherwise. */
+static enum sbc_sip_secagree_verdict secagree(struct sbc_sip_core *core,
+					      const struct sbc_sip_source *src,
+					      osip_message_t *req, const char *key, bool *emergency)
+{
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
+	enum sbc_sip_secagree_verdict v =
+		emergency ? sbc_sip_secagree_request(core, cfg, src, req, key, emergency)
+			  : sbc_sip_secagree_register(core, cfg, src, req, key);
+
+	sbc_core_running_release(core->store, cfg);
+	return v;
+}
+
 static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 			   osip_message_t *req, const char *peer)
 {
@@ -221,6 +244,7 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 	const char *cached;
 	size_t len;
 	char *key;
+	bool emergency = false;
 
 	/* received / rport on the UE's Via (RFC 3261 18.2.1, RFC 3581). */
 	snprintf(host, sizeof host, "%s", peer);
@@ -247,6 +271,12 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 		sbc_log_debug("sip: retransmitted %s from %s: still at the session-agent",
 			      req->sip_method, peer);
 	} else if (strcmp(req->sip_method, "REGISTER") == 0) {
+		if (secagree(core, src, req, key, NULL) == SBC_SIP_SECAGREE_FORWARD)
+			to_core(core, src, req, key);
+	} else if (secagree(core, src, req, key, &emergency) == SBC_SIP_SECAGREE_ANSWERED) {
+		;  /* rejected by a sec-agree rule (logged there) */
+	} else if (emergency && strcmp(req->sip_method, "INVITE") != 0) {
+		/* Emergency requests need no registration (TS 24.229 5.2.10). */
 		to_core(core, src, req, key);
 	} else if (strcmp(req->sip_method, "CANCEL") == 0) {
 		cancel(core, src, req, peer, key);
@@ -270,6 +300,8 @@ void sbc_sip_handle_message(struct sbc_sip_core *core, const struct sbc_sip_sour
 	const char *why = NULL;
 
 	sbc_sip_addr_str(&src->peer, peer, sizeof peer);
+	if (!sbc_sip_secagree_inbound_ok(core, src, len))
+		return;  /* a protected port without an SA (logged and counted there) */
 	switch (sbc_sip_msg_parse(buf, len, &msg, &why)) {
 	case SBC_SIP_PARSE_GARBAGE:
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);

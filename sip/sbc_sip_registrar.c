@@ -19,6 +19,7 @@
 #include "sbc_sip_msg.h"
 #include "sbc_sip_regtable.h"
 #include "sbc_sip_stats.h"
+#include "sbc_sip_subindex.h"
 
 /* Only the SIP thread calls in here, except the readers at the end of
  * sbc_sip_registrar.h: `lock` is held around every change of `regs` (and
@@ -28,6 +29,15 @@ struct sbc_sip_registrar {
 	struct sbc_sip_challenges *chals;
 	struct sbc_sip_stats *stats;
 	pthread_mutex_t lock;
+	/* Subscriber indexes, one per snapshot: the apply hook (ACLI thread)
+	 * sets them, the SIP thread picks the one of the snapshot it holds.
+	 * idx_lock guards the three pointers; an index itself is immutable.
+	 * Replaced ones wait in idx_retired for the SIP thread's next tick,
+	 * when no event can still hold the snapshot they belong to. */
+	pthread_mutex_t idx_lock;
+	struct sbc_sip_subindex *idx_cur;      /* of the committed snapshot */
+	struct sbc_sip_subindex *idx_next;     /* prepared, not committed yet */
+	struct sbc_sip_subindex *idx_retired;  /* chain, freed by the tick */
 };
 
 /* Everything one REGISTER needs, gathered once. */
@@ -54,6 +64,7 @@ struct sbc_sip_registrar *sbc_sip_registrar_new(struct sbc_sip_stats *stats)
 		return NULL;
 	r->stats = stats;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->idx_lock, NULL);
 	r->regs = sbc_sip_regtable_new();
 	r->chals = sbc_sip_chal_new();
 	if (!r->regs || !r->chals) {
@@ -69,6 +80,10 @@ void sbc_sip_registrar_free(struct sbc_sip_registrar *r)
 		return;
 	sbc_sip_regtable_free(r->regs);
 	sbc_sip_chal_free(r->chals);
+	sbc_sip_subindex_free(r->idx_cur);
+	sbc_sip_subindex_free(r->idx_next);
+	sbc_sip_subindex_free(r->idx_retired);
+	pthread_mutex_destroy(&r->idx_lock);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -81,6 +96,47 @@ void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now)
 	for (size_t i = 0; i < n; i++)
 		sbc_sip_stat_inc(r->stats, SBC_SIP_STAT_REG_EXPIRED);
 	sbc_sip_chal_expire(r->chals, now);
+	/* Between events on the SIP thread, the only reader: nobody holds a
+	 * snapshot older than the committed one any more. */
+	pthread_mutex_lock(&r->idx_lock);
+	struct sbc_sip_subindex *retired = r->idx_retired;
+	r->idx_retired = NULL;
+	pthread_mutex_unlock(&r->idx_lock);
+	sbc_sip_subindex_free(retired);
+}
+
+int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next)
+{
+	struct sbc_sip_subindex *idx = sbc_sip_subindex_build(next);
+
+	if (!idx)
+		return -1;
+	pthread_mutex_lock(&r->idx_lock);
+	sbc_sip_subindex_chain(&r->idx_retired, r->idx_next);  /* never left over, but safe */
+	r->idx_next = idx;
+	pthread_mutex_unlock(&r->idx_lock);
+	return 0;
+}
+
+void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r)
+{
+	pthread_mutex_lock(&r->idx_lock);
+	if (r->idx_next) {
+		sbc_sip_subindex_chain(&r->idx_retired, r->idx_cur);
+		r->idx_cur = r->idx_next;
+		r->idx_next = NULL;
+	}
+	pthread_mutex_unlock(&r->idx_lock);
+}
+
+void sbc_sip_registrar_index_abort(struct sbc_sip_registrar *r)
+{
+	/* Never published, so no reader can have picked it. */
+	pthread_mutex_lock(&r->idx_lock);
+	struct sbc_sip_subindex *idx = r->idx_next;
+	r->idx_next = NULL;
+	pthread_mutex_unlock(&r->idx_lock);
+	sbc_sip_subindex_free(idx);
 }
 
 size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r)
@@ -145,12 +201,36 @@ static bool has_impu(const struct sbc_cfg_ims_subscriber *s, const char *aor)
 	return false;
 }
 
-/* By IMPI (Authorization username) when given, else by public identity. */
-static const struct sbc_cfg_ims_subscriber *find_subscriber(const struct sbc_cfg *cfg,
+/* The index built for exactly this snapshot: the committed one, or the
+ * prepared one when the store has published cfg but not yet run our
+ * commit. Only those two are compared, since a retired index's snapshot
+ * may be freed and its address reused. */
+static const struct sbc_sip_subindex *index_of(struct sbc_sip_registrar *r,
+					       const struct sbc_cfg *cfg)
+{
+	const struct sbc_sip_subindex *idx = NULL;
+
+	pthread_mutex_lock(&r->idx_lock);
+	if (r->idx_cur && sbc_sip_subindex_cfg(r->idx_cur) == cfg)
+		idx = r->idx_cur;
+	else if (r->idx_next && sbc_sip_subindex_cfg(r->idx_next) == cfg)
+		idx = r->idx_next;
+	pthread_mutex_unlock(&r->idx_lock);
+	return idx;
+}
+
+/* By IMPI (Authorization username) when given, else by public identity.
+ * Through the snapshot's index; a snapshot that never went through the
+ * apply hook (none is served that way today) is scanned. */
+static const struct sbc_cfg_ims_subscriber *find_subscriber(struct sbc_sip_registrar *r,
+							    const struct sbc_cfg *cfg,
 							    const char *impi, const char *aor)
 {
 	const struct sbc_cfg_objs *subs = &cfg->elements[SBC_CFG_IMS_SUBSCRIBER];
+	const struct sbc_sip_subindex *idx = index_of(r, cfg);
 
+	if (idx)
+		return impi ? sbc_sip_subindex_by_impi(idx, impi) : sbc_sip_subindex_by_impu(idx, aor);
 	for (size_t i = 0; i < subs->count; i++) {
 		const struct sbc_cfg_ims_subscriber *s = subs->items[i];
 		if (impi ? strcmp(s->impi, impi) == 0 : has_impu(s, aor))
@@ -200,12 +280,27 @@ static int challenge(struct reg_ctx *x, bool stale)
 	}
 	if (!c)
 		return reject(x, 503, "Service Unavailable", "challenge-table-full");
-	if (asprintf(&hdr, "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s",
+	/* AKA: CK and IK for the P-CSCF's SAs as an S-CSCF sends them (TS
+	 * 33.203 7.2, TS 24.229 5.4.1.2.1); the P-CSCF strips them. */
+	char keys[120] = "";
+	if (aka) {
+		char ck[33], ik[33];
+		for (int i = 0; i < 16; i++) {
+			snprintf(ck + 2 * i, 3, "%02x", c->vec.ck[i]);
+			snprintf(ik + 2 * i, 3, "%02x", c->vec.ik[i]);
+		}
+		snprintf(keys, sizeof keys, ", ck=\"%s\", ik=\"%s\"", ck, ik);
+		explicit_bzero(ck, sizeof ck);
+		explicit_bzero(ik, sizeof ik);
+	}
+	if (asprintf(&hdr, "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s%s",
 		     x->core->home_domain, c->node.key, aka ? "AKAv1-MD5" : "MD5",
-		     stale ? ", stale=TRUE" : "") < 0)
+		     stale ? ", stale=TRUE" : "", keys) < 0)
 		return -1;
+	explicit_bzero(keys, sizeof keys);
+	/* Raw: libosip2's WWW-Authenticate has no room for ck / ik. */
 	if (respond(x, 401, "Unauthorized") != 0 ||
-	    osip_message_set_www_authenticate(x->ans->resp, hdr) != 0)
+	    sbc_sip_msg_add_raw(x->ans->resp, "WWW-Authenticate", hdr) != 0)
 		goto out;
 	if (aka) {
 		x->ans->has_keys = true;
@@ -214,6 +309,8 @@ static int challenge(struct reg_ctx *x, bool stale)
 	}
 	rc = 0;
 out:
+	if (hdr)
+		explicit_bzero(hdr, strlen(hdr));  /* it held CK / IK */
 	free(hdr);
 	return rc;
 }
@@ -448,7 +545,17 @@ int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg
 		rc = reject(&x, 400, "Bad Request - Authorization", "authorization-unparseable");
 		goto out;
 	}
-	x.sub = find_subscriber(cfg, x.has_creds ? x.creds.username : NULL, x.aor);
+	/* What the P-CSCF told the core (sec-agree tests read this line). */
+	sbc_log_info("core: REGISTER for %s received: integrity-protected=%s, Require=%s, "
+		     "Proxy-Require=%s, Security-Client=%s, Security-Verify=%s", x.aor,
+		     x.has_creds && x.creds.integrity_protected ? x.creds.integrity_protected
+								 : "(absent)",
+		     sbc_sip_msg_header(req, "Require") ? sbc_sip_msg_header(req, "Require") : "(absent)",
+		     sbc_sip_msg_header(req, "Proxy-Require") ? sbc_sip_msg_header(req, "Proxy-Require")
+							     : "(absent)",
+		     sbc_sip_msg_header(req, "Security-Client") ? "present" : "(absent)",
+		     sbc_sip_msg_header(req, "Security-Verify") ? "present" : "(absent)");
+	x.sub = find_subscriber(r, cfg, x.has_creds ? x.creds.username : NULL, x.aor);
 	if (!x.sub) {
 		rc = reject(&x, 403, "Forbidden", "unknown-user");
 		goto out;
@@ -465,6 +572,26 @@ out:
 	return rc;
 }
 
+/* The terminating side of an INVITE, which the emulated core does not
+ * ring: 486 Busy Here when the Request-URI's AoR has a live binding (a
+ * final answer keeps the P-CSCF's INVITE server transaction to a cached
+ * non-2xx, whose ACK it absorbs: no dialog is ever set up), 480
+ * Temporarily Unavailable when it has none, whether or not the AoR is a
+ * subscriber's IMPU (the core does not tell the caller which). */
+static int answer_invite(struct reg_ctx *x)
+{
+	char *callee = aor_of(x->req->req_uri);
+	bool bound = false;
+
+	if (callee)  /* the SIP thread's own read: no lock (see the struct) */
+		bound = sbc_sip_regtable_get(x->r->regs, callee, time(NULL)) != NULL;
+	sbc_log_info("core: %d for INVITE to %s (rule %s)", bound ? 486 : 480,
+		     callee ? callee : "?",
+		     bound ? "callee-registered-not-rung" : "callee-not-registered");
+	free(callee);
+	return bound ? respond(x, 486, "Busy Here") : respond(x, 480, "Temporarily Unavailable");
+}
+
 int sbc_sip_registrar_request(struct sbc_sip_registrar *r, const osip_message_t *req,
 			      struct sbc_sip_core_answer *ans)
 {
@@ -473,6 +600,8 @@ int sbc_sip_registrar_request(struct sbc_sip_registrar *r, const osip_message_t 
 		      strcmp(req->sip_method, "OPTIONS") == 0;
 
 	memset(ans, 0, sizeof(*ans));
+	if (strcmp(req->sip_method, "INVITE") == 0)
+		return answer_invite(&x);
 	if (!served) {
 		sbc_log_info("core: 501 for %s (rule method-not-served-by-core)", req->sip_method);
 		return respond(&x, 501, "Not Implemented");

@@ -33,16 +33,26 @@ struct sbc_sip_core_answer {
 /* stats is kept (not owned) and counted into. */
 struct sbc_sip_registrar *sbc_sip_registrar_new(struct sbc_sip_stats *stats);
 void sbc_sip_registrar_free(struct sbc_sip_registrar *r);
-/* Once a second: drop expired bindings and challenges. */
+/* Once a second: drop expired bindings and challenges, and free the
+ * subscriber indexes of replaced configurations. */
 void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
+/* The SIP apply hook's part (any thread): prepare indexes the subscribers
+ * of `next` (0, or -1 out of memory), commit makes that index the current
+ * one (the old one is freed by a later tick), abort drops it. REGISTERs
+ * use the index of the snapshot they were handed. */
+int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next);
+void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r);
+void sbc_sip_registrar_index_abort(struct sbc_sip_registrar *r);
 /* Answer a forwarded REGISTER. 0 with ans->resp set, -1 on internal error
  * (the P-CSCF then answers 500). */
 int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg *cfg,
 			       const osip_message_t *req, const struct sbc_sip_source *src,
 			       time_t now, struct sbc_sip_core_answer *ans);
 /* The core's answer to a non-REGISTER request from a registered UE (it
- * stands in for the terminating side): 200 for MESSAGE and OPTIONS, 501
- * for the rest. 0 / -1 as above. */
+ * stands in for the terminating side): 200 for MESSAGE and OPTIONS; for
+ * INVITE 486 Busy Here when the Request-URI's AoR is registered (nothing
+ * is rung), else 480 Temporarily Unavailable; 501 for the rest. 0 / -1
+ * as above. */
 int sbc_sip_registrar_request(struct sbc_sip_registrar *r, const osip_message_t *req,
 			      struct sbc_sip_core_answer *ans);
 /* Record the binding a 200 OK from an external core (session-agent)

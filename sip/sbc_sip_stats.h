@@ -32,6 +32,20 @@ enum sbc_sip_stat {
 	SBC_SIP_STAT_AGENT_IN,         /* responses from the session-agent */
 	SBC_SIP_STAT_AUTS_RESYNC,      /* valid AUTS: SQN resynchronised */
 	SBC_SIP_STAT_AUTS_BAD,         /* AUTS that failed MAC-S */
+	/* sec-agree (show sec-agree counters) */
+	SBC_SIP_STAT_SA_NEG_TLS,       /* negotiations that chose tls */
+	SBC_SIP_STAT_SA_NEG_IPSEC,     /* negotiations that chose ipsec-3gpp */
+	SBC_SIP_STAT_SA_TLS_PRIOR,     /* TLS set up before registration */
+	SBC_SIP_STAT_SA_NO_COMMON,     /* no common mechanism */
+	SBC_SIP_STAT_SA_494,           /* 494 responses sent */
+	SBC_SIP_STAT_SA_420,           /* 420: sec-agree-feature disabled */
+	SBC_SIP_STAT_SA_VERIFY_FAIL,   /* Security-Verify / -Client check failed */
+	SBC_SIP_STAT_SA_REFRESH_REJECT,/* refresh REGISTERs rejected */
+	SBC_SIP_STAT_SA_UNPROTECTED_REJECT, /* requests on an unprotected port */
+	SBC_SIP_STAT_SA_NOASSOC_REJECT,/* TLS / protected requests without association */
+	SBC_SIP_STAT_SA_NO_SA_DROP,    /* dropped on a protected port: no inbound SA */
+	SBC_SIP_STAT_SA_SPI_EXHAUSTED, /* 503: SPI pool exhausted */
+	SBC_SIP_STAT_SA_INSTALL_FAIL,  /* SAs not installed (no IK/CK, backend refused) */
 	SBC_SIP_STAT_COUNT
 };
 

@@ -1,9 +1,10 @@
 /* End-to-end SIP through the real daemon: sipp (a third-party SIP
  * implementation) as the UE for Digest over UDP and TCP, IMS-AKA, wrong
- * password, unknown user, refresh and de-REGISTER, MESSAGE / OPTIONS;
- * raw sockets for retransmissions, malformed input, AKA resynchronisation,
- * integrity-protected and a test socket acting as an external core; the
- * ACLI over telnet for show commands and hot apply. All on 127.0.0.1. */
+ * password, unknown user, refresh and de-REGISTER, MESSAGE / OPTIONS,
+ * INVITE; raw sockets for retransmissions, malformed input, expiry, AKA
+ * resynchronisation, integrity-protected and a test socket acting as an
+ * external core; the ACLI over telnet for show commands and hot apply.
+ * All on 127.0.0.1. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
@@ -44,9 +45,14 @@ static void start_daemon(void)
 		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
 		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TCP\"/>\n"
 		 "</sip-interface>\n"
-		 "<ims-core home-domain=\"" DOMAIN "\"/>\n"
+		 /* min-expires 1 lets test_registration_expires ask for seconds. */
+		 "<ims-core home-domain=\"" DOMAIN "\" min-expires=\"1\"/>\n"
 		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN
 		 " tel:+15550000001\" auth-scheme=\"digest\" password=\"alice\"/>\n"
+		 "<ims-subscriber impi=\"bob@" DOMAIN "\" impu=\"sip:bob@" DOMAIN "\""
+		 " auth-scheme=\"digest\" password=\"bob\"/>\n"
+		 "<ims-subscriber impi=\"carol@" DOMAIN "\" impu=\"sip:carol@" DOMAIN "\""
+		 " auth-scheme=\"digest\" password=\"carol\"/>\n"
 		 /* K, OP, AMF are the hex of the text sipp 3.6.1 reads: see register_aka.xml. */
 		 "<ims-subscriber impi=\"001010000000002@" DOMAIN "\" impu=\"sip:001010000000002@"
 		 DOMAIN "\" auth-scheme=\"aka\" k=\"736263656d752d616b612d6b65792d31\""
@@ -353,8 +359,8 @@ static char *nonce_of(const char *resp)
 }
 
 /* REGISTER for user@DOMAIN with an optional Authorization line. */
-static void send_register(int fd, const char *user, const char *branch, int cseq,
-			  const char *auth)
+static void send_register_exp(int fd, const char *user, const char *branch, int cseq,
+			      const char *auth, int expires)
 {
 	char msg[2048];
 
@@ -366,24 +372,31 @@ static void send_register(int fd, const char *user, const char *branch, int cseq
 		 "Call-ID: raw-%s\r\n"
 		 "CSeq: %d REGISTER\r\n"
 		 "Contact: <sip:%s@127.0.0.1:9>\r\n"
-		 "Expires: 600\r\n"
+		 "Expires: %d\r\n"
 		 "%s%s%s"
 		 "Content-Length: 0\r\n\r\n",
-		 branch, user, user, user, cseq, user, auth ? "Authorization: " : "",
+		 branch, user, user, user, cseq, user, expires, auth ? "Authorization: " : "",
 		 auth ? auth : "", auth ? "\r\n" : "");
 	send_str(fd, msg);
 }
 
-/* Register user/password over fd with Digest computed here, with `extra`
- * auth-params appended to the Authorization; the final status code. */
-static int digest_register(int fd, const char *user, const char *password, const char *extra,
-			   const char *tag)
+static void send_register(int fd, const char *user, const char *branch, int cseq,
+			  const char *auth)
+{
+	send_register_exp(fd, user, branch, cseq, auth, 600);
+}
+
+/* Register user/password over fd for `expires` seconds with Digest
+ * computed here, with `extra` auth-params appended to the Authorization;
+ * the final status code. */
+static int digest_register_exp(int fd, const char *user, const char *password,
+			       const char *extra, const char *tag, int expires)
 {
 	char branch[64], impi[128], auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE];
 	char resp[SBC_SEC_DIGEST_HEX_SIZE];
 
 	snprintf(branch, sizeof branch, "%s1", tag);
-	send_register(fd, user, branch, 1, NULL);
+	send_register_exp(fd, user, branch, 1, NULL, expires);
 	char *r = udp_recv(fd);
 	ck_assert_int_eq(status_of(r), 401);
 	char *nonce = nonce_of(r);
@@ -397,13 +410,19 @@ static int digest_register(int fd, const char *user, const char *password, const
 		 "nc=00000001, cnonce=\"c0ffee\"%s",
 		 impi, nonce, resp, extra ? extra : "");
 	snprintf(branch, sizeof branch, "%s2", tag);
-	send_register(fd, user, branch, 2, auth);
+	send_register_exp(fd, user, branch, 2, auth, expires);
 	free(r);
 	r = udp_recv(fd);
 	int code = status_of(r);
 	free(r);
 	free(nonce);
 	return code;
+}
+
+static int digest_register(int fd, const char *user, const char *password, const char *extra,
+			   const char *tag)
+{
+	return digest_register_exp(fd, user, password, extra, tag, 600);
 }
 
 /* ---- AKA resynchronisation (RFC 3310 3.4, TS 33.102 6.3.5) ---- */
@@ -612,6 +631,70 @@ START_TEST(test_cancel_without_pending)
 	char *r = udp_recv(fd);
 	ck_assert_int_eq(status_of(r), 481);
 	free(r);
+	close(fd);
+}
+END_TEST
+
+/* ---- expiry of a binding (the fixture's ims-core has min-expires 1) ---- */
+
+/* A MESSAGE from carol over fd (a new transaction per branch): the status
+ * code of the answer, 200 while carol is registered from fd, 403 after. */
+static int carol_message(int fd, const char *branch)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg,
+		 "MESSAGE sip:bob@" DOMAIN " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n"
+		 "From: <sip:carol@" DOMAIN ">;tag=exp\r\nTo: <sip:bob@" DOMAIN ">\r\n"
+		 "Call-ID: exp-%s\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n",
+		 branch, branch);
+	send_str(fd, msg);
+	char *r = udp_recv(fd);
+	int code = status_of(r);
+	free(r);
+	return code;
+}
+
+START_TEST(test_registration_expires)
+{
+	int fd = udp_to(sip_port), code, n = 0;
+	char branch[32];
+
+	/* Registered for 2 s: the binding ends by `first` + 2 on the
+	 * daemon's clock (the same wall clock, read after its answer). */
+	ck_assert_int_eq(digest_register_exp(fd, "carol", "carol", NULL, "exp1", 2), 200);
+	time_t first = time(NULL);
+	ck_assert_int_eq(carol_message(fd, "expm0"), 200);
+	/* Refreshed for 4 s before that: it now ends at `refresh` + 4 or later. */
+	time_t refresh = time(NULL);
+	ck_assert_int_eq(digest_register_exp(fd, "carol", "carol", NULL, "exp2", 4), 200);
+	assert_log("sip:carol@" DOMAIN " refreshed to");
+	/* Once the first binding would have ended, carol is still registered:
+	 * the refresh kept the binding. (Waiting for the clock to pass a
+	 * second, at most 2 s: what is waited for is time itself.) */
+	while (time(NULL) < first + 2)
+		poll(NULL, 0, 20);
+	ck_assert_int_eq(carol_message(fd, "expm1"), 200);
+	/* Then the refreshed binding runs out: poll with new MESSAGEs until
+	 * one is refused as unregistered, bounded. */
+	long long deadline = now_ms() + 8000;
+	do {
+		snprintf(branch, sizeof branch, "expm%d", 2 + n++);
+		code = carol_message(fd, branch);
+		if (code == 200)
+			poll(NULL, 0, 100);
+	} while (code == 200 && now_ms() < deadline);
+	ck_assert_msg(code == 403, "carol still %d after 8 s", code);
+	ck_assert_int_ge(time(NULL), refresh + 4);  /* not before the refreshed end */
+	/* The sweep removes the binding itself (within a tick), and `show`
+	 * agrees. */
+	assert_log("binding of sip:carol@" DOMAIN " to sip:carol@127.0.0.1:9 expired");
+	struct sbc_test_telnet *t = acli(&daemon_);
+	char *out = acli_cmd(t, "show registration sipd by-user carol");
+	assert_has(out, "0 registration(s) found for user carol");
+	free(out);
+	sbc_test_telnet_close(t);
 	close(fd);
 }
 END_TEST
@@ -928,6 +1011,7 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_show_after_sipp);
 	tcase_add_test(tc, test_message_from_registered_ue);
 	tcase_add_test(tc, test_cancel_without_pending);
+	tcase_add_test(tc, test_registration_expires);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("session-agent");

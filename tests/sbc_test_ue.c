@@ -41,6 +41,7 @@ struct sbc_test_ue {
 	unsigned connects;
 	char rbuf[UE_MAX_MSG + 1];
 	size_t rlen;
+	char last[UE_MAX_MSG + 1];   /* the last message received, as received */
 	/* the last challenge */
 	char *realm, *nonce, *algorithm, *opaque;
 	unsigned nc;
@@ -365,6 +366,8 @@ osip_message_t *sbc_test_ue_recv(struct sbc_test_ue *ue, int timeout_ms)
 			return fail(ue, "the server sent a broken stream"), NULL;
 		len = (size_t)total;
 	}
+	memcpy(ue->last, ue->rbuf, len);
+	ue->last[len] = '\0';
 	if (osip_message_init(&m) != 0 || osip_message_parse(m, ue->rbuf, len) != 0) {
 		osip_message_free(m);
 		m = NULL;
@@ -531,6 +534,11 @@ int sbc_test_ue_register(struct sbc_test_ue *ue, long expires, const char *extra
 		if (code != 401 || attempt == 1)
 			return code;
 	}
+}
+
+const char *sbc_test_ue_last_raw(const struct sbc_test_ue *ue)
+{
+	return ue->last;
 }
 
 const char *sbc_test_ue_error(const struct sbc_test_ue *ue)

@@ -71,6 +71,9 @@ osip_message_t *sbc_test_ue_request(struct sbc_test_ue *ue, osip_message_t *req,
  * status code, or -1 (see sbc_test_ue_error). Each request gets timeout_ms. */
 int sbc_test_ue_register(struct sbc_test_ue *ue, long expires, const char *extra,
 			 int timeout_ms);
+/* The text of the last message received, as it came (libosip2 drops
+ * auth-params it does not know, e.g. a leaked ck= / ik=). */
+const char *sbc_test_ue_last_raw(const struct sbc_test_ue *ue);
 /* Why the last call failed. */
 const char *sbc_test_ue_error(const struct sbc_test_ue *ue);
 

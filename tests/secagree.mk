@@ -18,3 +18,29 @@ TESTS += tests/check_ipsec
 tests_check_ipsec_SOURCES = tests/check_ipsec.c
 tests_check_ipsec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_ipsec_LDADD = sip/libsbcsip.a $(SBC_CORE_LIBS) $(SBC_CORE_EXT_LIBS) $(CHECK_LIBS)
+
+# Sec-agree end to end with the TLS mechanism: the real daemon, the test UE
+# (UDP then TLS, as seed 003) and the ACLI for hot apply.
+check_PROGRAMS += tests/check_secagree_tls
+TESTS += tests/check_secagree_tls
+tests_check_secagree_tls_SOURCES = tests/check_secagree_tls.c tests/sbc_test_ue.c \
+	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
+tests_check_secagree_tls_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_secagree_tls_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
+	$(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
+
+# Sec-agree end to end with ipsec-3gpp: IMS-AKA through the embedded core,
+# the test UE on its port-c toward the P-CSCF's port-s, the SPI pool, and
+# an external core's ck / ik.
+check_PROGRAMS += tests/check_secagree_ipsec
+TESTS += tests/check_secagree_ipsec
+tests_check_secagree_ipsec_SOURCES = tests/check_secagree_ipsec.c tests/sbc_test_ue.c \
+	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
+tests_check_secagree_ipsec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_secagree_ipsec_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
+	$(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
+
+# The sec-agree design notes.
+EXTRA_DIST += docs/sec-agree.md

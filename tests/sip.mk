@@ -18,4 +18,5 @@ tests_check_sip_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPE
 	$(CHECK_LIBS) $(LIBS)
 EXTRA_DIST += tests/sipp/register_digest.xml tests/sipp/register_forbidden.xml \
 	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml \
-	tests/sipp/register_message.xml tests/sipp/message_unregistered.xml
+	tests/sipp/register_message.xml tests/sipp/message_unregistered.xml \
+	tests/sipp/invite_registered.xml
