@@ -275,12 +275,13 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 			to_core(core, src, req, key);
 	} else if (secagree(core, src, req, key, &emergency) == SBC_SIP_SECAGREE_ANSWERED) {
 		;  /* rejected by a sec-agree rule (logged there) */
-	} else if (emergency && strcmp(req->sip_method, "INVITE") != 0) {
+	} else if (emergency && !(strcmp(req->sip_method, "INVITE") == 0 &&
+				  sbc_sip_agent_in_use(core))) {
 		/* Emergency requests need no registration (TS 24.229 5.2.10). */
 		to_core(core, src, req, key);
 	} else if (strcmp(req->sip_method, "CANCEL") == 0) {
 		cancel(core, src, req, peer, key);
-	} else if (strcmp(req->sip_method, "INVITE") == 0) {
+	} else if (strcmp(req->sip_method, "INVITE") == 0 && sbc_sip_agent_in_use(core)) {
 		/* An INVITE server transaction (100, ACK, 2xx retransmission) is
 		 * not implemented yet: refuse it rather than half-serve it. */
 		sbc_log_info("sip: 501 for %s from %s (rule method-not-served)", req->sip_method,

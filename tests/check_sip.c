@@ -699,6 +699,22 @@ START_TEST(test_registration_expires)
 }
 END_TEST
 
+/* ---- INVITE from a registered UE, answered by the embedded core ---- */
+
+START_TEST(test_invite_from_registered_ue)
+{
+	int fd = udp_to(sip_port);
+
+	/* bob registered (from a socket of ours), nobody never: alice's
+	 * INVITE to bob gets 486, to nobody 480, each ACK absorbed. */
+	ck_assert_int_eq(digest_register(fd, "bob", "bob", NULL, "inv"), 200);
+	ck_assert_int_eq(run_sipp("invite_registered.xml", "u1", "alice", "alice"), 0);
+	assert_log("core: 486 for INVITE to sip:bob@" DOMAIN " (rule callee-registered-not-rung)");
+	assert_log("core: 480 for INVITE to sip:nobody@" DOMAIN " (rule callee-not-registered)");
+	close(fd);
+}
+END_TEST
+
 /* ---- an external core: a test socket as the session-agent ---- */
 
 static struct sbc_test_daemon sa_daemon;
@@ -1012,6 +1028,7 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_message_from_registered_ue);
 	tcase_add_test(tc, test_cancel_without_pending);
 	tcase_add_test(tc, test_registration_expires);
+	tcase_add_test(tc, test_invite_from_registered_ue);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("session-agent");
