@@ -24,7 +24,6 @@
 #include "sbc_sip_registrar.h"
 #include "sbc_sip_sa.h"
 #include "sbc_sip_secagree.h"
-#include "sbc_sip_secagree_show.h"
 #include "sbc_sip_spi.h"
 #include "sbc_sip_show.h"
 #include "sbc_sip_stats.h"
@@ -320,7 +319,6 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	}
 	core->thread_started = true;
 	sbc_sip_show_attach(core);
-	sbc_sip_secagree_show_attach(core);
 	return core;
 fail:
 	/* A registered hook with a freed ctx would be fatal; the caller must
@@ -334,7 +332,6 @@ void sbc_sip_core_stop(struct sbc_sip_core *core)
 	if (!core)
 		return;
 	sbc_sip_show_detach(core);
-	sbc_sip_secagree_show_detach(core);
 	if (core->thread_started) {
 		pthread_mutex_lock(&core->lock);
 		core->stopping = true;

@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <libcli.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,23 +16,11 @@
 
 #include "sbc_cfg_model.h"
 #include "sbc_cli_show.h"
-#include "sbc_log.h"
 #include "sbc_sip_assoc.h"
 #include "sbc_sip_internal.h"
 #include "sbc_sip_sa.h"
+#include "sbc_sip_show.h"
 #include "sbc_sip_stats.h"
-
-static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sbc_sip_core *attached;
-static bool added;
-
-static void print_text(struct cli_def *cli, char *text)
-{
-	char *save = NULL;
-
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		cli_print(cli, "%s", line);
-}
 
 static const char *transport_name(int t)
 {
@@ -183,33 +170,38 @@ static void show_ipsec(FILE *f, struct sbc_sip_core *core, bool sad)
 	free(v);
 }
 
-enum which { SHOW_ALL, SHOW_USER, SHOW_IP, SHOW_COUNTERS, SHOW_SAD, SHOW_SPD };
-
-static int run(struct cli_def *cli, enum which w, const char *arg)
+static void fmt_all(FILE *f, struct sbc_sip_core *core, const char *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	(void)arg;
+	show_assocs(f, core, NULL, NULL);
+}
 
-	pthread_mutex_lock(&attach_lock);
-	if (!attached || !(f = open_memstream(&text, &len))) {
-		pthread_mutex_unlock(&attach_lock);
-		cli_print(cli, "%% the SIP core is not running");
-		return CLI_ERROR;
-	}
-	switch (w) {
-	case SHOW_ALL: show_assocs(f, attached, NULL, NULL); break;
-	case SHOW_USER: show_assocs(f, attached, arg, NULL); break;
-	case SHOW_IP: show_assocs(f, attached, NULL, arg); break;
-	case SHOW_COUNTERS: show_counters(f, attached); break;
-	case SHOW_SAD: show_ipsec(f, attached, true); break;
-	case SHOW_SPD: show_ipsec(f, attached, false); break;
-	}
-	pthread_mutex_unlock(&attach_lock);
-	fclose(f);
-	print_text(cli, text);
-	free(text);
-	return CLI_OK;
+static void fmt_user(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	show_assocs(f, core, arg, NULL);
+}
+
+static void fmt_ip(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	show_assocs(f, core, NULL, arg);
+}
+
+static void fmt_counters(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_counters(f, core);
+}
+
+static void fmt_sad(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_ipsec(f, core, true);
+}
+
+static void fmt_spd(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_ipsec(f, core, false);
 }
 
 /* show sec-agree [associations | by-user USER | endpoint-ip IP | counters] */
@@ -217,13 +209,13 @@ static int cmd_sec_agree(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 0 || (argc == 1 && strcmp(argv[0], "associations") == 0))
-		return run(cli, SHOW_ALL, NULL);
+		return sbc_sip_show_run(cli, fmt_all, NULL);
 	if (argc == 1 && strcmp(argv[0], "counters") == 0)
-		return run(cli, SHOW_COUNTERS, NULL);
+		return sbc_sip_show_run(cli, fmt_counters, NULL);
 	if (argc == 2 && strcmp(argv[0], "by-user") == 0)
-		return run(cli, SHOW_USER, argv[1]);
+		return sbc_sip_show_run(cli, fmt_user, argv[1]);
 	if (argc == 2 && strcmp(argv[0], "endpoint-ip") == 0)
-		return run(cli, SHOW_IP, argv[1]);
+		return sbc_sip_show_run(cli, fmt_ip, argv[1]);
 	cli_print(cli, "%% usage: show sec-agree [associations | by-user USER | endpoint-ip IP | "
 		       "counters]");
 	return CLI_ERROR;
@@ -234,35 +226,18 @@ static int cmd_security(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 2 && strcmp(argv[0], "ipsec") == 0 && strcmp(argv[1], "sad") == 0)
-		return run(cli, SHOW_SAD, NULL);
+		return sbc_sip_show_run(cli, fmt_sad, NULL);
 	if (argc == 2 && strcmp(argv[0], "ipsec") == 0 && strcmp(argv[1], "spd") == 0)
-		return run(cli, SHOW_SPD, NULL);
+		return sbc_sip_show_run(cli, fmt_spd, NULL);
 	cli_print(cli, "%% usage: show security ipsec sad | show security ipsec spd");
 	return CLI_ERROR;
 }
 
-void sbc_sip_secagree_show_attach(struct sbc_sip_core *core)
-{
-	static const struct sbc_cli_show_cmd cmds[] = {
-		{ .name = "sec-agree", .run = cmd_sec_agree,
-		  .help = "sec-agree associations (`by-user USER`, `endpoint-ip IP`) or `counters`" },
-		{ .name = "security", .run = cmd_security,
-		  .help = "`ipsec sad` / `ipsec spd`: the emulated ipsec-3gpp SAs and policies" },
-	};
-
-	pthread_mutex_lock(&attach_lock);
-	attached = core;
-	for (size_t i = 0; !added && i < sizeof cmds / sizeof cmds[0]; i++)
-		if (sbc_cli_show_add(&cmds[i]) != 0)
-			sbc_log_warnx("sec-agree: cannot add `show %s` to the ACLI", cmds[i].name);
-	added = true;
-	pthread_mutex_unlock(&attach_lock);
-}
-
-void sbc_sip_secagree_show_detach(struct sbc_sip_core *core)
-{
-	pthread_mutex_lock(&attach_lock);
-	if (attached == core)
-		attached = NULL;
-	pthread_mutex_unlock(&attach_lock);
-}
+const struct sbc_cli_show_cmd sbc_sip_secagree_show_cmds[] = {
+	{ .name = "sec-agree", .run = cmd_sec_agree,
+	  .help = "sec-agree associations (`by-user USER`, `endpoint-ip IP`) or `counters`" },
+	{ .name = "security", .run = cmd_security,
+	  .help = "`ipsec sad` / `ipsec spd`: the emulated ipsec-3gpp SAs and policies" },
+};
+const size_t sbc_sip_secagree_show_count =
+	sizeof sbc_sip_secagree_show_cmds / sizeof sbc_sip_secagree_show_cmds[0];

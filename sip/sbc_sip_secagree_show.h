@@ -4,14 +4,16 @@
  *   show sec-agree endpoint-ip IP          from one UE address (IP or IP:port)
  *   show sec-agree counters                negotiations, 494s, rejections
  *   show security ipsec sad | spd          the emulated SAs / policies
- * Added once per process through sbc_cli_show_add (cli/sbc_cli_show.h). */
+ * sbc_sip_show_attach adds them with the other SIP show commands; they run
+ * through sbc_sip_show_run. */
 #ifndef SBC_SIP_SECAGREE_SHOW_H
 #define SBC_SIP_SECAGREE_SHOW_H
 
-struct sbc_sip_core;
+#include <stddef.h>
 
-void sbc_sip_secagree_show_attach(struct sbc_sip_core *core);
-/* A show running in an ACLI thread finishes first. */
-void sbc_sip_secagree_show_detach(struct sbc_sip_core *core);
+#include "sbc_cli_show.h"
+
+extern const struct sbc_cli_show_cmd sbc_sip_secagree_show_cmds[];
+extern const size_t sbc_sip_secagree_show_count;
 
 #endif

@@ -24,6 +24,7 @@
 #include "sbc_sip_internal.h"
 #include "sbc_sip_registrar.h"
 #include "sbc_sip_regtable.h"
+#include "sbc_sip_secagree_show.h"
 #include "sbc_sip_stats.h"
 
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -228,15 +229,13 @@ static void show_matches(FILE *f, struct sbc_sip_core *core, const char *what, b
 		by_user ? "user" : "endpoint", what);
 }
 
-enum which { SHOW_SUMMARY, SHOW_BY_USER, SHOW_ENDPOINT, SHOW_STATUS };
-
 static int usage(struct cli_def *cli, const char *text)
 {
 	cli_print(cli, "%% usage: %s", text);
 	return CLI_ERROR;
 }
 
-static int run(struct cli_def *cli, enum which w, const char *arg)
+int sbc_sip_show_run(struct cli_def *cli, sbc_sip_show_format *format, const char *arg)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -247,12 +246,7 @@ static int run(struct cli_def *cli, enum which w, const char *arg)
 		cli_print(cli, "%% the SIP core is not running");
 		return CLI_ERROR;
 	}
-	switch (w) {
-	case SHOW_SUMMARY: show_summary(f, attached); break;
-	case SHOW_STATUS: show_status(f, attached); break;
-	case SHOW_BY_USER: show_matches(f, attached, arg ? arg : "", true); break;
-	case SHOW_ENDPOINT: show_matches(f, attached, arg ? arg : "", false); break;
-	}
+	format(f, attached, arg);
 	pthread_mutex_unlock(&attach_lock);
 	fclose(f);
 	print_text(cli, text);
@@ -260,14 +254,36 @@ static int run(struct cli_def *cli, enum which w, const char *arg)
 	return CLI_OK;
 }
 
+static void fmt_summary(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_summary(f, core);
+}
+
+static void fmt_status(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_status(f, core);
+}
+
+static void fmt_by_user(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	show_matches(f, core, arg, true);
+}
+
+static void fmt_endpoint(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	show_matches(f, core, arg, false);
+}
+
 /* show registration [sipd by-user USER] */
 static int cmd_registration(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 0)
-		return run(cli, SHOW_SUMMARY, NULL);
+		return sbc_sip_show_run(cli, fmt_summary, NULL);
 	if (argc == 3 && strcmp(argv[0], "sipd") == 0 && strcmp(argv[1], "by-user") == 0)
-		return run(cli, SHOW_BY_USER, argv[2]);
+		return sbc_sip_show_run(cli, fmt_by_user, argv[2]);
 	return usage(cli, "show registration [sipd by-user USER]");
 }
 
@@ -276,9 +292,9 @@ static int cmd_sipd(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
-		return run(cli, SHOW_STATUS, NULL);
+		return sbc_sip_show_run(cli, fmt_status, NULL);
 	if (argc == 2 && strcmp(argv[0], "endpoint-ip") == 0)
-		return run(cli, SHOW_ENDPOINT, argv[1]);
+		return sbc_sip_show_run(cli, fmt_endpoint, argv[1]);
 	return usage(cli, "show sipd status | show sipd endpoint-ip IP");
 }
 
@@ -297,6 +313,10 @@ void sbc_sip_show_attach(struct sbc_sip_core *core)
 	for (size_t i = 0; !added && i < sizeof cmds / sizeof cmds[0]; i++)
 		if (sbc_cli_show_add(&cmds[i]) != 0)
 			sbc_log_warnx("sip: cannot add `show %s` to the ACLI", cmds[i].name);
+	for (size_t i = 0; !added && i < sbc_sip_secagree_show_count; i++)
+		if (sbc_cli_show_add(&sbc_sip_secagree_show_cmds[i]) != 0)
+			sbc_log_warnx("sip: cannot add `show %s` to the ACLI",
+				      sbc_sip_secagree_show_cmds[i].name);
 	added = true;
 	pthread_mutex_unlock(&attach_lock);
 }

@@ -7,9 +7,21 @@
 #ifndef SBC_SIP_SHOW_H
 #define SBC_SIP_SHOW_H
 
+#include <stdio.h>
+
+struct cli_def;
 struct sbc_sip_core;
 
-/* Serve the show commands from this core (adding them on first use). */
+/* Write one show's text about the attached core (arg may be NULL). */
+typedef void sbc_sip_show_format(FILE *f, struct sbc_sip_core *core, const char *arg);
+
+/* Every SIP show command runs through here: format into memory while the
+ * attached core is held, then print line by line (paging, | include) after
+ * releasing it, so a slow telnet peer never holds up the SIP thread. */
+int sbc_sip_show_run(struct cli_def *cli, sbc_sip_show_format *format, const char *arg);
+
+/* Serve the show commands (these and sec-agree's) from this core, adding
+ * them to the ACLI on first use. */
 void sbc_sip_show_attach(struct sbc_sip_core *core);
 /* Stop serving from it; a show running in an ACLI thread finishes first. */
 void sbc_sip_show_detach(struct sbc_sip_core *core);
