@@ -5,7 +5,8 @@
  * the UE's, every Security-Client header read, integrity-protected no /
  * yes at the core, the SA enforced on the protected port, SAs back to
  * zero after de-REGISTER and after a failed verify, the SPI pool's
- * exhaustion answered 503, and an external session-agent core's ck / ik. */
+ * exhaustion answered 503, an external session-agent core's ck / ik, and
+ * hot apply of the ims-aka-profile (algorithms, protected ports). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -409,6 +410,115 @@ START_TEST(test_ipsec_expiry)
 }
 END_TEST
 
+/* --- hot apply of the ims-aka-profile through the ACLI --- */
+
+static char *acli(struct sbc_test_telnet *t, const char *line, const char *prompt)
+{
+	char *out = sbc_test_telnet_cmd(t, line, prompt, 10000);
+
+	ck_assert_msg(out != NULL, "`%s`: %s", line, sbc_test_telnet_pending(t));
+	return out;
+}
+
+/* Set attributes of ims-aka-profile aka1 (NULL-terminated "attr value"
+ * lines), save-config and activate-config. */
+static void set_aka1(const char *const *lines)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(daemon_.telnet_port, BOUND_MS);
+
+	ck_assert_ptr_nonnull(t);
+	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", BOUND_MS));
+	free(acli(t, "configure terminal", "ORACLE(configure)#"));
+	free(acli(t, "security", "ORACLE(security)#"));
+	free(acli(t, "ims-aka-profile", "ORACLE(ims-aka-profile)#"));
+	free(acli(t, "select aka1", "ORACLE(ims-aka-profile)#"));
+	for (; *lines; lines++) {
+		char *out = acli(t, *lines, "ORACLE(ims-aka-profile)#");
+		ck_assert_msg(strstr(out, "%") == NULL && strstr(out, "ERROR") == NULL, "`%s`: %s",
+			      *lines, out);
+		free(out);
+	}
+	free(acli(t, "done", "ORACLE(ims-aka-profile)#"));
+	free(acli(t, "exit", "ORACLE(security)#"));
+	free(acli(t, "exit", "ORACLE(configure)#"));
+	free(acli(t, "exit", "ORACLE#"));
+	char *out = acli(t, "save-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
+	free(out);
+	out = acli(t, "activate-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
+	free(out);
+	sbc_test_telnet_close(t);
+}
+
+/* A whole negotiation (first and protected REGISTER) of user: 200. */
+static void register_ipsec(struct neg *n, const char *user, uint32_t spi)
+{
+	ck_assert_int_eq(first_register(n, user, spi, spi + 1), 401);
+	ck_assert_int_eq(protected_register(n, 600, n->server), 200);
+}
+
+/* docs/sec-agree.md, hot apply: the next negotiation takes the profile's
+ * new algorithms and ports at once; an association made before keeps its
+ * algorithm and SAs while its ports are still served, and once the ports
+ * move its SAs match no socket (the UE must register again; it can). */
+START_TEST(test_ims_aka_profile_hot_applied)
+{
+	struct neg old = { 0 }, md5 = { 0 }, moved = { 0 }, again = { 0 };
+	char line[3][64];
+
+	register_ipsec(&old, "u3", 9100);
+	ck_assert_ptr_nonnull(strstr(old.server, "alg=hmac-sha-1-96;"));
+
+	/* 1. auth-alg-list to hmac-md5-96 only: the next one gets md5. */
+	const char *const alg_only[] = { "auth-alg-list hmac-md5-96", NULL };
+	set_aka1(alg_only);
+	register_ipsec(&md5, "u4", 9200);
+	ck_assert_msg(strncmp(md5.server, "ipsec-3gpp;alg=hmac-md5-96;ealg=null;", 37) == 0, "%s",
+		      md5.server);
+	/* The one before keeps sha-1: requests and a refresh over its SA. */
+	ck_assert_int_eq(message(old.ue, "u3", BOUND_MS), 200);
+	ck_assert_int_eq(protected_register(&old, 600, old.server), 200);
+	char *out = show(&daemon_, "show sec-agree by-user u3");
+	assert_has(out, "Algorithms: alg hmac-sha-1-96 ealg null prot esp mod trans");
+	free(out);
+
+	/* 2. New protected ports: the next negotiation names them and they work. */
+	uint16_t old_pc = pc_port, old_ps = ps_port;
+	pc_port = sbc_test_free_port();
+	ps_port = sbc_test_free_port();
+	ck_assert(pc_port && ps_port && pc_port != ps_port && pc_port != old_pc &&
+		  ps_port != old_ps && pc_port != old_ps && ps_port != old_pc);
+	snprintf(line[0], sizeof line[0], "protected-client-port %u", pc_port);
+	snprintf(line[1], sizeof line[1], "protected-server-port %u", ps_port);
+	const char *const ports[] = { line[0], line[1], NULL };
+	set_aka1(ports);
+	assert_log("sec-agree: ");  /* the daemon is alive after the rebind */
+	register_ipsec(&moved, "u5", 9300);
+	ck_assert_uint_eq(param(moved.server, "port-c"), pc_port);
+	ck_assert_uint_eq(param(moved.server, "port-s"), ps_port);
+	ck_assert_ptr_nonnull(strstr(moved.server, "alg=hmac-md5-96;"));
+	ck_assert_int_eq(message(moved.ue, "u5", BOUND_MS), 200);
+	/* The association made on the old ports: its port-s is no longer
+	 * served, so nothing answers over its SA (documented limit) ... */
+	ck_assert_int_eq(message(old.ue, "u3", 500), 0);
+	/* ... and its UE registers again on the new ports. */
+	register_ipsec(&again, "u3", 9400);
+	ck_assert_uint_eq(param(again.server, "port-s"), ps_port);
+	ck_assert_int_eq(message(again.ue, "u3", BOUND_MS), 200);
+
+	/* Back to the profile of the other tests. */
+	snprintf(line[2], sizeof line[2], "auth-alg-list (hmac-sha-1-96 hmac-md5-96)");
+	const char *const restore[] = { line[2], NULL };
+	set_aka1(restore);
+	struct neg *all[] = { &old, &md5, &moved, &again };
+	for (size_t i = 0; i < 4; i++) {
+		free(all[i]->server);
+		sbc_test_ue_free(all[i]->ue);
+	}
+}
+END_TEST
+
 /* --- a pool of 4 SPIs: two negotiations, the third gets 503 --- */
 
 static struct sbc_test_daemon pool_daemon;
@@ -575,6 +685,8 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, test_ipsec_registration);
 	tcase_add_test(tc, test_ipsec_failed_verify);
 	tcase_add_test(tc, test_ipsec_expiry);
+	/* Changes the running configuration (and the protected ports): last. */
+	tcase_add_test(tc, test_ims_aka_profile_hot_applied);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spi-pool");
 	tcase_add_unchecked_fixture(tc, start_pool_daemon, stop_pool_daemon);

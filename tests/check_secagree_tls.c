@@ -4,13 +4,22 @@
  * checks, refresh checks, the unprotected-port rule with its emergency
  * exception, TLS close and de-REGISTER ending the association, 420 with
  * sec-agree-feature disabled, malformed Security-* headers, each
- * sec-agree-pref against tls / ipsec / both / neither offers, and hot
- * apply of sec-agree-feature and sec-agree-pref. */
+ * sec-agree-pref against tls / ipsec / both / neither offers, hot apply
+ * of sec-agree-feature and sec-agree-pref, and sipp scenarios
+ * (tests/sipp/secagree_*.xml) for the flows sipp can express. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
@@ -40,7 +49,7 @@ static void start_daemon(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&subs, &len);
 	static const char *users[] = { "alice", "bob", "carol", "dave", "erin", "frank",
-				       "gina", "hank", "ivan", "judy", "kate", "pref" };
+				       "gina", "hank", "ivan", "judy", "kate", "pref", "sipp" };
 
 	udp_port = sbc_test_free_port();
 	tls_port = sbc_test_free_port();
@@ -519,6 +528,106 @@ START_TEST(test_core_did_not_challenge)
 }
 END_TEST
 
+/* --- sipp where it can express the flow (tests/sipp/secagree_*.xml) --- */
+
+#define SIPP_BOUND_MS 30000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A UDP port free on 127.0.0.1 right now, for sipp's -p. */
+static uint16_t free_udp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Run sipp over UDP with tests/sipp/SCENARIO as user "sipp" against
+ * 127.0.0.1:port, one call, bounded; its exit status (0: the scenario,
+ * with its regexp checks, passed). */
+static int run_sipp(uint16_t port, const char *scenario)
+{
+	const char *srcdir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
+	char sf[4096], remote[64], local_port[16];
+	int status = 0;
+
+	snprintf(sf, sizeof sf, "%s/tests/sipp/%s", srcdir, scenario);
+	snprintf(remote, sizeof remote, "127.0.0.1:%u", port);
+	snprintf(local_port, sizeof local_port, "%u", free_udp_port());
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("sipp", "sipp", remote, "-sf", sf, "-t", "u1", "-m", "1", "-timeout", "20s",
+		       "-i", "127.0.0.1", "-bind_local", "-p", local_port, "-nostdin", "-key",
+		       "domain", DOMAIN, "-s", "sipp", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	long long deadline = now_ms() + SIPP_BOUND_MS;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ck_abort_msg("sipp %s did not finish in %d ms", scenario, SIPP_BOUND_MS);
+		}
+		poll(NULL, 0, 20);
+	}
+	ck_assert_msg(WIFEXITED(status), "sipp %s was killed", scenario);
+	return WEXITSTATUS(status);
+}
+
+/* sec-agree-pref tls, the UE offers ipsec-3gpp and tls: the core's 401
+ * with `Security-Server: tls` (checked by the scenario's regexp). */
+START_TEST(test_sipp_offer_tls)
+{
+	ck_assert_int_eq(run_sipp(udp_port, "secagree_offer_tls.xml"), 0);
+	assert_log("sec-agree: tls chosen for sip:sipp@" DOMAIN);
+	/* The same offer where sec-agree is off gets no 401: the scenario fails. */
+	ck_assert_int_ne(run_sipp(off_port, "secagree_offer_tls.xml"), 0);
+}
+END_TEST
+
+START_TEST(test_sipp_offer_none)
+{
+	ck_assert_int_eq(run_sipp(udp_port, "secagree_offer_none.xml"), 0);
+	assert_log("sec-agree: 494 to REGISTER of sip:sipp@" DOMAIN);
+	ck_assert_int_ne(run_sipp(off_port, "secagree_offer_none.xml"), 0);
+}
+END_TEST
+
+START_TEST(test_sipp_disabled)
+{
+	ck_assert_int_eq(run_sipp(off_port, "secagree_disabled.xml"), 0);
+	/* With the feature on, the same REGISTER is negotiated, not 420. */
+	ck_assert_int_ne(run_sipp(udp_port, "secagree_disabled.xml"), 0);
+}
+END_TEST
+
+START_TEST(test_sipp_message_unprotected)
+{
+	ck_assert_int_eq(run_sipp(udp_port, "secagree_message_unprotected.xml"), 0);
+	assert_log("sec-agree: 403 to MESSAGE from 127.0.0.1:");
+}
+END_TEST
+
 /* --- hot apply through the ACLI --- */
 
 static struct sbc_test_telnet *acli_open(void)
@@ -693,6 +802,10 @@ static Suite *secagree_suite(void)
 	tcase_add_test(tc, test_420_when_disabled);
 	tcase_add_test(tc, test_malformed_security_headers);
 	tcase_add_test(tc, test_core_did_not_challenge);
+	tcase_add_test(tc, test_sipp_offer_tls);
+	tcase_add_test(tc, test_sipp_offer_none);
+	tcase_add_test(tc, test_sipp_disabled);
+	tcase_add_test(tc, test_sipp_message_unprotected);
 	/* These change the running configuration: last. */
 	tcase_add_test(tc, test_pref_matrix_hot_applied);
 	tcase_add_test(tc, test_feature_hot_applied);

@@ -239,8 +239,12 @@ int sbc_test_ue_use(struct sbc_test_ue *ue, enum sbc_test_ue_transport t, uint16
 	ue->want_local = local_port;
 	local.sin_addr.s_addr = srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ue->fd = socket(AF_INET, (t == SBC_TEST_UE_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	/* Bounded blocking: connect, handshake and reads never hang a test. */
-	if (ue->fd < 0 || setsockopt(ue->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	/* Bounded blocking: connect, handshake and reads never hang a test.
+	 * SO_REUSEADDR only for a chosen port (TCP TIME_WAIT): with it, Linux
+	 * may give two UDP sockets bound to port 0 the same ephemeral port,
+	 * and concurrent UEs (load mode) then read each other's responses. */
+	if (ue->fd < 0 ||
+	    (local_port && setsockopt(ue->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) ||
 	    setsockopt(ue->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
 	    setsockopt(ue->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
 	    bind(ue->fd, (struct sockaddr *)&local, sizeof local) != 0 ||
@@ -551,6 +555,7 @@ const char *sbc_test_ue_error(const struct sbc_test_ue *ue)
 struct load_worker {
 	struct sbc_test_ue_load *load;
 	unsigned from, to, ok, failed;
+	long long deadline;          /* duration_ms: no new registration after it */
 	struct sbc_test_ue **kept;   /* keep_connected: this worker's UEs */
 	pthread_t thread;
 };
@@ -560,12 +565,72 @@ static struct sbc_test_ue *load_ue(const struct sbc_test_ue_load *l, unsigned i)
 	char user[128], impi[256], impu[300], pw[128];
 
 	snprintf(user, sizeof user, l->impi_fmt, i);
-	snprintf(pw, sizeof pw, l->password_fmt, i);
+	snprintf(pw, sizeof pw, l->password_fmt ? l->password_fmt : "", i);
 	snprintf(impi, sizeof impi, "%s@%s", user, l->domain);
 	snprintf(impu, sizeof impu, "sip:%s", impi);
 	struct sbc_test_ue_id id = { .impi = impi, .impu = impu, .domain = l->domain,
-				     .password = pw };
+				     .password = l->k_hex ? NULL : pw, .k_hex = l->k_hex,
+				     .op_hex = l->op_hex, .amf_hex = l->amf_hex };
 	return sbc_test_ue_new(&id);
+}
+
+/* The sec-agree tags and Security-Client of subscriber i in `round`, and
+ * the port-c it offers. */
+static void load_offer(const struct sbc_test_ue_load *l, unsigned i, unsigned round,
+		       char *out, size_t size, uint16_t *port_c)
+{
+	unsigned idx = i - l->first, pair = round & 1;
+	uint32_t spi = 0x40000000u + 4 * idx + 2 * pair;
+
+	*port_c = (uint16_t)(l->ue_port_base + 4 * idx + 2 * pair);
+	snprintf(out, size, "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"
+		 "Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;spi-c=%u;spi-s=%u;port-c=%u;"
+		 "port-s=%u, tls\r\n", spi, spi + 1, *port_c, *port_c + 1);
+}
+
+/* One sec-agree registration (see enum sbc_test_ue_flow): the final
+ * status code of the second REGISTER, -1 when the flow broke before. */
+static int load_secagree(struct sbc_test_ue *ue, const struct sbc_test_ue_load *l, unsigned i,
+			 unsigned round)
+{
+	char first[400], *second = NULL;
+	osip_header_t *server = NULL;
+	uint16_t port_c;
+	int code = -1;
+
+	load_offer(l, i, round, first, sizeof first, &port_c);
+	osip_message_t *req = sbc_test_ue_register_msg(ue, l->expires, first);
+	osip_message_t *resp = req ? sbc_test_ue_request(ue, req, l->timeout_ms) : NULL;
+	if (!resp || resp->status_code != 401 ||
+	    osip_message_header_get_byname(resp, "Security-Server", 0, &server) < 0 || !server ||
+	    !server->hvalue)
+		goto out;
+	if (asprintf(&second, "%sSecurity-Verify: %s\r\n", first, server->hvalue) < 0) {
+		second = NULL;
+		goto out;
+	}
+	if ((l->flow == SBC_TEST_UE_FLOW_SECAGREE_TLS
+		     ? sbc_test_ue_use(ue, SBC_TEST_UE_TLS, l->tls_port, 0)
+		     : sbc_test_ue_use(ue, SBC_TEST_UE_UDP, l->protected_port, port_c)) != 0)
+		goto out;
+	code = sbc_test_ue_register(ue, l->expires, second, l->timeout_ms);
+out:
+	free(second);
+	osip_message_free(resp);
+	osip_message_free(req);
+	return code;
+}
+
+static bool load_one(struct sbc_test_ue *ue, const struct sbc_test_ue_load *l, unsigned i,
+		     unsigned round)
+{
+	if (!ue)
+		return false;
+	if (l->flow == SBC_TEST_UE_FLOW_PLAIN)
+		return sbc_test_ue_use(ue, l->transport, l->server_port, 0) == 0 &&
+		       sbc_test_ue_register(ue, l->expires, NULL, l->timeout_ms) == 200;
+	return sbc_test_ue_use(ue, SBC_TEST_UE_UDP, l->server_port, 0) == 0 &&
+	       load_secagree(ue, l, i, round) == 200;
 }
 
 static void *load_thread(void *arg)
@@ -573,20 +638,29 @@ static void *load_thread(void *arg)
 	struct load_worker *w = arg;
 	const struct sbc_test_ue_load *l = w->load;
 
-	for (unsigned i = w->from; i < w->to; i++) {
-		struct sbc_test_ue *ue = load_ue(l, i);
-		bool ok = ue && sbc_test_ue_use(ue, l->transport, l->server_port, 0) == 0 &&
-			  sbc_test_ue_register(ue, l->expires, NULL, l->timeout_ms) == 200;
-		if (ok)
-			w->ok++;
-		else
-			w->failed++;
-		if (w->kept && ue)
-			w->kept[i - w->from] = ue;
-		else
-			sbc_test_ue_free(ue);
+	for (unsigned round = 0;; round++) {
+		for (unsigned i = w->from; i < w->to; i++) {
+			if (l->duration_ms && now_ms() >= w->deadline)
+				return NULL;
+			struct sbc_test_ue *ue = load_ue(l, i);
+			bool ok = load_one(ue, l, i, round);
+			/* A timed run counts what completed within its time. */
+			if (l->duration_ms && now_ms() > w->deadline)
+				;
+			else if (ok)
+				w->ok++;
+			else
+				w->failed++;
+			if (!ok && ue && getenv("SBC_TEST_UE_LOAD_DEBUG"))
+				fprintf(stderr, "load: subscriber %u: %s / %.60s\n", i, ue->err, ue->last);
+			if (w->kept && ue && round == 0)
+				w->kept[i - w->from] = ue;
+			else
+				sbc_test_ue_free(ue);
+		}
+		if (!l->duration_ms || w->to == w->from)
+			return NULL;
 	}
-	return NULL;
 }
 
 int sbc_test_ue_load_run(struct sbc_test_ue_load *l)
@@ -601,6 +675,7 @@ int sbc_test_ue_load_run(struct sbc_test_ue_load *l)
 		return -1;
 	for (unsigned t = 0; t < threads; t++) {
 		w[t].load = l;
+		w[t].deadline = start + l->duration_ms;
 		w[t].from = l->first + (unsigned)((unsigned long long)l->count * t / threads);
 		w[t].to = l->first + (unsigned)((unsigned long long)l->count * (t + 1) / threads);
 		if (l->keep_connected && w[t].to > w[t].from)
@@ -612,13 +687,15 @@ int sbc_test_ue_load_run(struct sbc_test_ue_load *l)
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(w[t].thread, NULL);
 	l->seconds = (double)(now_ms() - start) / 1000.0;
+	if (l->duration_ms)  /* what completed later was not counted */
+		l->seconds = l->duration_ms / 1000.0;
 	for (unsigned t = 0; t < threads; t++) {
 		l->ok += w[t].ok;
-		l->failed += t < started ? w[t].failed : w[t].to - w[t].from;
+		l->failed += t < started || l->duration_ms ? w[t].failed : w[t].to - w[t].from;
 		for (unsigned i = 0; w[t].kept && i < w[t].to - w[t].from; i++)
 			sbc_test_ue_free(w[t].kept[i]);
 		free(w[t].kept);
 	}
 	free(w);
-	return l->failed == 0 && l->ok == l->count ? 0 : -1;
+	return l->failed == 0 && (l->duration_ms || l->ok == l->count) ? 0 : -1;
 }

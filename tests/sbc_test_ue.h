@@ -77,9 +77,27 @@ const char *sbc_test_ue_last_raw(const struct sbc_test_ue *ue);
 /* Why the last call failed. */
 const char *sbc_test_ue_error(const struct sbc_test_ue *ue);
 
+/* What one registration of the load mode is. PLAIN: REGISTER, 401,
+ * REGISTER, 200 on `transport` to server_port. The sec-agree flows offer
+ * `Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;spi-c;spi-s;port-c;port-s,
+ * tls` with Require / Proxy-Require: sec-agree over UDP to server_port,
+ * expect the 401 with Security-Server, then send the second REGISTER with
+ * Security-Verify = that Security-Server: SECAGREE_TLS over TLS to
+ * tls_port (seed 003), SECAGREE_IPSEC over UDP from the offered port-c to
+ * protected_port (the P-CSCF's port-s, seed 002). */
+enum sbc_test_ue_flow {
+	SBC_TEST_UE_FLOW_PLAIN,
+	SBC_TEST_UE_FLOW_SECAGREE_TLS,
+	SBC_TEST_UE_FLOW_SECAGREE_IPSEC,
+};
+
 /* Load mode: `count` UEs register (and stay registered) using `threads`
  * concurrent workers. Subscriber i (first <= i < first + count) has impi
- * printf(impi_fmt, i) "@" domain and password printf(password_fmt, i). */
+ * printf(impi_fmt, i) "@" domain and password printf(password_fmt, i)
+ * (Digest), or the AKA keys k_hex / op_hex / amf_hex when k_hex is set.
+ * With duration_ms > 0 the workers register their subscribers over and
+ * over (a new UE each time) until that time is up: ok / failed then count
+ * registrations, not subscribers. */
 struct sbc_test_ue_load {
 	enum sbc_test_ue_transport transport;
 	uint16_t server_port;
@@ -90,6 +108,17 @@ struct sbc_test_ue_load {
 	long expires;
 	int timeout_ms;           /* per request */
 	bool keep_connected;      /* TCP / TLS: hold every connection until the end */
+	enum sbc_test_ue_flow flow;
+	uint16_t tls_port;        /* SECAGREE_TLS: the TLS sip-port */
+	uint16_t protected_port;  /* SECAGREE_IPSEC: the P-CSCF's port-s */
+	/* Sec-agree flows: subscriber i offers port-c / port-s from the four
+	 * ports at ue_port_base + 4 * (i - first), alternating between two
+	 * pairs so that a new negotiation never reuses the selectors of the
+	 * association it replaces; its SPIs alternate likewise (0x40000000 up,
+	 * outside the P-CSCF's pool). The ports must be free to bind. */
+	uint16_t ue_port_base;
+	const char *k_hex, *op_hex, *amf_hex;
+	unsigned duration_ms;
 	/* results */
 	unsigned ok, failed;
 	double seconds;           /* wall time of the whole run */

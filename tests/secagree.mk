@@ -44,3 +44,6 @@ tests_check_secagree_ipsec_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_
 
 # The sec-agree design notes.
 EXTRA_DIST += docs/sec-agree.md
+# The sipp scenarios check_secagree_tls runs.
+EXTRA_DIST += tests/sipp/secagree_offer_tls.xml tests/sipp/secagree_offer_none.xml \
+	tests/sipp/secagree_disabled.xml tests/sipp/secagree_message_unprotected.xml

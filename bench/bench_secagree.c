@@ -1,0 +1,325 @@
+/* Sec-agree registration benchmark (not a test, issue 5): the real daemon
+ * on loopback, the test UE's load mode, and registrations per second of
+ * full sec-agree registrations (TLS of seed 003, ipsec-3gpp + IMS-AKA of
+ * seed 002) next to plain Digest / TLS / AKA ones, interleaved run by run
+ * so that each ratio compares runs made seconds apart. Run by `make bench`.
+ * Usage: bench_secagree [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS]
+ *        [-p UE_PORT_BASE]; the daemon binary is $SBCEMU, else ./sbcemu. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sbc_test_daemon.h"
+#include "sbc_test_telnet.h"
+#include "sbc_test_ue.h"
+
+#define DOMAIN "bench.ims.example.org"
+#define AKA_K "465b5ce8b199b49faa5f0a2ee238a6bc"
+#define AKA_OP "cdc202d5123e20f62b6d676ac72cb318"
+#define ACLI_MS 20000
+
+/* The kinds of run, in the order of one round. */
+enum run_kind { PLAIN_UDP, PLAIN_TLS, SECAGREE_TLS, PLAIN_AKA, SECAGREE_IPSEC, RUN_KINDS };
+
+static const char *const run_names[RUN_KINDS] = {
+	"plain-digest-udp", "plain-digest-tls", "secagree-tls", "plain-aka-udp", "secagree-ipsec",
+};
+
+struct opts {
+	unsigned seconds, rounds, users, threads;
+	unsigned port_base;
+};
+
+struct ports {
+	uint16_t sa_udp, sa_tls, pc, ps;  /* realm01: sec-agree enabled */
+	uint16_t plain_udp, plain_tls;    /* realm02: sec-agree disabled */
+};
+
+struct result {
+	unsigned ok, failed;
+	double seconds, rate;
+	double cpu_us;  /* the daemon's CPU time (user + system) per registration */
+};
+
+/* The daemon's CPU time so far, in seconds (/proc/PID/stat utime + stime). */
+static double daemon_cpu(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');  /* after the command name */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static char *boot_body(const struct opts *o, const struct ports *p)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "<realm-config identifier=\"realm01\"/>\n"
+		   "<realm-config identifier=\"realm02\"/>\n"
+		   "<certificate-record name=\"pcscf\" common-name=\"pcscf.bench\"/>\n"
+		   "<tls-profile name=\"tls1\" end-entity-certificate=\"pcscf\"/>\n"
+		   "<ims-aka-profile name=\"aka1\" protected-client-port=\"%u\""
+		   " protected-server-port=\"%u\" encr-alg-list=\"aes-cbc null\""
+		   " auth-alg-list=\"hmac-sha-1-96 hmac-md5-96\"/>\n"
+		   "<sip-interface realm-id=\"realm01\" sec-agree-feature=\"enabled\""
+		   " sec-agree-pref=\"tls\">\n"
+		   "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\""
+		   " ims-aka-profile=\"aka1\"/>\n"
+		   "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\""
+		   " tls-profile=\"tls1\"/>\n"
+		   "</sip-interface>\n"
+		   "<sip-interface realm-id=\"realm02\">\n"
+		   "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
+		   "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\""
+		   " tls-profile=\"tls1\"/>\n"
+		   "</sip-interface>\n"
+		   "<ims-core home-domain=\"" DOMAIN "\"/>\n",
+		p->pc, p->ps, p->sa_udp, p->sa_tls, p->plain_udp, p->plain_tls);
+	for (unsigned i = 0; i < o->users; i++)
+		fprintf(f, "<ims-subscriber impi=\"d%u@" DOMAIN "\" impu=\"sip:d%u@" DOMAIN "\""
+			" auth-scheme=\"digest\" password=\"pw%u\"/>\n"
+			"<ims-subscriber impi=\"a%u@" DOMAIN "\" impu=\"sip:a%u@" DOMAIN "\""
+			" auth-scheme=\"aka\" k=\"" AKA_K "\" op=\"" AKA_OP "\" amf=\"b9b9\"/>\n",
+			i, i, i, i, i);
+	if (fclose(f) != 0) {
+		free(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* One ACLI line; 0 when `want` is in its output (NULL: the prompt will do). */
+static int acli(struct sbc_test_telnet *t, const char *line, const char *prompt,
+		const char *want)
+{
+	char *out = sbc_test_telnet_cmd(t, line, prompt, ACLI_MS);
+	int rc = out && (!want || strstr(out, want)) ? 0 : -1;
+
+	if (rc != 0)
+		fprintf(stderr, "bench: `%s` failed: %s\n", line,
+			out ? out : sbc_test_telnet_pending(t));
+	free(out);
+	return rc;
+}
+
+/* sec-agree-pref of realm01, saved and activated (hot apply, no restart). */
+static int set_pref(const struct sbc_test_daemon *d, const char *pref)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, ACLI_MS);
+	char line[64];
+	int rc = -1;
+
+	if (!t)
+		return -1;
+	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", ACLI_MS));
+	snprintf(line, sizeof line, "sec-agree-pref %s", pref);
+	if (acli(t, "configure terminal", "ORACLE(configure)#", NULL) == 0 &&
+	    acli(t, "session-router", "ORACLE(session-router)#", NULL) == 0 &&
+	    acli(t, "sip-interface", "ORACLE(sip-interface)#", NULL) == 0 &&
+	    acli(t, "select realm01", "ORACLE(sip-interface)#", NULL) == 0 &&
+	    acli(t, line, "ORACLE(sip-interface)#", NULL) == 0 &&
+	    acli(t, "done", "ORACLE(sip-interface)#", NULL) == 0 &&
+	    acli(t, "exit", "ORACLE(session-router)#", NULL) == 0 &&
+	    acli(t, "exit", "ORACLE(configure)#", NULL) == 0 &&
+	    acli(t, "exit", "ORACLE#", NULL) == 0 &&
+	    acli(t, "save-config", "ORACLE#", "Save complete") == 0 &&
+	    acli(t, "activate-config", "ORACLE#", "Activate Complete") == 0)
+		rc = 0;
+	sbc_test_telnet_close(t);
+	return rc;
+}
+
+static int run(const struct sbc_test_daemon *d, const struct opts *o, const struct ports *p,
+	       enum run_kind kind, unsigned round, struct result *r)
+{
+	struct sbc_test_ue_load l = {
+		.transport = SBC_TEST_UE_UDP, .domain = DOMAIN, .impi_fmt = "d%u",
+		.password_fmt = "pw%u", .first = 0, .count = o->users, .threads = o->threads,
+		.expires = 600, .timeout_ms = 5000, .duration_ms = o->seconds * 1000,
+		.server_port = p->plain_udp, .tls_port = p->sa_tls, .protected_port = p->ps,
+		/* Each round its own ports: the associations of the round before
+		 * still hold theirs (an SA's selectors are unique). */
+		.ue_port_base = (uint16_t)(o->port_base + (round % 2) * 4 * o->users),
+	};
+	bool aka = kind == PLAIN_AKA || kind == SECAGREE_IPSEC;
+
+	if (aka) {
+		l.impi_fmt = "a%u";
+		l.k_hex = AKA_K;
+		l.op_hex = AKA_OP;
+		l.amf_hex = "b9b9";
+	}
+	switch (kind) {
+	case PLAIN_TLS:
+		l.transport = SBC_TEST_UE_TLS;
+		l.server_port = p->plain_tls;
+		break;
+	case SECAGREE_TLS:
+	case SECAGREE_IPSEC:
+		l.flow = kind == SECAGREE_TLS ? SBC_TEST_UE_FLOW_SECAGREE_TLS
+					      : SBC_TEST_UE_FLOW_SECAGREE_IPSEC;
+		l.server_port = p->sa_udp;
+		/* The UE offers both; the P-CSCF's preference decides. */
+		if (set_pref(d, kind == SECAGREE_TLS ? "tls" : "ipsec3gpp") != 0)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	double cpu = daemon_cpu(d->pid);
+	sbc_test_ue_load_run(&l);
+	cpu = daemon_cpu(d->pid) - cpu;
+	r->cpu_us = l.ok ? cpu * 1e6 / l.ok : 0;
+	r->ok = l.ok;
+	r->failed = l.failed;
+	r->seconds = l.seconds;
+	r->rate = l.seconds > 0 ? l.ok / l.seconds : 0;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "s:r:u:t:p:")) != -1) {
+		unsigned long v = strtoul(optarg, NULL, 10);
+		switch (c) {
+		case 's': o->seconds = (unsigned)v; break;
+		case 'r': o->rounds = (unsigned)v; break;
+		case 'u': o->users = (unsigned)v; break;
+		case 't': o->threads = (unsigned)v; break;
+		case 'p': o->port_base = (unsigned)v; break;
+		default: return -1;
+		}
+	}
+	if (!o->seconds || !o->rounds || !o->users || !o->threads || o->threads > o->users ||
+	    o->port_base < 1024 || o->port_base + 8ul * o->users > 65535)
+		return -1;
+	return 0;
+}
+
+static double median(double *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)  /* n is small: insertion sort */
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* b / a of each round, its median, printed both ways. */
+static void ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kind b,
+		  enum run_kind a, const char *what)
+{
+	double v[64];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < rounds && n < 64; i++)
+		if (res[i][a].rate > 0)
+			v[n++] = res[i][b].rate / res[i][a].rate;
+	if (!n)
+		return;
+	printf("%-34s", what);
+	for (unsigned i = 0; i < n; i++)
+		printf(" %5.3f", v[i]);
+	double m = median(v, n);
+	printf("   median %.3f (cost %+.1f%%)\n", m, (1 - m) * 100);
+	printf("BENCH secagree ratio=%s/%s median=%.4f rounds=%u\n", run_names[b], run_names[a], m,
+	       n);
+}
+
+int main(int argc, char **argv)
+{
+	/* 6 s: the embedded core keeps every Digest nonce for 120 s (refreshes
+	 * reuse it) and refuses challenges past 200000 outstanding, so two
+	 * plain Digest runs at ~10000/s must stay under that together. */
+	struct opts o = { .seconds = 6, .rounds = 2, .users = 500, .threads = 16,
+			  .port_base = 20000 };
+	struct ports p;
+	struct sbc_test_daemon d;
+	int rc = 1;
+
+	if (parse(argc, argv, &o) != 0) {
+		fprintf(stderr, "usage: %s [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS <= USERS] "
+			"[-p UE_PORT_BASE, 8 * USERS free UDP ports from it]\n", argv[0]);
+		return 2;
+	}
+	struct result (*res)[RUN_KINDS] = calloc(o.rounds, sizeof(*res));
+	p.sa_udp = sbc_test_free_port();
+	p.sa_tls = sbc_test_free_port();
+	p.pc = sbc_test_free_port();
+	p.ps = sbc_test_free_port();
+	p.plain_udp = sbc_test_free_port();
+	p.plain_tls = sbc_test_free_port();
+	char *body = boot_body(&o, &p);
+	if (!res || !body || sbc_test_daemon_start(&d, NULL, body) != 0) {
+		fprintf(stderr, "bench: the daemon did not start\n");
+		free(body);
+		free(res);
+		return 1;
+	}
+	free(body);
+	printf("sec-agree registration benchmark: %u s per run, %u round(s), %u Digest + %u AKA "
+	       "subscribers, %u concurrent UEs, daemon on 127.0.0.1\n\n", o.seconds, o.rounds,
+	       o.users, o.users, o.threads);
+	printf("%-5s %-18s %9s %7s %8s %9s %12s\n", "round", "run", "regs", "failed", "seconds",
+	       "regs/s", "daemon us/reg");
+	for (unsigned i = 0; i < o.rounds; i++)
+		for (int k = 0; k < RUN_KINDS; k++) {
+			struct result *r = &res[i][k];
+			if (run(&d, &o, &p, (enum run_kind)k, i, r) != 0)
+				goto out;
+			printf("%-5u %-18s %9u %7u %8.2f %9.1f %12.1f\n", i + 1, run_names[k], r->ok,
+			       r->failed, r->seconds, r->rate, r->cpu_us);
+			fflush(stdout);
+		}
+	printf("\nratios per round (same daemon, runs seconds apart):\n");
+	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_UDP, "secagree-tls / plain-digest-udp");
+	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_UDP, "secagree-ipsec / plain-digest-udp");
+	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls");
+	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_AKA, "secagree-ipsec / plain-aka-udp");
+	printf("(the last two isolate negotiation: same TLS handshake, same Milenage work)\n");
+	for (unsigned i = 0; i < o.rounds; i++)
+		for (int k = 0; k < RUN_KINDS; k++)
+			printf("BENCH secagree round=%u run=%s ok=%u failed=%u seconds=%.3f rate=%.1f "
+			       "daemon_cpu_us_per_reg=%.1f\n", i + 1, run_names[k], res[i][k].ok,
+			       res[i][k].failed, res[i][k].seconds, res[i][k].rate, res[i][k].cpu_us);
+	rc = 0;
+	char *log = sbc_test_daemon_log(&d);
+	if (log && strstr(log, "challenges outstanding, refusing more")) {
+		printf("WARNING: the core's challenge table filled up (503s): the figures after "
+		       "that are not valid; use fewer seconds per run\n");
+		rc = 1;
+	}
+	free(log);
+out:
+	if (getenv("BENCH_DUMP_LOG")) {  /* the daemon's log, to look into failures */
+		char *log = sbc_test_daemon_log(&d);
+		fputs(log ? log : "", stderr);
+		free(log);
+	}
+	if (sbc_test_daemon_stop(&d) != 0)
+		fprintf(stderr, "bench: the daemon did not exit cleanly\n");
+	free(res);
+	return rc;
+}
