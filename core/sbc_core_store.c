@@ -5,6 +5,7 @@
 #include "sbc_core_store.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -406,6 +407,9 @@ static int activate_locked(struct sbc_core_store *store, struct sbc_cfg *next, b
 		if (store->hooks[i].commit)
 			store->hooks[i].commit(store->hooks[i].ctx, next, prev);
 	sbc_core_running_release(store, prev);
+	/* Parsing and copying a large configuration leaves freed pages in
+	 * glibc's arenas; hand them back so resident memory reflects what runs. */
+	malloc_trim(0);
 	return 0;
 fail:
 	abort_hooks(store, prepared, next);

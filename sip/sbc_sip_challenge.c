@@ -179,6 +179,11 @@ void sbc_sip_chal_resync(struct sbc_sip_challenges *cs, const char *impi, const 
 	s->sqn = v;
 }
 
+size_t sbc_sip_chal_count(const struct sbc_sip_challenges *cs)
+{
+	return cs->by_nonce.count;
+}
+
 void sbc_sip_chal_expire(struct sbc_sip_challenges *cs, time_t now)
 {
 	while (cs->head && cs->head->expires <= now) {

@@ -43,6 +43,8 @@ struct sbc_sip_chal *sbc_sip_chal_find(struct sbc_sip_challenges *cs, const char
 void sbc_sip_chal_consume(struct sbc_sip_challenges *cs, struct sbc_sip_chal *c);
 /* After a valid AUTS: continue from SQN_MS (the next vector uses SQN_MS + 32). */
 void sbc_sip_chal_resync(struct sbc_sip_challenges *cs, const char *impi, const uint8_t sqn_ms[6]);
+/* Outstanding challenges. */
+size_t sbc_sip_chal_count(const struct sbc_sip_challenges *cs);
 void sbc_sip_chal_expire(struct sbc_sip_challenges *cs, time_t now);
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -192,6 +193,21 @@ static bool drain_wake(struct sbc_sip_core *core)
 	return stop;
 }
 
+/* Expired response-cache entries and challenges go back to glibc, whose
+ * arenas keep the pages; give them to the kernel once the transient
+ * entries have fallen to half their peak, so resident memory follows what
+ * is live. One trim per halving keeps it rare. */
+static void trim_if_shrunk(struct sbc_sip_core *core)
+{
+	size_t live = sbc_sip_txn_count(core->txn) + sbc_sip_registrar_challenges(core->registrar);
+	if (live > core->transient_peak)
+		core->transient_peak = live;
+	if (core->transient_peak >= 10000 && live <= core->transient_peak / 2) {
+		malloc_trim(0);
+		core->transient_peak = live;
+	}
+}
+
 static void *loop(void *arg)
 {
 	struct sbc_sip_core *core = arg;
@@ -226,6 +242,7 @@ static void *loop(void *arg)
 			sbc_sip_agent_tick(core, now);
 			sbc_sip_conns_sweep(core, now);
 			sbc_sip_secagree_tick(core, now);
+			trim_if_shrunk(core);
 		}
 	}
 	return NULL;

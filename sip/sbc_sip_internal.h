@@ -57,6 +57,7 @@ struct sbc_sip_core {
 	bool stopping;
 	struct sbc_sip_conns *conns;
 	struct sbc_sip_txn *txn;
+	size_t transient_peak;      /* cached responses + challenges since the last trim */
 	struct sbc_sip_registrar *registrar;
 	struct sbc_sip_agent *agent;      /* external core (sbc_sip_agent.h) */
 	struct sbc_sip_stats *stats;      /* counters, read by the ACLI (sbc_sip_stats.h) */

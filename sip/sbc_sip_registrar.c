@@ -147,6 +147,14 @@ size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r)
 	return n;
 }
 
+size_t sbc_sip_registrar_challenges(struct sbc_sip_registrar *r)
+{
+	pthread_mutex_lock(&r->lock);
+	size_t n = sbc_sip_chal_count(r->chals);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
 void sbc_sip_registrar_foreach(struct sbc_sip_registrar *r,
 			       void (*fn)(const struct sbc_sip_reg *, void *), void *arg)
 {

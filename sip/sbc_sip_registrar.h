@@ -71,6 +71,8 @@ bool sbc_sip_registrar_is_registered(struct sbc_sip_registrar *r, const char *ao
  * mutex, and other threads read them only through these, which hold it:
  * keep fn short (format into memory, print after). */
 size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r);
+/* Challenges not yet answered or expired. */
+size_t sbc_sip_registrar_challenges(struct sbc_sip_registrar *r);
 void sbc_sip_registrar_foreach(struct sbc_sip_registrar *r,
 			       void (*fn)(const struct sbc_sip_reg *, void *), void *arg);
 
