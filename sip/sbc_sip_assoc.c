@@ -53,7 +53,8 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 	free(a->username);
 	free(a->realm);
 	free(a->uri);
-	free(a->client);
+	sbc_sip_secagree_clear(&a->client_list);
+	sbc_sip_secagree_clear(&a->server_list);
 	free(a->server);
 	free(a->fwd_key);
 	free(a);

@@ -53,8 +53,10 @@ struct sbc_sip_assoc {
 	bool negotiated;                 /* sec-agree headers (false: TLS set up before) */
 	char *impu;
 	char *username, *realm, *uri;    /* Authorization identity fields */
-	char *client;                    /* Security-Client of the first REGISTER */
 	char *server;                    /* Security-Server sent */
+	/* Parsed once, for the RFC 3329 / TS 33.203 equality checks of every
+	 * later REGISTER: the first REGISTER's Security-Client, and `server`. */
+	struct sbc_sip_secmech_list client_list, server_list;
 	char *fwd_key;                   /* transaction of the REGISTER at the core now */
 	int transport;                   /* enum sbc_cfg_transport the UE uses */
 	uint64_t conn_id;                /* TLS connection, 0 when none yet */

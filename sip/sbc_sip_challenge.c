@@ -1,5 +1,10 @@
-/* Challenges and sequence numbers (see sbc_sip_challenge.h). Challenges
- * expire in FIFO order since they all live SBC_SIP_CHAL_TTL seconds. */
+/* Challenges and sequence numbers (see sbc_sip_challenge.h). Pending
+ * challenges expire in FIFO order since they all live SBC_SIP_CHAL_TTL
+ * seconds. Answered Digest nonces are listed in the order they were
+ * answered, which is nearly their creation order: the sweep frees the
+ * expired ones at the head, and a lookup frees an expired one it meets, so
+ * one that expired behind a younger head waits at most another TTL, within
+ * SBC_SIP_CHAL_ANSWERED_MAX. */
 #include "sbc_sip_challenge.h"
 
 #include <stdlib.h>
@@ -16,12 +21,48 @@ struct sqn_entry {
 	char impi[];
 };
 
+struct chal_list {
+	struct sbc_sip_chal *head, *tail;
+	size_t count;
+};
+
 struct sbc_sip_challenges {
 	struct sbc_sip_htab by_nonce;
 	struct sbc_sip_htab sqns;
-	struct sbc_sip_chal *head, *tail;
-	size_t live;
+	struct chal_list pending, answered;
 };
+
+static void list_append(struct chal_list *l, struct sbc_sip_chal *c)
+{
+	c->next = NULL;
+	c->prev = l->tail;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->count++;
+}
+
+static void list_unlink(struct chal_list *l, struct sbc_sip_chal *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	l->count--;
+}
+
+static void chal_wipe_free(struct sbc_sip_chal *c)
+{
+	explicit_bzero(&c->vec, sizeof c->vec);
+	free(c);
+}
 
 struct sbc_sip_challenges *sbc_sip_chal_new(void)
 {
@@ -46,12 +87,13 @@ void sbc_sip_chal_free(struct sbc_sip_challenges *cs)
 {
 	if (!cs)
 		return;
-	while (cs->head) {
-		struct sbc_sip_chal *c = cs->head;
-		cs->head = c->fifo_next;
-		explicit_bzero(&c->vec, sizeof c->vec);
-		free(c);
-	}
+	struct chal_list *lists[] = { &cs->pending, &cs->answered };
+	for (size_t i = 0; i < 2; i++)
+		while (lists[i]->head) {
+			struct sbc_sip_chal *c = lists[i]->head;
+			list_unlink(lists[i], c);
+			chal_wipe_free(c);
+		}
 	if (cs->sqns.buckets)
 		sbc_sip_htab_foreach(&cs->sqns, free_sqn, &cs->sqns);
 	sbc_sip_htab_destroy(&cs->sqns);
@@ -65,7 +107,7 @@ static struct sbc_sip_chal *chal_add(struct sbc_sip_challenges *cs, const char *
 	size_t nl = strlen(nonce) + 1, il = strlen(impi) + 1;
 	struct sbc_sip_chal *c;
 
-	if (cs->live >= SBC_SIP_CHAL_MAX) {
+	if (cs->pending.count >= SBC_SIP_CHAL_MAX) {
 		sbc_log_warnx("registrar: %d challenges outstanding, refusing more", SBC_SIP_CHAL_MAX);
 		return NULL;
 	}
@@ -77,13 +119,11 @@ static struct sbc_sip_chal *chal_add(struct sbc_sip_challenges *cs, const char *
 	c->node.key = c->strings;
 	c->impi = c->strings + nl;
 	c->expires = now + SBC_SIP_CHAL_TTL;
-	sbc_sip_htab_insert(&cs->by_nonce, &c->node);
-	if (cs->tail)
-		cs->tail->fifo_next = c;
-	else
-		cs->head = c;
-	cs->tail = c;
-	cs->live++;
+	if (sbc_sip_htab_insert(&cs->by_nonce, &c->node) != 0) {
+		free(c);
+		return NULL;
+	}
+	list_append(&cs->pending, c);
 	return c;
 }
 
@@ -154,17 +194,29 @@ struct sbc_sip_chal *sbc_sip_chal_find(struct sbc_sip_challenges *cs, const char
 	struct sbc_sip_hnode *n = nonce ? sbc_sip_htab_find(&cs->by_nonce, nonce) : NULL;
 	struct sbc_sip_chal *c = n ? SBC_SIP_CONTAINER(n, struct sbc_sip_chal, node) : NULL;
 
-	return c && c->expires > now ? c : NULL;
+	if (c && c->expires <= now) {
+		sbc_sip_chal_consume(cs, c);
+		return NULL;
+	}
+	return c;
 }
 
 void sbc_sip_chal_consume(struct sbc_sip_challenges *cs, struct sbc_sip_chal *c)
 {
-	if (c->consumed)
-		return;
 	sbc_sip_htab_remove(&cs->by_nonce, &c->node);
-	explicit_bzero(&c->vec, sizeof c->vec);
-	c->consumed = true;
-	cs->live--;
+	list_unlink(c->answered ? &cs->answered : &cs->pending, c);
+	chal_wipe_free(c);
+}
+
+void sbc_sip_chal_answered(struct sbc_sip_challenges *cs, struct sbc_sip_chal *c)
+{
+	if (c->answered)
+		return;
+	list_unlink(&cs->pending, c);
+	c->answered = true;
+	list_append(&cs->answered, c);
+	if (cs->answered.count > SBC_SIP_CHAL_ANSWERED_MAX)
+		sbc_sip_chal_consume(cs, cs->answered.head);
 }
 
 void sbc_sip_chal_resync(struct sbc_sip_challenges *cs, const char *impi, const uint8_t sqn_ms[6])
@@ -184,14 +236,15 @@ size_t sbc_sip_chal_count(const struct sbc_sip_challenges *cs)
 	return cs->by_nonce.count;
 }
 
+size_t sbc_sip_chal_pending(const struct sbc_sip_challenges *cs)
+{
+	return cs->pending.count;
+}
+
 void sbc_sip_chal_expire(struct sbc_sip_challenges *cs, time_t now)
 {
-	while (cs->head && cs->head->expires <= now) {
-		struct sbc_sip_chal *c = cs->head;
-		cs->head = c->fifo_next;
-		if (!cs->head)
-			cs->tail = NULL;
-		sbc_sip_chal_consume(cs, c);
-		free(c);
-	}
+	while (cs->pending.head && cs->pending.head->expires <= now)
+		sbc_sip_chal_consume(cs, cs->pending.head);
+	while (cs->answered.head && cs->answered.head->expires <= now)
+		sbc_sip_chal_consume(cs, cs->answered.head);
 }

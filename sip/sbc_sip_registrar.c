@@ -528,6 +528,8 @@ static int authenticate_and_bind(struct reg_ctx *x)
 	}
 	if (c->aka)  /* an AKA vector is good for one authentication */
 		sbc_sip_chal_consume(x->r->chals, c);
+	else  /* Digest: reusable for refreshes with a higher nc, no longer pending */
+		sbc_sip_chal_answered(x->r->chals, c);
 	return update_binding(x);
 }
 

@@ -225,16 +225,12 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* A stored header value against a received list (RFC 3329 2.3.1). */
-static bool same_list(const char *stored, const struct sbc_sip_secmech_list *got)
+/* A list the association keeps against a received one (RFC 3329
+ * 2.3.1); an association set up without sec-agree headers has none. */
+static bool same_list(const struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *stored,
+		      const struct sbc_sip_secmech_list *got)
 {
-	struct sbc_sip_secmech_list want = { 0 };
-	char err[160];
-	bool eq = stored && sbc_sip_secagree_parse(stored, &want, err, sizeof err) == 0 &&
-		  sbc_sip_secagree_equal(&want, got);
-
-	sbc_sip_secagree_clear(&want);
-	return eq;
+	return a->negotiated && sbc_sip_secagree_equal(stored, got);
 }
 
 /* --- the REGISTER cases --- */
@@ -322,10 +318,13 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 		local.spi_c = a->ipsec->p.pcscf_spi_c;
 		local.spi_s = a->ipsec->p.pcscf_spi_s;
 	}
-	if (!(a->client = sbc_sip_secagree_format(&x->client)) ||
-	    !(a->server = sbc_sip_secagree_server_value(caps, choice, &local)) ||
+	char err[160];
+	if (!(a->server = sbc_sip_secagree_server_value(caps, choice, &local)) ||
+	    sbc_sip_secagree_parse(a->server, &a->server_list, err, sizeof err) != 0 ||
 	    take_identity(x, a) != 0)
 		goto fail;
+	a->client_list = x->client;  /* kept parsed; x no longer owns it */
+	x->client = (struct sbc_sip_secmech_list){ 0 };
 	a->negotiated = true;
 	a->transport = x->src->transport;
 	a->ue = x->src->peer;
@@ -379,11 +378,11 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 
 	if (!x->has_verify)
 		rule = "security-verify-missing";
-	else if (!same_list(a->server, &x->verify))
+	else if (!same_list(a, &a->server_list, &x->verify))
 		rule = "security-verify-mismatch";
 	else if (!x->has_client)
 		rule = "security-client-missing";
-	else if (!same_list(a->client, &x->client))
+	else if (!same_list(a, &a->client_list, &x->client))
 		rule = "security-client-changed";
 	if (rule) {
 		char *server = a->server;
@@ -460,7 +459,8 @@ static enum sbc_sip_secagree_verdict refresh(struct sa_ctx *x, struct sbc_sip_as
 	if (a->negotiated && (!x->has_client || !x->has_verify))
 		rule = "refresh-security-headers-missing";
 	else if (a->negotiated &&
-		 (!same_list(a->client, &x->client) || !same_list(a->server, &x->verify)))
+		 (!same_list(a, &a->client_list, &x->client) ||
+		  !same_list(a, &a->server_list, &x->verify)))
 		rule = "refresh-security-headers-changed";
 	if (rule) {
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_REFRESH_REJECT);

@@ -16,6 +16,8 @@ struct reader {
 	const char *p;
 	char *err;
 	size_t errlen;
+	char *arena;     /* the current mechanism's strings (see read_mech) */
+	size_t used;
 };
 
 static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -42,9 +44,17 @@ static void skip_sws(struct reader *r)
 		r->p++;
 }
 
-static char *take(const char *start, const char *end)
+/* A copy of [start, end) in the mechanism's arena, which read_mech sized
+ * for every string of the mechanism with its NUL. */
+static char *take(struct reader *r, const char *start, const char *end)
 {
-	return strndup(start, (size_t)(end - start));
+	size_t n = (size_t)(end - start);
+	char *s = r->arena + r->used;
+
+	memcpy(s, start, n);
+	s[n] = '\0';
+	r->used += n + 1;
+	return s;
 }
 
 static char *read_token(struct reader *r)
@@ -52,7 +62,7 @@ static char *read_token(struct reader *r)
 	const char *start = r->p;
 	while (is_token_char(*r->p))
 		r->p++;
-	return r->p == start ? NULL : take(start, r->p);
+	return r->p == start ? NULL : take(r, start, r->p);
 }
 
 /* quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE, quotes kept. */
@@ -69,7 +79,7 @@ static char *read_quoted(struct reader *r)
 	if (*r->p != '"')
 		return NULL;
 	r->p++;
-	return take(start, r->p);
+	return take(r, start, r->p);
 }
 
 /* IPv6reference for gen-value = token / host / quoted-string. */
@@ -81,7 +91,7 @@ static char *read_ipv6_reference(struct reader *r)
 	if (*r->p != ']')
 		return NULL;
 	r->p++;
-	return take(start, r->p);
+	return take(r, start, r->p);
 }
 
 static char *read_gen_value(struct reader *r)
@@ -137,14 +147,11 @@ static int parse_u32(const char *v, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* Names and values live in m->arena: two allocations per mechanism. */
 static void mech_free(struct sbc_sip_secmech *m)
 {
-	for (size_t i = 0; i < m->nparams; i++) {
-		free(m->params[i].name);
-		free(m->params[i].value);
-	}
 	free(m->params);
-	free(m->name);
+	free(m->arena);
 	memset(m, 0, sizeof *m);
 }
 
@@ -233,15 +240,16 @@ static int decode_mech(struct reader *r, struct sbc_sip_secmech *m)
 
 static int add_param(struct reader *r, struct sbc_sip_secmech *m, char *name, char *value)
 {
-	struct sbc_sip_secparam *grown = NULL;
-	if (m->nparams < MAX_PARAMS)
-		grown = realloc(m->params, (m->nparams + 1) * sizeof *grown);
-	if (!grown) {
-		free(name);
-		free(value);
+	if (m->nparams == MAX_PARAMS)
 		return fail(r, "%s has more than %d parameters", m->name, MAX_PARAMS);
+	if (m->nparams == m->params_cap) {  /* 8, then 16, 32: ipsec-3gpp needs one step */
+		size_t cap = m->params_cap ? 2 * m->params_cap : 8;
+		struct sbc_sip_secparam *grown = realloc(m->params, cap * sizeof *grown);
+		if (!grown)
+			return fail(r, "out of memory");
+		m->params = grown;
+		m->params_cap = cap;
 	}
-	m->params = grown;
 	m->params[m->nparams++] = (struct sbc_sip_secparam){ name, value };
 	return 0;
 }
@@ -249,6 +257,13 @@ static int add_param(struct reader *r, struct sbc_sip_secmech *m, char *name, ch
 /* sec-mechanism = mechanism-name *(SEMI mech-parameters) */
 static int read_mech(struct reader *r, struct sbc_sip_secmech *m)
 {
+	/* Every string taken below is a distinct span of the rest of the
+	 * value plus its NUL: twice the rest bounds them all. */
+	size_t rest = strlen(r->p);
+	if (!(m->arena = malloc(2 * rest + 2)))
+		return fail(r, "out of memory");
+	r->arena = m->arena;
+	r->used = 0;
 	skip_sws(r);
 	if (!(m->name = read_token(r)))
 		return *r->p ? fail(r, "expected a mechanism name at '%.20s'", r->p)
@@ -263,11 +278,9 @@ static int read_mech(struct reader *r, struct sbc_sip_secmech *m)
 		if (*r->p == '=') {
 			r->p++;
 			skip_sws(r);
-			if (!(value = read_gen_value(r))) {
-				int rc = fail(r, "%s: invalid value of %s at '%.20s'", m->name, name, r->p);
-				free(name);
-				return rc;
-			}
+			if (!(value = read_gen_value(r)))
+				return fail(r, "%s: invalid value of %s at '%.20s'", m->name, name,
+					    r->p);
 		}
 		if (add_param(r, m, name, value) != 0)
 			return -1;
@@ -285,12 +298,17 @@ int sbc_sip_secagree_parse(const char *value, struct sbc_sip_secmech_list *list,
 			fail(&r, "more than %d mechanisms", SBC_SIP_SECAGREE_MAX_MECHS);
 			goto fail;
 		}
-		struct sbc_sip_secmech *grown = realloc(list->items, (list->count + 1) * sizeof *grown);
-		if (!grown) {
-			fail(&r, "out of memory");
-			goto fail;
+		/* Capacity is the count rounded up to a power of two (min 4). */
+		size_t n = list->count;
+		if (n < 4 ? n == 0 : (n & (n - 1)) == 0) {
+			size_t cap = n < 4 ? 4 : 2 * n;
+			struct sbc_sip_secmech *grown = realloc(list->items, cap * sizeof *grown);
+			if (!grown) {
+				fail(&r, "out of memory");
+				goto fail;
+			}
+			list->items = grown;
 		}
-		list->items = grown;
 		struct sbc_sip_secmech *m = &list->items[list->count];
 		memset(m, 0, sizeof *m);
 		int rc = read_mech(&r, m);

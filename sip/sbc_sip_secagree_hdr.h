@@ -15,6 +15,8 @@
  * message: a bound on work and memory per request. */
 #define SBC_SIP_SECAGREE_MAX_MECHS 32
 
+/* Strings of a parsed list point into its mechanism's arena: read them,
+ * never free or replace them one by one. */
 struct sbc_sip_secparam {
 	char *name;   /* as received; compared case-insensitively */
 	char *value;  /* as received (quoted strings keep their quotes); NULL if absent */
@@ -23,7 +25,8 @@ struct sbc_sip_secparam {
 struct sbc_sip_secmech {
 	char *name;                      /* mechanism-name as received */
 	struct sbc_sip_secparam *params; /* every parameter, in order, verbatim */
-	size_t nparams;
+	size_t nparams, params_cap;
+	char *arena;                     /* holds name and every param's name and value */
 	/* Decoded views of the parameters above. */
 	bool has_q;
 	unsigned q;                      /* qvalue in thousandths, 0..1000 */

@@ -513,6 +513,89 @@ START_TEST(test_aka_auts_resync)
 }
 END_TEST
 
+/* An AKA challenge (RAND / AUTN) is good for one authentication: the
+ * REGISTER that answered it, sent again word for word, must not register
+ * again (TS 33.102 6.3: a vector is used once). */
+START_TEST(test_aka_nonce_not_replayable)
+{
+	uint8_t opc[16], rand[16], res[8];
+	char auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
+	const char *impi = "001010000000002@" DOMAIN;
+	int fd = udp_to(sip_port);
+
+	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
+	send_register(fd, "001010000000002", "replay1", 1, NULL);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	(void)sqn_of(nonce, opc, rand);
+	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, res, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, res, sizeof res, ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
+						 "00000001", "c0ffee", "auth", resp), 0);
+	snprintf(auth, sizeof auth,
+		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=AKAv1-MD5, qop=auth, "
+		 "nc=00000001, cnonce=\"c0ffee\"", impi, nonce, resp);
+	send_register(fd, "001010000000002", "replay2", 2, auth);
+	free(r);
+	r = udp_recv(fd);
+	ck_assert_msg(status_of(r) == 200, "the answer to the challenge must register, got: %s", r);
+	/* The same Authorization again (new transaction): the vector is spent. */
+	send_register(fd, "001010000000002", "replay3", 3, auth);
+	free(r);
+	r = udp_recv(fd);
+	int code = status_of(r);
+	ck_assert_msg(code == 401 || code == 403, "a replayed AKA answer must not get %d: %s",
+		      code, r);
+	if (code == 401) {  /* a fresh challenge, not the spent one */
+		char *fresh = nonce_of(r);
+		ck_assert_str_ne(fresh, nonce);
+		free(fresh);
+	}
+	free(r);
+	free(nonce);
+	close(fd);
+}
+END_TEST
+
+/* A Digest nonce answered correctly serves refreshes with a higher
+ * nonce-count (RFC 2617 3.2.2), never the same nonce-count twice. */
+START_TEST(test_digest_nonce_reuse_bounded_by_nc)
+{
+	char auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
+	const char *impi = "alice@" DOMAIN;
+	int fd = udp_to(sip_port);
+	const char *ncs[] = { "00000001", "00000002", "00000002" };
+	const int want[] = { 200, 200, 403 };
+
+	send_register(fd, "alice", "reuse1", 1, NULL);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, "alice", 5, ha1), 0);
+	for (int i = 0; i < 3; i++) {
+		char branch[16];
+		ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
+							 ncs[i], "c0ffee", "auth", resp), 0);
+		snprintf(auth, sizeof auth,
+			 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+			 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=MD5, qop=auth, "
+			 "nc=%s, cnonce=\"c0ffee\"", impi, nonce, resp, ncs[i]);
+		snprintf(branch, sizeof branch, "reuse%d", i + 2);
+		send_register(fd, "alice", branch, i + 2, auth);
+		free(r);
+		r = udp_recv(fd);
+		ck_assert_msg(status_of(r) == want[i], "nc %s: want %d, got: %s", ncs[i], want[i],
+			      r);
+	}
+	assert_log("(rule nonce-count-replayed)");
+	free(r);
+	free(nonce);
+	close(fd);
+}
+END_TEST
+
 /* ---- show over telnet ---- */
 
 static struct sbc_test_telnet *acli(const struct sbc_test_daemon *d)
@@ -1023,6 +1106,8 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_malformed_udp);
 	tcase_add_test(tc, test_malformed_tcp);
 	tcase_add_test(tc, test_aka_auts_resync);
+	tcase_add_test(tc, test_aka_nonce_not_replayable);
+	tcase_add_test(tc, test_digest_nonce_reuse_bounded_by_nc);
 	tcase_add_test(tc, test_integrity_protected_recorded);
 	tcase_add_test(tc, test_show_after_sipp);
 	tcase_add_test(tc, test_message_from_registered_ue);
