@@ -32,3 +32,6 @@ sip_libsbcsip_a_SOURCES += sip/sbc_sip_assoc.c sip/sbc_sip_assoc.h \
 	sip/sbc_sip_secagree_msg.c sip/sbc_sip_secagree_msg.h \
 	sip/sbc_sip_secagree.c sip/sbc_sip_secagree.h \
 	sip/sbc_sip_secagree_show.c sip/sbc_sip_secagree_show.h
+
+# Long-lived registration bindings, apart from the malloc heap.
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_slab.c sip/sbc_sip_slab.h

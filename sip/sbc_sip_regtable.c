@@ -2,6 +2,7 @@
  * table once a second from the event loop: a million entries take a few
  * milliseconds, cheaper in memory than a timer per binding. */
 #include "sbc_sip_regtable.h"
+#include "sbc_sip_slab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,22 @@
 
 struct sbc_sip_regtable {
 	struct sbc_sip_htab tab;
+	struct sbc_sip_slab *slab;  /* the bindings; see sbc_sip_slab.h for why */
 };
+
+static void reg_free(struct sbc_sip_regtable *t, struct sbc_sip_reg *r)
+{
+	sbc_sip_slab_free(t->slab, r, r->alloc_size);
+}
 
 struct sbc_sip_regtable *sbc_sip_regtable_new(void)
 {
 	struct sbc_sip_regtable *t = calloc(1, sizeof(*t));
 
-	if (t && sbc_sip_htab_init(&t->tab) != 0) {
+	if (!t)
+		return NULL;
+	if (!(t->slab = sbc_sip_slab_new()) || sbc_sip_htab_init(&t->tab) != 0) {
+		sbc_sip_slab_destroy(t->slab);
 		free(t);
 		return NULL;
 	}
@@ -29,7 +39,7 @@ static void free_node(struct sbc_sip_hnode *n, void *arg)
 	struct sbc_sip_regtable *t = arg;
 
 	sbc_sip_htab_remove(&t->tab, n);
-	free(SBC_SIP_CONTAINER(n, struct sbc_sip_reg, node));
+	reg_free(t, SBC_SIP_CONTAINER(n, struct sbc_sip_reg, node));
 }
 
 void sbc_sip_regtable_free(struct sbc_sip_regtable *t)
@@ -38,6 +48,7 @@ void sbc_sip_regtable_free(struct sbc_sip_regtable *t)
 		return;
 	sbc_sip_htab_foreach(&t->tab, free_node, t);
 	sbc_sip_htab_destroy(&t->tab);
+	sbc_sip_slab_destroy(t->slab);
 	free(t);
 }
 
@@ -76,9 +87,10 @@ int sbc_sip_regtable_set(struct sbc_sip_regtable *t, const struct sbc_sip_reg_in
 
 	for (int i = 0; i < 4; i++)
 		total += lens[i] = strlen(parts[i]) + 1;
-	r = calloc(1, sizeof(*r) + total);
+	r = sbc_sip_slab_alloc(t->slab, sizeof(*r) + total);
 	if (!r)
 		return -1;
+	r->alloc_size = (uint32_t)(sizeof(*r) + total);
 	p = r->strings;
 	const char **dst[4] = { &r->aor, &r->contact, &r->call_id, &r->path };
 	for (int i = 0; i < 4; i++) {
@@ -116,7 +128,7 @@ int sbc_sip_regtable_remove(struct sbc_sip_regtable *t, const char *aor)
 	if (!n)
 		return -1;
 	sbc_sip_htab_remove(&t->tab, n);
-	free(SBC_SIP_CONTAINER(n, struct sbc_sip_reg, node));
+	reg_free(t, SBC_SIP_CONTAINER(n, struct sbc_sip_reg, node));
 	return 0;
 }
 
@@ -135,7 +147,7 @@ static void expire_node(struct sbc_sip_hnode *n, void *arg)
 		return;
 	sbc_log_info("registrar: binding of %s to %s expired", r->aor, r->contact);
 	sbc_sip_htab_remove(&x->t->tab, n);
-	free(r);
+	reg_free(x->t, r);
 	x->removed++;
 }
 

@@ -29,6 +29,7 @@ struct sbc_sip_reg {
 	time_t expires;             /* absolute */
 	time_t registered;          /* first registration of this binding */
 	uint32_t cseq;
+	uint32_t alloc_size;        /* for the slab (sbc_sip_slab.h) */
 	uint8_t transport;          /* enum sbc_cfg_transport */
 	uint8_t integrity;          /* enum sbc_sip_integrity */
 	struct sockaddr_in6 peer;   /* UE address (sockaddr_in fits) */

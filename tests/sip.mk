@@ -20,3 +20,10 @@ EXTRA_DIST += tests/sipp/register_digest.xml tests/sipp/register_forbidden.xml \
 	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml \
 	tests/sipp/register_message.xml tests/sipp/message_unregistered.xml \
 	tests/sipp/invite_registered.xml
+
+# The slab that keeps registration bindings apart from the malloc heap.
+check_PROGRAMS += tests/check_slab
+TESTS += tests/check_slab
+tests_check_slab_SOURCES = tests/check_slab.c
+tests_check_slab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_slab_LDADD = sip/libsbcsip.a $(CHECK_LIBS)
