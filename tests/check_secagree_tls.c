@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
+#include "sbc_test_sipp.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
 
@@ -532,66 +533,12 @@ END_TEST
 
 #define SIPP_BOUND_MS 30000
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A UDP port free on 127.0.0.1 right now, for sipp's -p. */
-static uint16_t free_udp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Run sipp over UDP with tests/sipp/SCENARIO as user "sipp" against
  * 127.0.0.1:port, one call, bounded; its exit status (0: the scenario,
  * with its regexp checks, passed). */
 static int run_sipp(uint16_t port, const char *scenario)
 {
-	const char *srcdir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
-	char sf[4096], remote[64], local_port[16];
-	int status = 0;
-
-	snprintf(sf, sizeof sf, "%s/tests/sipp/%s", srcdir, scenario);
-	snprintf(remote, sizeof remote, "127.0.0.1:%u", port);
-	snprintf(local_port, sizeof local_port, "%u", free_udp_port());
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("sipp", "sipp", remote, "-sf", sf, "-t", "u1", "-m", "1", "-timeout", "20s",
-		       "-i", "127.0.0.1", "-bind_local", "-p", local_port, "-nostdin", "-key",
-		       "domain", DOMAIN, "-s", "sipp", (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(pid, 0);
-	long long deadline = now_ms() + SIPP_BOUND_MS;
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			ck_abort_msg("sipp %s did not finish in %d ms", scenario, SIPP_BOUND_MS);
-		}
-		poll(NULL, 0, 20);
-	}
-	ck_assert_msg(WIFEXITED(status), "sipp %s was killed", scenario);
-	return WEXITSTATUS(status);
+	return sbc_test_sipp_run(port, scenario, "u1", "sipp", NULL, DOMAIN, SIPP_BOUND_MS);
 }
 
 /* sec-agree-pref tls, the UE offers ipsec-3gpp and tls: the core's 401

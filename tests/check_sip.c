@@ -25,6 +25,7 @@
 #include "sbc_sec_digest.h"
 #include "sbc_sec_milenage.h"
 #include "sbc_test_daemon.h"
+#include "sbc_test_sipp.h"
 #include "sbc_test_telnet.h"
 
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
@@ -66,70 +67,11 @@ static void stop_daemon(void)
 	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A UDP port free on 127.0.0.1 right now (bind 0, read it, close): sipp's
- * `-p 0` would take 5060, which other tests or services may hold. */
-static uint16_t free_udp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* Run sipp with a scenario from tests/sipp/ as UE `user` against
- * 127.0.0.1:port; its exit status. */
 static int run_sipp_to(uint16_t port, const char *scenario, const char *transport,
 		       const char *user, const char *password)
 {
-	const char *srcdir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
-	char sf[4096], remote[64], au[256], local_port[16];
-	int status = 0;
-
-	snprintf(sf, sizeof sf, "%s/tests/sipp/%s", srcdir, scenario);
-	snprintf(remote, sizeof remote, "127.0.0.1:%u", port);
-	snprintf(local_port, sizeof local_port, "%u",
-		 transport[0] == 't' ? sbc_test_free_port() : free_udp_port());
-	snprintf(au, sizeof au, "%s@" DOMAIN, user);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);  /* expected failures print the whole message */
-		execlp("sipp", "sipp", remote, "-sf", sf, "-t", transport, "-m", "1", "-timeout",
-		       "20s", "-i", "127.0.0.1", "-bind_local", "-p", local_port, "-nostdin",
-		       "-key", "domain", DOMAIN, "-s", user, "-au", au, "-ap", password,
-		       (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(pid, 0);
-	long long deadline = now_ms() + SIPP_BOUND_MS;
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			ck_abort_msg("sipp %s did not finish in %d ms", scenario, SIPP_BOUND_MS);
-		}
-		poll(NULL, 0, 20);
-	}
-	ck_assert_msg(WIFEXITED(status), "sipp %s was killed", scenario);
-	return WEXITSTATUS(status);
+	return sbc_test_sipp_run(port, scenario, transport, user, password, DOMAIN,
+				 SIPP_BOUND_MS);
 }
 
 static int run_sipp(const char *scenario, const char *transport, const char *user,
@@ -761,13 +703,13 @@ START_TEST(test_registration_expires)
 	ck_assert_int_eq(carol_message(fd, "expm1"), 200);
 	/* Then the refreshed binding runs out: poll with new MESSAGEs until
 	 * one is refused as unregistered, bounded. */
-	long long deadline = now_ms() + 8000;
+	long long deadline = sbc_test_now_ms() + 8000;
 	do {
 		snprintf(branch, sizeof branch, "expm%d", 2 + n++);
 		code = carol_message(fd, branch);
 		if (code == 200)
 			poll(NULL, 0, 100);
-	} while (code == 200 && now_ms() < deadline);
+	} while (code == 200 && sbc_test_now_ms() < deadline);
 	ck_assert_msg(code == 403, "carol still %d after 8 s", code);
 	ck_assert_int_ge(time(NULL), refresh + 4);  /* not before the refreshed end */
 	/* The sweep removes the binding itself (within a tick), and `show`
@@ -816,7 +758,7 @@ static void start_sa_daemon(void)
 	ck_assert_int_eq(bind(sa_fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	ck_assert_int_eq(getsockname(sa_fd, (struct sockaddr *)&sin, &len), 0);
 	sa_port = ntohs(sin.sin_port);
-	sa_sip_port = free_udp_port();
+	sa_sip_port = sbc_test_free_udp_port();
 	snprintf(body, sizeof body,
 		 "<realm-config identifier=\"realm01\"/>\n"
 		 "<sip-interface realm-id=\"realm01\">\n"
@@ -841,13 +783,13 @@ static void stop_sa_daemon(void)
  * retransmissions, are skipped), parsed; *from is its sender. */
 static osip_message_t *core_recv(const char *method, struct sockaddr_storage *from)
 {
-	long long deadline = now_ms() + 5000;
+	long long deadline = sbc_test_now_ms() + 5000;
 	char buf[65536];
 
-	while (now_ms() < deadline) {
+	while (sbc_test_now_ms() < deadline) {
 		struct pollfd p = { .fd = sa_fd, .events = POLLIN };
 		socklen_t flen = sizeof *from;
-		if (poll(&p, 1, (int)(deadline - now_ms())) != 1)
+		if (poll(&p, 1, (int)(deadline - sbc_test_now_ms())) != 1)
 			break;
 		ssize_t n = recvfrom(sa_fd, buf, sizeof buf - 1, 0, (struct sockaddr *)from, &flen);
 		ck_assert_int_gt(n, 0);
@@ -958,12 +900,12 @@ START_TEST(test_session_agent)
 	osip_message_free(core_recv("CANCEL", &from));
 
 	/* Silence from the core: 408 after trans-expire (2 s here). */
-	long long t0 = now_ms();
+	long long t0 = sbc_test_now_ms();
 	send_message(ue, "samsg4", "OPTIONS", 4);
 	osip_message_free(core_recv("OPTIONS", &from));
 	r = udp_recv(ue);
 	ck_assert_int_eq(status_of(r), 408);
-	ck_assert_int_ge(now_ms() - t0, 1000);
+	ck_assert_int_ge(sbc_test_now_ms() - t0, 1000);
 	ck_assert(sbc_test_daemon_wait_log(&sa_daemon, "(rule session-agent-timeout", 2000) == 0);
 	free(r);
 	close(ue);
@@ -980,7 +922,7 @@ static void start_ha_daemon(void)
 {
 	char body[2048];
 
-	ha_port = free_udp_port();
+	ha_port = sbc_test_free_udp_port();
 	snprintf(body, sizeof body,
 		 "<realm-config identifier=\"realm01\"/>\n"
 		 "<sip-interface realm-id=\"realm01\">\n"
@@ -1033,7 +975,7 @@ static bool udp_port_closed(uint16_t port)
 START_TEST(test_hot_apply)
 {
 	char port_cmd[32], cmd_add[32];
-	uint16_t added = free_udp_port(), moved = free_udp_port();
+	uint16_t added = sbc_test_free_udp_port(), moved = sbc_test_free_udp_port();
 	struct sbc_test_telnet *t = acli(&ha_daemon);
 	int ue = udp_to(ha_port);
 

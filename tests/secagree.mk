@@ -25,7 +25,8 @@ check_PROGRAMS += tests/check_secagree_tls
 TESTS += tests/check_secagree_tls
 tests_check_secagree_tls_SOURCES = tests/check_secagree_tls.c tests/sbc_test_ue.c \
 	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
-	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h \
+	tests/sbc_test_sipp.c tests/sbc_test_sipp.h
 tests_check_secagree_tls_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_secagree_tls_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
 	$(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
