@@ -17,4 +17,6 @@ cfg_sources=("$top"/config-schema/sbc_cfg_{tables,value,default,xml,xsd,verify}.
 
 "$cc" "${flags[@]}" -o "$out/fuzz_config_xml" "$top/fuzz/fuzz_config_xml.c" "${cfg_sources[@]}" "${libs[@]}"
 "$cc" "${flags[@]}" -o "$out/fuzz_secagree" "$top/fuzz/fuzz_secagree.c" "$top/sip/sbc_sip_secagree_hdr.c"
+"$cc" "${flags[@]}" -o "$out/fuzz_digest" "$top/fuzz/fuzz_digest.c" \
+	"$top"/security/sbc_sec_{digest,milenage,b64}.c "$top/core/sbc_log.c" "${libs[@]}"
 echo "fuzz targets in $out: $(cd "$out" && echo fuzz_*)"
