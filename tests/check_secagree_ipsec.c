@@ -153,13 +153,10 @@ static unsigned long param(const char *value, const char *name)
 /* One ACLI show command's output (heap), as admin. */
 static char *show(const struct sbc_test_daemon *d, const char *cmd)
 {
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, BOUND_MS);
+	char why[512];
+	char *out = sbc_test_telnet_admin_cmd(d->telnet_port, cmd, 10000, why, sizeof why);
 
-	ck_assert_ptr_nonnull(t);
-	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", BOUND_MS));
-	char *out = sbc_test_telnet_cmd(t, cmd, "ORACLE#", 10000);
-	ck_assert_msg(out != NULL, "`%s`: %s", cmd, sbc_test_telnet_pending(t));
-	sbc_test_telnet_close(t);
+	ck_assert_msg(out != NULL, "`%s`: %s", cmd, why);
 	return out;
 }
 
@@ -171,12 +168,8 @@ static void assert_has(const char *out, const char *text)
 /* The value after `row` in `show sec-agree counters`. */
 static long counter(const char *out, const char *row)
 {
-	const char *p = strstr(out, row);
-	long v = -1;
-
-	ck_assert_msg(p != NULL, "no row %s in:\n%s", row, out);
-	sscanf(p + strlen(row), "%ld", &v);
-	return v;
+	ck_assert_msg(strstr(out, row) != NULL, "no row %s in:\n%s", row, out);
+	return sbc_test_show_value(out, row);
 }
 
 /* A negotiation in progress: the UE's offer and what the P-CSCF said. */

@@ -253,6 +253,34 @@ char *sbc_test_telnet_cmd(struct sbc_test_telnet *t, const char *line, const cha
 	return sbc_test_telnet_expect(t, prompt, timeout_ms);
 }
 
+char *sbc_test_telnet_admin_cmd(uint16_t port, const char *cmd, int timeout_ms, char *why,
+				size_t whylen)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(port, timeout_ms);
+	char *out = NULL;
+
+	if (t == NULL) {
+		snprintf(why, whylen, "cannot connect to port %u", port);
+		return NULL;
+	}
+	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", timeout_ms));
+	out = sbc_test_telnet_cmd(t, cmd, "ORACLE#", timeout_ms);
+	if (out == NULL)
+		snprintf(why, whylen, "%s", sbc_test_telnet_pending(t));
+	sbc_test_telnet_close(t);
+	return out;
+}
+
+long sbc_test_show_value(const char *out, const char *row)
+{
+	const char *p = out ? strstr(out, row) : NULL;
+	long v = -1;
+
+	if (p != NULL)
+		sscanf(p + strlen(row), "%ld", &v);
+	return v;
+}
+
 char *sbc_test_telnet_login(struct sbc_test_telnet *t, const char *user, const char *password,
 			    const char *prompt, int timeout_ms)
 {

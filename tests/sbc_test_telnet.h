@@ -43,4 +43,13 @@ char *sbc_test_telnet_cmd(struct sbc_test_telnet *t, const char *line, const cha
 char *sbc_test_telnet_login(struct sbc_test_telnet *t, const char *user, const char *password,
 			    const char *prompt, int timeout_ms);
 
+/* One command on a fresh telnet session to 127.0.0.1:port logged in as
+ * admin (factory password): its output up to the next "ORACLE#" (heap),
+ * or NULL with the reason (what the session had received) in why. */
+char *sbc_test_telnet_admin_cmd(uint16_t port, const char *cmd, int timeout_ms, char *why,
+				size_t whylen);
+
+/* The number after `row` in a show command's output, -1 when absent. */
+long sbc_test_show_value(const char *out, const char *row);
+
 #endif
