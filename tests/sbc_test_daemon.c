@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,21 +31,82 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-uint16_t sbc_test_free_port(void)
+/* Ports for test servers are taken outside the kernel's ephemeral range
+ * (net.ipv4.ip_local_port_range), so no client socket of a parallel test
+ * can be given one between our pick and the daemon's bind, and each is
+ * claimed with a flock on a per-port file that this process holds until it
+ * exits, so test programs run by `make -j check` never pick the same. */
+#define PORT_LOCK_DIR "/tmp/sbcemu-test-ports"
+
+static void reservable_range(unsigned *first, unsigned *last)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unsigned lo = 32768, hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(f);
+	}
+	if (hi <= 65535 - 1000) {
+		*first = hi + 1;
+		*last = 65535;
+	} else {  /* the ephemeral range reaches the top: go below it */
+		*first = 10000;
+		*last = lo > 11000 ? lo - 1 : 19999;
+	}
+}
+
+static bool bindable(int type, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
+	bool ok;
 
 	if (fd < 0)
-		return 0;
+		return false;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  /* as the daemon does */
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
 	close(fd);
-	return port;
+	return ok;
+}
+
+/* Claim the port for this process: 0 when another process holds it. */
+static bool claim(uint16_t port)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof path, PORT_LOCK_DIR "/%u", port);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return false;
+	}
+	return true;  /* fd stays open: the claim lasts as long as the process */
+}
+
+uint16_t sbc_test_free_port(void)
+{
+	static unsigned next;
+	unsigned first, last;
+
+	reservable_range(&first, &last);
+	if (next == 0)  /* parallel programs start apart */
+		next = (unsigned)getpid() * 37;
+	mkdir(PORT_LOCK_DIR, 01777);
+	chmod(PORT_LOCK_DIR, 01777);
+	for (unsigned tries = 0; tries <= last - first; tries++) {
+		uint16_t port = (uint16_t)(first + next++ % (last - first + 1));
+		if (bindable(SOCK_STREAM, port) && bindable(SOCK_DGRAM, port) && claim(port))
+			return port;
+	}
+	return 0;
 }
 
 static int write_config(const struct sbc_test_daemon *d, const char *ma_attrs, const char *body)

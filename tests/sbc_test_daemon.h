@@ -18,7 +18,8 @@ struct sbc_test_daemon {
 	char log[PATH_MAX];       /* dir/stderr.log, the daemon's stderr */
 };
 
-/* A TCP port free on 127.0.0.1 right now (bind port 0, read it, close). */
+/* A port free on 127.0.0.1 for both TCP and UDP, outside the ephemeral
+ * range and claimed for this process until it exits (0 if none is left). */
 uint16_t sbc_test_free_port(void);
 
 /* Start the daemon (binary from $SBCEMU, else ./sbcemu) with a boot config

@@ -8,8 +8,8 @@
 
 /* Milliseconds of CLOCK_MONOTONIC, for bounded polls. */
 long long sbc_test_now_ms(void);
-/* A UDP port free on 127.0.0.1 right now (bind 0, read it, close): sipp's
- * `-p 0` would take 5060, which other tests or services may hold. */
+/* A UDP port free on 127.0.0.1 (sbc_test_free_port): sipp's `-p 0` would
+ * take 5060, which other tests or services may hold. */
 uint16_t sbc_test_free_udp_port(void);
 
 /* Run sipp with tests/sipp/SCENARIO as UE `user` of `domain` against
