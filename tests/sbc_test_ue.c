@@ -637,9 +637,18 @@ static void *load_thread(void *arg)
 {
 	struct load_worker *w = arg;
 	const struct sbc_test_ue_load *l = w->load;
+	/* rate: each of the threads starts one registration every `gap` ms. */
+	double gap = l->rate ? (double)(l->threads ? l->threads : 1) * 1000.0 / l->rate : 0;
+	double next = (double)now_ms();
 
 	for (unsigned round = 0;; round++) {
 		for (unsigned i = w->from; i < w->to; i++) {
+			if (gap > 0) {
+				long long wait = (long long)next - now_ms();
+				if (wait > 0)
+					poll(NULL, 0, (int)wait);
+				next += gap;
+			}
 			if (l->duration_ms && now_ms() >= w->deadline)
 				return NULL;
 			struct sbc_test_ue *ue = load_ue(l, i);

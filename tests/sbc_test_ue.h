@@ -119,6 +119,7 @@ struct sbc_test_ue_load {
 	uint16_t ue_port_base;
 	const char *k_hex, *op_hex, *amf_hex;
 	unsigned duration_ms;
+	unsigned rate;            /* registrations started per second, 0: closed loop */
 	/* results */
 	unsigned ok, failed;
 	double seconds;           /* wall time of the whole run */

@@ -1,0 +1,205 @@
+/* Figure 3 of issue 7 (not a test): N established ipsec-3gpp sec-agree
+ * associations built in-process through the module API, shaped as the
+ * P-CSCF builds them (sip/sbc_sip_secagree.c setup + install: Security-
+ * Client and -Server kept parsed, 2 SPIs from the pool, 4 emulated SAs,
+ * indexed by SPI), then the resident memory each costs and the time of
+ * the `show sec-agree` code path over them: one association
+ * (`by-user`) and the full listing, run through the ACLI command with
+ * libcli's output discarded. Usage: bench_assoc [N...] (default 100000
+ * 1000000). bench/compare.sh runs it. */
+#include <arpa/inet.h>
+#include <libcli.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sbc_cli_show.h"
+#include "sbc_log.h"
+#include "sbc_sip_assoc.h"
+#include "sbc_sip_internal.h"
+#include "sbc_sip_sa.h"
+#include "sbc_sip_secagree_show.h"
+#include "sbc_sip_show.h"
+#include "sbc_sip_spi.h"
+#include "sbc_sip_stats.h"
+
+#define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
+#define SPI_FIRST 10000u  /* as the daemon's pool (sip/sbc_sip_core.c) */
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void addr(struct sockaddr_storage *ss, unsigned i, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x0a000000u | (i & 0xffffff));
+	sin->sin_port = htons(port);
+}
+
+/* Association i, established, its SAs installed; NULL on failure. */
+static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
+{
+	static const uint8_t ck[16] = { 1 }, ik[16] = { 2 };
+	char impu[96], impi[96], client[256], err[160];
+	struct sbc_sip_assoc_ipsec *s = calloc(1, sizeof *s);
+	uint32_t uspi = 0x40000000u + 2 * i;
+
+	snprintf(impu, sizeof impu, "sip:u%07u@" DOMAIN, i);
+	snprintf(impi, sizeof impi, "u%07u@" DOMAIN, i);
+	struct sbc_sip_assoc *a = sbc_sip_assoc_new(impu, SBC_SECAGREE_IPSEC3GPP);
+	if (!a || !s || sbc_sip_spi_alloc_pair(core->spi_pool, uspi, uspi + 1, &s->p.pcscf_spi_c,
+					       &s->p.pcscf_spi_s) != 0)
+		goto fail;
+	s->backend = core->sa_backend;
+	s->pool = core->spi_pool;
+	snprintf(s->alg, sizeof s->alg, "hmac-sha-1-96");
+	snprintf(s->ealg, sizeof s->ealg, "null");
+	s->p.alg = s->alg;
+	s->p.ealg = s->ealg;
+	addr(&s->p.ue, i, 0);
+	addr(&s->p.pcscf, 0xfffffe, 0);
+	s->p.ue_port_c = 20000;
+	s->p.ue_port_s = 20001;
+	s->p.ue_spi_c = uspi;
+	s->p.ue_spi_s = uspi + 1;
+	s->p.pcscf_port_c = 5062;
+	s->p.pcscf_port_s = 5064;
+	a->ipsec = s;
+	s = NULL;
+	snprintf(client, sizeof client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=%u;spi-s=%u;"
+		 "port-c=20000;port-s=20001, tls", uspi, uspi + 1);
+	char server[256];
+	snprintf(server, sizeof server, "ipsec-3gpp;q=0.1;alg=hmac-sha-1-96;ealg=null;spi-c=%u;"
+		 "spi-s=%u;port-c=5062;port-s=5064", a->ipsec->p.pcscf_spi_c,
+		 a->ipsec->p.pcscf_spi_s);
+	if (sbc_sip_assoc_set(&a->server, server) != 0 ||
+	    sbc_sip_secagree_parse(server, &a->server_list, err, sizeof err) != 0 ||
+	    sbc_sip_secagree_parse(client, &a->client_list, err, sizeof err) != 0 ||
+	    sbc_sip_assoc_set(&a->username, impi) != 0 ||
+	    sbc_sip_assoc_set(&a->realm, DOMAIN) != 0 ||
+	    sbc_sip_assoc_set(&a->uri, "sip:" DOMAIN) != 0)
+		goto fail;
+	a->negotiated = true;
+	a->transport = 0;  /* UDP */
+	addr(&a->ue, i, 20000);
+	addr(&a->local, 0xfffffe, 5060);
+	a->created = time(NULL);
+	a->expires = a->created + 3600;
+	a->ipsec->p.ck = ck;
+	a->ipsec->p.ik = ik;
+	if (sbc_sip_ipsec_install(core->sa_backend, &a->ipsec->p, err, sizeof err) != 0)
+		goto fail;
+	a->ipsec->p.ck = a->ipsec->p.ik = NULL;
+	a->ipsec->installed = true;
+	return a;
+fail:
+	fprintf(stderr, "association %u: %s\n", i, a ? err : "out of memory");
+	free(s);
+	sbc_sip_assoc_free(a);
+	return NULL;
+}
+
+static void discard(struct cli_def *cli, const char *line)
+{
+	(void)cli;
+	(void)line;
+}
+
+/* The `show sec-agree ...` command as the ACLI runs it; milliseconds. */
+static double show(struct cli_def *cli, char **argv, int argc)
+{
+	const struct sbc_cli_show_cmd *cmd = &sbc_sip_secagree_show_cmds[0];
+	double a = now_ms();
+
+	if (cmd->run(cli, cmd->ctx, argv, argc) != CLI_OK)
+		return -1;
+	return now_ms() - a;
+}
+
+static int bench(unsigned n)
+{
+	struct sbc_sip_core core = { 0 };
+	long before = rss_kib();
+	struct cli_def *cli = cli_init();
+
+	core.assocs = sbc_sip_assocs_new();
+	core.stats = calloc(1, sizeof *core.stats);
+	core.spi_pool = sbc_sip_spi_pool_new(SPI_FIRST, 2 * n + 2);
+	core.sa_backend = sbc_sip_sa_emulated_new(4 * (size_t)n + 4);
+	if (!cli || !core.assocs || !core.stats || !core.spi_pool || !core.sa_backend)
+		return -1;
+	cli_print_callback(cli, discard);
+	long base = rss_kib();
+	double t0 = now_ms();
+	for (unsigned i = 0; i < n; i++) {
+		struct sbc_sip_assoc *a = make_one(&core, i);
+		if (!a || sbc_sip_assoc_put(core.assocs, a) != 0 ||
+		    sbc_sip_assoc_establish(core.assocs, a, a->expires) != 0 ||
+		    sbc_sip_assoc_index_spis(core.assocs, a) != 0)
+			return -1;
+	}
+	double build = now_ms() - t0;
+	long after = rss_kib();
+	double per = (double)(after - base) * 1024 / n;
+	printf("assoc: %u established ipsec-3gpp associations (+ %zu SAs) in %.0f ms; VmRSS %ld "
+	       "-> %ld KiB: %.0f bytes per association [target < 1024] (struct sbc_sip_assoc %zu "
+	       "+ ipsec %zu bytes, before strings, parsed lists, SAs and index)\n", n,
+	       sbc_sip_sa_count(core.sa_backend), build, base, after, per,
+	       sizeof(struct sbc_sip_assoc), sizeof(struct sbc_sip_assoc_ipsec));
+	sbc_sip_show_attach(&core);
+	char user[32];
+	snprintf(user, sizeof user, "u%07u", n / 2);
+	char *one[] = { "by-user", user }, *all[] = { "associations" };
+	double t_one = show(cli, one, 2), t_one2 = show(cli, one, 2);
+	double t_all = show(cli, all, 1);
+	long peak = rss_kib();
+	printf("assoc: show sec-agree by-user %s: %.1f ms, again %.1f ms [target < 1 ms]; full "
+	       "listing: %.0f ms (VmRSS during it up to >= %ld KiB)\n", user, t_one, t_one2, t_all,
+	       peak);
+	printf("BENCH compare fig3.bytes_per_assoc.%u %.0f bytes\n", n, per);
+	printf("BENCH compare fig3.show_one.%u %.3f ms\n", n, t_one2 < t_one ? t_one2 : t_one);
+	printf("BENCH compare fig3.show_all.%u %.1f ms\n", n, t_all);
+	printf("BENCH compare fig3.build.%u %.1f ms\n", n, build);
+	sbc_sip_show_detach(&core);
+	sbc_sip_assocs_free(core.assocs);
+	sbc_sip_sa_backend_free(core.sa_backend);
+	sbc_sip_spi_pool_free(core.spi_pool);
+	free(core.stats);
+	cli_done(cli);
+	(void)before;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sbc_log_set_level(SBC_LOG_WARN);
+	if (argc < 2)
+		return bench(100000) != 0 || bench(1000000) != 0;
+	for (int i = 1; i < argc; i++)
+		if (bench((unsigned)strtoul(argv[i], NULL, 10)) != 0)
+			return 1;
+	return 0;
+}
