@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sbc_cli_lockout.h"
 #include "sbc_core_store.h"
 #include "sbc_log.h"
 #include "sbc_sec_password.h"
@@ -78,26 +79,41 @@ static void log_safe(const char *in, char *out, size_t len)
 }
 
 bool sbc_cli_conn_check_login(struct sbc_core_store *store, const char *user, const char *password,
-			      const char *peer, const char *via, bool *admin)
+			      const char *peer, const char *via, bool *admin, unsigned *locked)
 {
 	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
+	const struct sbc_cfg_management_access *ma = mgmt(cfg);
+	unsigned max = ma->max_login_attempts, secs = ma->lockout_interval;
 	const char *hash = NULL;
-	char name[33];
+	char name[33], src[48];
 	bool ok;
 
+	log_safe(user, name, sizeof(name));
 	*admin = strcmp(user, "admin") == 0;
+	/* A locked-out source is refused before its password is even looked at. */
+	if ((*locked = sbc_cli_lockout_check(peer)) > 0) {
+		sbc_core_running_release(store, cfg);
+		sbc_log_warnx("ACLI login refused: user '%s' from %s over %s: source locked out "
+			      "for %us more (rule max-login-attempts)", name, peer, via, *locked);
+		return false;
+	}
 	if (strcmp(user, "user") == 0)
-		hash = mgmt(cfg)->user_password;
+		hash = ma->user_password;
 	else if (*admin)
-		hash = mgmt(cfg)->enable_password;
+		hash = ma->enable_password;
 	ok = hash != NULL && sbc_sec_password_verify(password, hash);
 	sbc_core_running_release(store, cfg);
-	log_safe(user, name, sizeof(name));
 	if (ok) {
+		sbc_cli_lockout_succeeded(peer);
 		sbc_log_info("ACLI login: user '%s' from %s over %s", name, peer, via);
 		return true;
 	}
 	sbc_log_warnx("ACLI login refused: user '%s' from %s over %s", name, peer, via);
+	if ((*locked = sbc_cli_lockout_failed(peer, max, secs)) > 0) {
+		sbc_cli_lockout_source(peer, src, sizeof src);
+		sbc_log_warnx("ACLI logins from %s locked out for %us after %u failed attempts "
+			      "(rule max-login-attempts)", src, secs, max);
+	}
 	/* Slow down guessing; each session has its own thread, so only the
 	 * guesser waits. */
 	nanosleep(&(struct timespec){ .tv_sec = SBC_CLI_LOGIN_DELAY_S }, NULL);
@@ -113,6 +129,7 @@ static int sbc_cli_conn_auth(const char *user, const char *password)
 {
 	struct sbc_cli_conn *c = sbc_cli_conn_current;
 	bool admin = false, ok;
+	unsigned locked = 0;
 
 	if (c == NULL)
 		return CLI_ERROR;
@@ -121,7 +138,16 @@ static int sbc_cli_conn_auth(const char *user, const char *password)
 		admin = strcmp(user, "admin") == 0;
 	} else {
 		ok = sbc_cli_conn_check_login(c->env->store, user, password, c->peer,
-					      origin_name(c->origin), &admin);
+					      origin_name(c->origin), &admin, &locked);
+	}
+	if (!ok && locked) {
+		/* Say why, then end the connection as after too many tries. */
+		char src[48], line[160];
+		sbc_cli_lockout_source(c->peer, src, sizeof src);
+		int n = snprintf(line, sizeof line, "\r\n" SBC_CLI_LOCKOUT_FMT, src, locked);
+		sbc_cli_conn_write(c->fd, line, (size_t)n);
+		shutdown(c->fd, SHUT_RD);
+		return CLI_ERROR;
 	}
 	if (!ok) {
 		/* libcli would ask again forever; end the connection after a few

@@ -48,9 +48,12 @@ int sbc_cli_conn_more(void *io_ctx, const char *prompt);
 
 /* Check a login against management-access of the running configuration:
  * "user" with the user password, "admin" with the enable password. Sets
- * *admin. Wrong passwords cost a delay and are logged with `peer`. */
+ * *admin. Wrong passwords cost a delay and are logged with `peer`; they
+ * count toward the source's lockout (sbc_cli_lockout.h): *locked is the
+ * seconds of lockout left when the source is, or just became, locked out
+ * (the login is then refused whatever the password), else 0. */
 bool sbc_cli_conn_check_login(struct sbc_core_store *store, const char *user, const char *password,
-			      const char *peer, const char *via, bool *admin);
+			      const char *peer, const char *via, bool *admin, unsigned *locked);
 
 /* max-sessions and idle-timeout of the running configuration. */
 unsigned sbc_cli_conn_max_sessions(struct sbc_core_store *store);

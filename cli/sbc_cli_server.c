@@ -12,6 +12,7 @@
 #include "sbc_cli_conn.h"
 #include "sbc_cli_console.h"
 #include "sbc_cli_listener.h"
+#include "sbc_cli_lockout.h"
 #include "sbc_cli_sessions.h"
 #include "sbc_cli_ssh.h"
 #include "sbc_cli_telnet.h"
@@ -177,6 +178,7 @@ struct sbc_cli_server *sbc_cli_server_start(struct sbc_core_store *store,
 	s->sshd = (struct sbc_cli_endpoint){ .what = "ssh" };
 	if (s->env.sessions == NULL)
 		goto fail;
+	sbc_cli_lockout_show_add();  /* before the first session can list commands */
 	s->ssh = sbc_cli_ssh_new(&s->env, sbc_core_store_data_dir(store), err);
 	if (s->ssh == NULL)
 		goto fail;

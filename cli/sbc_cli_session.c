@@ -4,6 +4,7 @@
 #include "sbc_cli_session.h"
 
 #include <ctype.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,141 @@ static int on_tick(struct cli_def *cli)
 	return CLI_OK;
 }
 
+/* libcli 1.10's include / exclude / grep / egrep tell themselves apart by
+ * the word typed, not the filter found: an abbreviation (`| inc x`,
+ * `| eg x`) compiles a regex but matches with strstr on the regex_t and
+ * frees it as a string, leaking it on every command (found by
+ * fuzz/fuzz_acli_line). These know which filter they are. */
+enum match_kind { MATCH_INCLUDE, MATCH_EXCLUDE, MATCH_GREP, MATCH_EGREP };
+
+struct match_filter {
+	bool regex, invert;
+	char *text;
+	regex_t re;
+};
+
+static int match_filter(struct cli_def *cli, const char *string, void *data)
+{
+	struct match_filter *m = data;
+	bool hit;
+
+	(void)cli;
+	if (!string) {
+		if (m->regex)
+			regfree(&m->re);
+		free(m->text);
+		free(m);
+		return CLI_OK;
+	}
+	hit = m->regex ? regexec(&m->re, string, 0, NULL, 0) == 0 : strstr(string, m->text) != NULL;
+	return hit != m->invert ? CLI_OK : CLI_ERROR;
+}
+
+static int match_init(struct cli_def *cli, struct cli_filter *filt, enum match_kind kind)
+{
+	const char *pattern = cli_get_optarg_value(cli, "search_pattern", NULL);
+	const char *flags = cli_get_optarg_value(cli, "search_flags", NULL);
+	struct match_filter *m = calloc(1, sizeof *m);
+	int rflags = REG_NOSUB | (kind == MATCH_EGREP ? REG_EXTENDED : 0);
+
+	if (!m || !pattern)
+		goto fail;
+	m->invert = kind == MATCH_EXCLUDE;
+	for (const char *f = flags ? flags + 1 : ""; *f; f++) {
+		if (*f == 'v')
+			m->invert = true;
+		else if (*f == 'i')
+			rflags |= REG_ICASE;
+	}
+	if (kind == MATCH_GREP || kind == MATCH_EGREP) {
+		if (regcomp(&m->re, pattern, rflags) != 0) {
+			cli_error(cli, "%% invalid pattern \"%s\"", pattern);
+			goto fail;
+		}
+		m->regex = true;
+	} else if (!(m->text = strdup(pattern))) {
+		goto fail;
+	}
+	filt->filter = match_filter;  /* only now: libcli tears down what has one */
+	filt->data = m;
+	return CLI_OK;
+fail:
+	free(m);
+	return CLI_ERROR;
+}
+
+static int include_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	(void)argc;
+	(void)argv;
+	return match_init(cli, filt, MATCH_INCLUDE);
+}
+
+static int exclude_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	(void)argc;
+	(void)argv;
+	return match_init(cli, filt, MATCH_EXCLUDE);
+}
+
+static int grep_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	(void)argc;
+	(void)argv;
+	return match_init(cli, filt, MATCH_GREP);
+}
+
+static int egrep_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	(void)argc;
+	(void)argv;
+	return match_init(cli, filt, MATCH_EGREP);
+}
+
+/* grep / egrep flags: a hyphen, then any of i, v, e. */
+static int search_flags_ok(struct cli_def *cli, const char *name, const char *value)
+{
+	(void)cli;
+	(void)name;
+	return value && value[0] == '-' && value[1] && strspn(value + 1, "ive") == strlen(value + 1)
+		       ? CLI_OK
+		       : CLI_ERROR;
+}
+
+static int register_match_filters(struct cli_def *cli)
+{
+	static const struct {
+		const char *name, *help;
+		int (*init)(struct cli_def *, int, char **, struct cli_filter *);
+		bool flags;
+	} f[] = {
+		{ "include", "Include lines that match", include_init, false },
+		{ "exclude", "Exclude lines that match", exclude_init, false },
+		{ "grep", "Include lines that match regex (options: -v, -i, -e)", grep_init, true },
+		{ "egrep", "Include lines that match extended regex", egrep_init, true },
+	};
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		cli_unregister_filter(cli, f[i].name);
+		struct cli_command *c = cli_register_filter(cli, f[i].name, f[i].init, match_filter,
+							    PRIVILEGE_UNPRIVILEGED, MODE_ANY, f[i].help);
+		if (!c ||
+		    (f[i].flags && !cli_register_optarg(c, "search_flags", CLI_CMD_HYPHENATED_OPTION,
+							PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+							"Search flags (-[ive])", NULL, search_flags_ok,
+							NULL)) ||
+		    !cli_register_optarg(c, "search_pattern",
+					 CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE,
+					 PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Search pattern", NULL, NULL,
+					 NULL))
+			return -1;
+	}
+	return 0;
+}
+
 /* libcli's `configure` and `exit` know only MODE_CONFIG; ours walk the
- * node tree. Its `count` is replaced (see count_filter). */
+ * node tree. Its `count` and match filters are replaced (see count_filter
+ * and match_filter). */
 static int replace_builtins(struct cli_def *cli)
 {
 	cli_unregister_command(cli, "configure");
@@ -147,7 +281,7 @@ static int replace_builtins(struct cli_def *cli)
 	if (!cli_register_filter(cli, "count", count_filter_init, count_filter,
 				 PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Count of lines"))
 		return -1;
-	return 0;
+	return register_match_filters(cli);
 }
 
 struct cli_def *sbc_cli_session_new(struct sbc_core_store *store,

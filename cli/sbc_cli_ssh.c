@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sbc_cli_lockout.h"
 #include "sbc_cli_sessions.h"
 #include "sbc_cli_ssh_key.h"
 #include "sbc_log.h"
@@ -55,15 +56,17 @@ static int on_auth_password(ssh_session session, const char *user, const char *p
 			    void *userdata)
 {
 	struct sbc_cli_ssh_job *job = userdata;
+	unsigned locked;
 	bool admin;
 
 	(void)session;
 	if (sbc_cli_conn_check_login(job->ssh->env->store, user, password, job->peer, "ssh",
-				     &admin)) {
+				     &admin, &locked)) {
 		snprintf(job->user, sizeof(job->user), "%s", user);
 		return SSH_AUTH_SUCCESS;
 	}
-	job->failures++;
+	/* Locked out: no more tries on this connection either. */
+	job->failures = locked ? SBC_CLI_SSH_TRIES : job->failures + 1;
 	return SSH_AUTH_DENIED;
 }
 
@@ -250,6 +253,7 @@ static void refuse(struct sbc_cli_ssh_job *job, unsigned max)
 			 "%% Too many ACLI sessions (max-sessions %u), try again later\r\n", max);
 
 	ssh_channel_write(job->chan, line, (uint32_t)n);
+	sbc_cli_lockout_count_session_refused();
 	sbc_log_warnx("ACLI ssh connection from %s refused: max-sessions %u reached", job->peer,
 		      max);
 }

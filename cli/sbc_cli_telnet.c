@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sbc_cli_conn.h"
+#include "sbc_cli_lockout.h"
 #include "sbc_cli_sessions.h"
 #include "sbc_log.h"
 
@@ -39,7 +40,25 @@ static void refuse(int fd, const char *peer, unsigned max)
 			 "%% Too many ACLI sessions (max-sessions %u), try again later\r\n", max);
 
 	sbc_cli_conn_write(fd, line, (size_t)n);
+	sbc_cli_lockout_count_session_refused();
 	sbc_log_warnx("ACLI telnet connection from %s refused: max-sessions %u reached", peer, max);
+}
+
+/* A locked-out source (sbc_cli_lockout.h): one line, then the connection
+ * is closed, before it takes a session slot. */
+static bool locked_out(int fd, const char *peer)
+{
+	unsigned left = sbc_cli_lockout_check(peer);
+	char src[48], line[160];
+
+	if (left == 0)
+		return false;
+	sbc_cli_lockout_source(peer, src, sizeof src);
+	int n = snprintf(line, sizeof(line), SBC_CLI_LOCKOUT_FMT, src, left);
+	sbc_cli_conn_write(fd, line, (size_t)n);
+	sbc_log_warnx("ACLI telnet connection from %s refused: source locked out for %us more "
+		      "(rule max-login-attempts)", peer, left);
+	return true;
 }
 
 void sbc_cli_telnet_accept(void *ctx, int fd, const char *peer)
@@ -49,7 +68,7 @@ void sbc_cli_telnet_accept(void *ctx, int fd, const char *peer)
 	unsigned max = sbc_cli_conn_max_sessions(env->store);
 	pthread_t thread;
 
-	if (job == NULL)
+	if (job == NULL || locked_out(fd, peer))
 		goto fail;
 	job->slot = sbc_cli_sessions_enter(env->sessions, fd);
 	if (job->slot == NULL)

@@ -51,6 +51,22 @@ struct sbc_cfg_sip_interface {
 	struct sbc_cfg_objs sip_ports; /* struct sbc_cfg_sip_port */
 };
 
+/* session-router > sip-config: the SIP core's global settings and limits. */
+struct sbc_cfg_sip_config {
+	uint32_t trans_expire;
+	uint32_t sip_message_len;
+	uint32_t max_headers;
+	uint32_t max_incoming_conns;
+	uint32_t per_src_ip_max_incoming_conns;
+	uint32_t inactive_dynamic_conn;
+	uint32_t max_pending_tls_handshakes;
+	uint32_t tls_handshake_timeout;
+	uint32_t max_security_client_entries;
+	uint32_t max_sec_agree_associations;
+	uint32_t max_pending_negotiations;
+	uint32_t ipsec_spi_pool_size;
+};
+
 struct sbc_cfg_session_agent {
 	char *hostname;
 	char *ip_address;
@@ -99,6 +115,7 @@ struct sbc_cfg_ims_core {
 	uint32_t default_expires;
 	uint32_t min_expires;
 	uint32_t max_expires;
+	uint32_t nonce_lifetime;
 };
 
 enum sbc_cfg_auth_scheme { SBC_CFG_AUTH_DIGEST, SBC_CFG_AUTH_AKA };
@@ -127,6 +144,8 @@ struct sbc_cfg_management_access {
 	char *enable_password;   /* hashed */
 	uint32_t idle_timeout;
 	uint32_t max_sessions;
+	uint32_t max_login_attempts;
+	uint32_t lockout_interval;
 };
 
 struct sbc_cfg {

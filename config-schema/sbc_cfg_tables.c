@@ -99,6 +99,63 @@ static const struct sbc_cfg_attr sip_interface_attrs[] = {
 	  .help = "enable IMS-AKA on this interface" },
 };
 
+/* The SIP core's bounds (issue 6, docs/configuration.md "Limits"). Each is
+ * read from the running snapshot at the event it bounds, so activate-config
+ * applies it to the next connection / message / negotiation, except
+ * ipsec-spi-pool-size (the pool is sized once, at start-up). */
+static const struct sbc_cfg_attr sip_config_attrs[] = {
+	{ .name = "trans-expire", .type = SBC_CFG_UINT, ATTR(sbc_cfg_sip_config, trans_expire),
+	  .min = 1, .max = 3600, .def = "32",
+	  .help = "seconds a request forwarded to a session-agent waits for its final "
+		  "response before the UE gets 408 (RFC 3261 Timer F)" },
+	{ .name = "sip-message-len", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, sip_message_len), .min = 1024, .max = 65535, .def = "65535",
+	  .help = "largest SIP message accepted, in bytes: larger UDP datagrams are dropped, "
+		  "a larger TCP/TLS message gets 513 and its connection is closed" },
+	{ .name = "max-headers", .type = SBC_CFG_UINT, ATTR(sbc_cfg_sip_config, max_headers),
+	  .min = 16, .max = 4096, .def = "256",
+	  .help = "header fields per SIP message: a request with more gets 400 Too Many Headers, "
+		  "a response with more is dropped" },
+	{ .name = "max-incoming-conns", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, max_incoming_conns), .min = 1, .max = 40000, .def = "4096",
+	  .help = "TCP and TLS connections from UEs open at once; more are closed at accept" },
+	{ .name = "per-src-ip-max-incoming-conns", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, per_src_ip_max_incoming_conns), .min = 0, .max = 40000,
+	  .def = "0",
+	  .help = "TCP and TLS connections open at once from one source IP address, "
+		  "0 = only max-incoming-conns applies" },
+	{ .name = "inactive-dynamic-conn", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, inactive_dynamic_conn), .min = 1, .max = 86400, .def = "600",
+	  .help = "seconds before a TCP or TLS connection without traffic is closed" },
+	{ .name = "max-pending-tls-handshakes", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, max_pending_tls_handshakes), .min = 1, .max = 4096,
+	  .def = "256",
+	  .help = "TLS handshakes in progress at once; more connections are closed at accept" },
+	{ .name = "tls-handshake-timeout", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, tls_handshake_timeout), .min = 1, .max = 60, .def = "5",
+	  .help = "seconds a TLS handshake may take before its connection is closed" },
+	{ .name = "max-security-client-entries", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, max_security_client_entries), .min = 1, .max = 32,
+	  .def = "16",
+	  .help = "mechanisms a REGISTER may offer in Security-Client (RFC 3329); "
+		  "more get 400 Too Many Security-Client Entries" },
+	{ .name = "max-sec-agree-associations", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, max_sec_agree_associations), .min = 1, .max = 1000000,
+	  .def = "200000",
+	  .help = "sec-agree associations, pending and established; a REGISTER that would "
+		  "start one more gets 503 with Retry-After" },
+	{ .name = "max-pending-negotiations", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, max_pending_negotiations), .min = 1, .max = 1000000,
+	  .def = "50000",
+	  .help = "sec-agree negotiations waiting for their protected REGISTER; a REGISTER "
+		  "that would start one more gets 503 with Retry-After" },
+	{ .name = "ipsec-spi-pool-size", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_sip_config, ipsec_spi_pool_size), .min = 2, .max = 1000000,
+	  .def = "200000",
+	  .help = "SPIs the P-CSCF allocates for ipsec-3gpp (two per association); "
+		  "takes effect at restart only" },
+};
+
 static const struct sbc_cfg_attr session_agent_attrs[] = {
 	{ .name = "hostname", .type = SBC_CFG_STRING, ATTR(sbc_cfg_session_agent, hostname),
 	  .flags = SBC_CFG_F_KEY | SBC_CFG_F_REQUIRED, .max = 127, .def = "",
@@ -199,6 +256,10 @@ static const struct sbc_cfg_attr ims_core_attrs[] = {
 	  .min = 1, .max = 604800, .def = "60", .help = "shortest registration lifetime accepted" },
 	{ .name = "max-expires", .type = SBC_CFG_UINT, ATTR(sbc_cfg_ims_core, max_expires),
 	  .min = 1, .max = 604800, .def = "600000", .help = "longest registration lifetime granted" },
+	{ .name = "nonce-lifetime", .type = SBC_CFG_UINT, ATTR(sbc_cfg_ims_core, nonce_lifetime),
+	  .min = 10, .max = 3600, .def = "120",
+	  .help = "seconds a challenge (Digest nonce or AKA vector) stays valid; an answered "
+		  "Digest nonce serves refreshes this long" },
 };
 
 static const struct sbc_cfg_attr ims_subscriber_attrs[] = {
@@ -263,6 +324,14 @@ static const struct sbc_cfg_attr management_access_attrs[] = {
 	{ .name = "max-sessions", .type = SBC_CFG_UINT,
 	  ATTR(sbc_cfg_management_access, max_sessions), .min = 1, .max = 64, .def = "8",
 	  .help = "concurrent ACLI sessions over telnet and SSH" },
+	{ .name = "max-login-attempts", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_management_access, max_login_attempts), .min = 1, .max = 100, .def = "5",
+	  .help = "failed ACLI logins from one source address (telnet and SSH together) "
+		  "before it is locked out" },
+	{ .name = "lockout-interval", .type = SBC_CFG_UINT,
+	  ATTR(sbc_cfg_management_access, lockout_interval), .min = 1, .max = 3600, .def = "60",
+	  .help = "seconds a source address stays locked out; failures older than this are "
+		  "forgotten" },
 };
 
 #define ELEMENT(var, nm, pth, st, rows, hlp, ...) \
@@ -279,6 +348,8 @@ ELEMENT(tls_profile_el, "tls-profile", "security", sbc_cfg_tls_profile, tls_prof
 	"configure TLS profiles");
 ELEMENT(ims_aka_profile_el, "ims-aka-profile", "security", sbc_cfg_ims_aka_profile,
 	ims_aka_profile_attrs, "configure IMS-AKA profiles");
+ELEMENT(sip_config_el, "sip-config", "session-router", sbc_cfg_sip_config, sip_config_attrs,
+	"configure global SIP settings and limits", .singleton = true);
 ELEMENT(sip_interface_el, "sip-interface", "session-router", sbc_cfg_sip_interface,
 	sip_interface_attrs, "configure SIP interfaces");
 ELEMENT(session_agent_el, "session-agent", "session-router", sbc_cfg_session_agent,
@@ -299,6 +370,7 @@ const struct sbc_cfg_element *const sbc_cfg_elements[SBC_CFG_ELEM_COUNT] = {
 	[SBC_CFG_CERTIFICATE_RECORD] = &certificate_record_el,
 	[SBC_CFG_TLS_PROFILE] = &tls_profile_el,
 	[SBC_CFG_IMS_AKA_PROFILE] = &ims_aka_profile_el,
+	[SBC_CFG_SIP_CONFIG] = &sip_config_el,
 	[SBC_CFG_SIP_INTERFACE] = &sip_interface_el,
 	[SBC_CFG_SESSION_AGENT] = &session_agent_el,
 	[SBC_CFG_IMS_CORE] = &ims_core_el,

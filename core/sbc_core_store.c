@@ -1,16 +1,23 @@
 /* The editing / saved / running configurations and their files. Every
  * change is built aside and validated first; only then is it written
  * (atomically) and published (one atomic pointer store), so a failure at any
- * step leaves all three configurations exactly as they were. */
+ * step leaves all three configurations exactly as they were. activate-config
+ * publishes the saved configuration itself (saved and running share one
+ * immutable snapshot) and persists it by linking saved.xml, which
+ * save-config already wrote durably; replaced snapshots are freed by a
+ * reaper thread, off the activate-config reply and off the SIP thread. */
 #include "sbc_core_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sbc_cfg_default.h"
 #include "sbc_cfg_verify.h"
@@ -21,10 +28,16 @@
 
 #define MAX_HOOKS 16
 
+/* glibc keeps freed pages in its arenas; the reaper hands them back after
+ * freeing a configuration, at most this often (malloc_trim walks and locks
+ * every arena, the SIP thread's too). */
+#define TRIM_INTERVAL_SECS 10
+
 struct snapshot {
 	struct sbc_cfg *cfg;
-	unsigned refs;          /* readers, plus one while published */
-	struct snapshot *next;  /* live list, for release by pointer */
+	unsigned refs;          /* readers, one while published, one while saved */
+	bool linked;            /* in the live list (published at least once) */
+	struct snapshot *next;  /* live list, for release by pointer; dead list */
 };
 
 struct sbc_core_store {
@@ -33,12 +46,18 @@ struct sbc_core_store {
 	pthread_mutex_t edit_lock;    /* editing */
 	struct sbc_cfg *editing;
 	pthread_mutex_t cfg_lock;     /* saved, activation, files, hooks */
-	struct sbc_cfg *saved;
-	pthread_mutex_t snap_lock;    /* snapshot reference counts */
+	struct snapshot *saved;       /* holds one reference */
+	bool saved_on_disk;           /* saved.xml holds exactly saved->cfg */
+	pthread_mutex_t snap_lock;    /* snapshot reference counts, dead list */
 	struct snapshot *live;
 	_Atomic(struct snapshot *) running;
 	struct sbc_core_apply_hook hooks[MAX_HOOKS];
 	size_t nhooks;
+	/* The reaper frees snapshots whose last reference is gone (snap_lock). */
+	pthread_t reaper;
+	bool reaper_started, reaper_stop;
+	pthread_cond_t reaper_wake;
+	struct snapshot *dead;
 };
 
 /* ---- paths and files ---- */
@@ -101,26 +120,84 @@ static struct snapshot *snapshot_new(struct sbc_cfg *cfg)
 	return s;
 }
 
-static void snapshot_unref_locked(struct sbc_core_store *store, struct snapshot *s)
+static void snapshot_free(struct snapshot *s)
 {
-	if (--s->refs)
-		return;
-	for (struct snapshot **p = &store->live; *p; p = &(*p)->next)
-		if (*p == s) {
-			*p = s->next;
-			break;
-		}
 	sbc_cfg_free(s->cfg);
 	free(s);
 }
 
-/* Publish a new running snapshot; the old one lives on until its last
- * reader releases it. */
+/* Drop one reference (snap_lock held). The last one hands the snapshot to
+ * the reaper: freeing a large configuration takes milliseconds, which
+ * neither an activate-config reply nor the SIP thread (which may hold the
+ * last reader reference) should wait for. */
+static void snapshot_unref_locked(struct sbc_core_store *store, struct snapshot *s)
+{
+	if (--s->refs)
+		return;
+	if (s->linked)
+		for (struct snapshot **p = &store->live; *p; p = &(*p)->next)
+			if (*p == s) {
+				*p = s->next;
+				break;
+			}
+	if (!store->reaper_started) {
+		snapshot_free(s);
+		return;
+	}
+	s->next = store->dead;
+	store->dead = s;
+	pthread_cond_signal(&store->reaper_wake);
+}
+
+static void snapshot_unref(struct sbc_core_store *store, struct snapshot *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&store->snap_lock);
+	snapshot_unref_locked(store, s);
+	pthread_mutex_unlock(&store->snap_lock);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct sbc_core_store *store = arg;
+	time_t last_trim = 0;
+	pthread_mutex_lock(&store->snap_lock);
+	for (;;) {
+		while (!store->dead && !store->reaper_stop)
+			pthread_cond_wait(&store->reaper_wake, &store->snap_lock);
+		struct snapshot *dead = store->dead;
+		store->dead = NULL;
+		if (!dead && store->reaper_stop)
+			break;
+		pthread_mutex_unlock(&store->snap_lock);
+		while (dead) {
+			struct snapshot *next = dead->next;
+			snapshot_free(dead);
+			dead = next;
+		}
+		time_t now = time(NULL);
+		if (now - last_trim >= TRIM_INTERVAL_SECS) {
+			malloc_trim(0);
+			last_trim = now;
+		}
+		pthread_mutex_lock(&store->snap_lock);
+	}
+	pthread_mutex_unlock(&store->snap_lock);
+	return NULL;
+}
+
+/* Publish a new running snapshot (adding the running reference); the old
+ * one lives on until its last reader releases it. */
 static void publish(struct sbc_core_store *store, struct snapshot *next)
 {
 	pthread_mutex_lock(&store->snap_lock);
-	next->next = store->live;
-	store->live = next;
+	next->refs++;
+	if (!next->linked) {
+		next->next = store->live;
+		store->live = next;
+		next->linked = true;
+	}
 	struct snapshot *prev = atomic_exchange(&store->running, next);
 	if (prev)
 		snapshot_unref_locked(store, prev);
@@ -147,6 +224,24 @@ void sbc_core_running_release(struct sbc_core_store *store, const struct sbc_cfg
 	pthread_mutex_unlock(&store->snap_lock);
 }
 
+/* Make s the saved configuration (taking its reference); on_disk when
+ * saved.xml holds exactly s->cfg. */
+static void replace_saved(struct sbc_core_store *store, struct snapshot *s, bool on_disk)
+{
+	snapshot_unref(store, store->saved);
+	store->saved = s;
+	store->saved_on_disk = on_disk;
+}
+
+static int set_saved(struct sbc_core_store *store, struct sbc_cfg *cfg, bool on_disk)
+{
+	struct snapshot *s = snapshot_new(cfg);
+	if (!s)
+		return -1;
+	replace_saved(store, s, on_disk);
+	return 0;
+}
+
 /* ---- open / close ---- */
 
 static struct sbc_cfg *boot_config(struct sbc_core_store *store, const char *boot_file,
@@ -166,16 +261,18 @@ static struct sbc_cfg *boot_config(struct sbc_core_store *store, const char *boo
 	return sbc_cfg_default_new(err);
 }
 
-/* The saved configuration at boot: saved.xml if it loads, else running. A
- * bad saved.xml is reported and left on disk untouched. */
+/* The saved configuration at boot: saved.xml if it loads (*on_disk), else
+ * running. A bad saved.xml is reported and left on disk untouched. */
 static struct sbc_cfg *boot_saved(struct sbc_core_store *store, const struct sbc_cfg *running,
-				  bool from_running)
+				  bool from_running, bool *on_disk)
 {
 	char path[4096];
 	store_path(store, path, sizeof path, SBC_CORE_SAVED_FILE);
+	*on_disk = false;
 	if (!from_running && sbc_core_file_exists(path)) {
 		struct sbc_cfg_error err;
 		struct sbc_cfg *saved = sbc_core_store_load_verified(store, path, &err);
+		*on_disk = saved != NULL;
 		if (saved)
 			return saved;
 		sbc_log_warnx("ignoring saved configuration: %s", err.text);
@@ -201,8 +298,8 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 					   struct sbc_cfg_error *err)
 {
 	struct sbc_core_store *store = calloc(1, sizeof *store);
-	struct sbc_cfg *running = NULL;
-	bool write_files;
+	struct sbc_cfg *running = NULL, *saved = NULL;
+	bool write_files, on_disk;
 	if (!store || !(store->data_dir = strdup(data_dir))) {
 		sbc_cfg_errorf(err, "out of memory");
 		goto fail;
@@ -210,6 +307,7 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 	pthread_mutex_init(&store->edit_lock, NULL);
 	pthread_mutex_init(&store->cfg_lock, NULL);
 	pthread_mutex_init(&store->snap_lock, NULL);
+	pthread_cond_init(&store->reaper_wake, NULL);
 	if (make_dirs(store, err) != 0)
 		goto fail;
 	if (sbc_sec_secret_key_load(store->data_dir, &store->key) != 0) {
@@ -218,8 +316,13 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 	}
 	if (!(running = boot_config(store, boot_file, &write_files, err)))
 		goto fail;
-	store->saved = boot_saved(store, running, write_files);
-	store->editing = store->saved ? sbc_cfg_copy(store->saved) : NULL;
+	saved = boot_saved(store, running, write_files, &on_disk);
+	if (!saved || set_saved(store, saved, on_disk) != 0) {
+		sbc_cfg_free(saved);
+		sbc_cfg_errorf(err, "out of memory");
+		goto fail;
+	}
+	store->editing = sbc_cfg_copy(saved);
 	struct snapshot *snap = store->editing ? snapshot_new(running) : NULL;
 	if (!snap) {
 		sbc_cfg_errorf(err, "out of memory");
@@ -227,9 +330,18 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 	}
 	running = NULL;
 	publish(store, snap);
-	if (write_files && (write_named(store, store->saved, SBC_CORE_SAVED_FILE, err) != 0 ||
-			    write_named(store, snap->cfg, SBC_CORE_RUNNING_FILE, err) != 0))
-		goto fail;
+	snapshot_unref(store, snap);  /* only the running reference is left */
+	if (write_files) {
+		if (write_named(store, saved, SBC_CORE_SAVED_FILE, err) != 0 ||
+		    write_named(store, snap->cfg, SBC_CORE_RUNNING_FILE, err) != 0)
+			goto fail;
+		store->saved_on_disk = true;
+	}
+	/* Without the reaper, replaced snapshots are freed where released. */
+	store->reaper_started = pthread_create(&store->reaper, NULL, reaper_main, store) == 0;
+	if (!store->reaper_started)
+		sbc_log_warnx("configuration reaper not started: old configurations are freed "
+			      "inline");
 	return store;
 fail:
 	sbc_cfg_free(running);
@@ -241,14 +353,25 @@ void sbc_core_store_close(struct sbc_core_store *store)
 {
 	if (!store)
 		return;
+	if (store->reaper_started) {  /* it frees what is queued, then ends */
+		pthread_mutex_lock(&store->snap_lock);
+		store->reaper_stop = true;
+		pthread_cond_signal(&store->reaper_wake);
+		pthread_mutex_unlock(&store->snap_lock);
+		pthread_join(store->reaper, NULL);
+		store->reaper_started = false;
+	}
 	struct snapshot *s = store->running;
 	if (s)
 		snapshot_unref_locked(store, s);
-	while (store->live) /* readers that never released: still free */
+	snapshot_unref(store, store->saved);
+	while (store->live) { /* readers that never released: still free */
+		store->live->refs = 1;
 		snapshot_unref_locked(store, store->live);
+	}
 	sbc_cfg_free(store->editing);
-	sbc_cfg_free(store->saved);
 	sbc_sec_secret_key_wipe(&store->key);
+	pthread_cond_destroy(&store->reaper_wake);
 	pthread_mutex_destroy(&store->edit_lock);
 	pthread_mutex_destroy(&store->cfg_lock);
 	pthread_mutex_destroy(&store->snap_lock);
@@ -299,7 +422,7 @@ bool sbc_core_editing_is_dirty(struct sbc_core_store *store)
 {
 	pthread_mutex_lock(&store->cfg_lock);
 	pthread_mutex_lock(&store->edit_lock);
-	bool dirty = !sbc_cfg_equal(store->editing, store->saved);
+	bool dirty = !sbc_cfg_equal(store->editing, store->saved->cfg);
 	pthread_mutex_unlock(&store->edit_lock);
 	pthread_mutex_unlock(&store->cfg_lock);
 	return dirty;
@@ -350,11 +473,17 @@ int sbc_core_store_commit_saved(struct sbc_core_store *store, struct sbc_cfg *cf
 		return -1;
 	}
 	free(report);
-	cfg->version = store->saved->version + (new_version ? 1 : 0);
-	if (write_named(store, cfg, SBC_CORE_SAVED_FILE, err) != 0)
+	struct snapshot *s = snapshot_new(cfg);
+	if (!s) {
+		sbc_cfg_errorf(err, "out of memory");
 		return -1;
-	sbc_cfg_free(store->saved);
-	store->saved = cfg;
+	}
+	cfg->version = store->saved->cfg->version + (new_version ? 1 : 0);
+	if (write_named(store, cfg, SBC_CORE_SAVED_FILE, err) != 0) {
+		free(s);
+		return -1;
+	}
+	replace_saved(store, s, true);
 	return 0;
 }
 
@@ -367,11 +496,12 @@ int sbc_core_save(struct sbc_core_store *store, struct sbc_cfg_error *err)
 	}
 	pthread_mutex_lock(&store->cfg_lock);
 	int rc = sbc_core_store_commit_saved(store, next, true, err);
+	uint32_t version = store->saved->cfg->version;  /* next may be freed after unlock */
 	pthread_mutex_unlock(&store->cfg_lock);
 	if (rc != 0)
 		sbc_cfg_free(next);
 	else
-		sbc_log_info("save-config: saved configuration version %u", next->version);
+		sbc_log_info("save-config: saved configuration version %u", version);
 	return rc;
 }
 
@@ -382,17 +512,62 @@ static void abort_hooks(struct sbc_core_store *store, size_t prepared, const str
 			store->hooks[prepared].abort(store->hooks[prepared].ctx, next);
 }
 
-/* Prepare every hook, persist running.xml, publish, commit. Caller holds
- * cfg_lock; `next` is owned by this function. */
-static int activate_locked(struct sbc_core_store *store, struct sbc_cfg *next, bool persist,
-			   struct sbc_cfg_error *err)
+/* running.xml as a hard link to saved.xml, which save-config wrote and
+ * fsynced with exactly the saved configuration: a rename and a directory
+ * fsync instead of serialising and encrypting everything again. 1 when
+ * the file system has no hard links (then running.xml is written). */
+static int link_saved_as_running(struct sbc_core_store *store, struct sbc_cfg_error *err)
 {
-	struct snapshot *snap = snapshot_new(next);
-	if (!snap) {
-		sbc_cfg_free(next);
-		sbc_cfg_errorf(err, "out of memory");
-		return -1;
+	char saved[4096], running[4096], tmp[4200], dir[4096];
+	store_path(store, saved, sizeof saved, SBC_CORE_SAVED_FILE);
+	store_path(store, running, sizeof running, SBC_CORE_RUNNING_FILE);
+	store_path(store, dir, sizeof dir, "config");
+	snprintf(tmp, sizeof tmp, "%s.link", running);  /* activations hold cfg_lock */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		goto fail;
+	if (link(saved, tmp) != 0)
+		return errno == EPERM || errno == ENOTSUP || errno == EXDEV || errno == EMLINK ? 1 : -1;
+	if (rename(tmp, running) != 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		goto fail;
 	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	int rc = fsync(fd);
+	close(fd);
+	if (rc == 0)
+		return 0;
+fail:
+	sbc_cfg_errorf(err, "cannot write %s: %s", running, strerror(errno));
+	return -1;
+}
+
+enum persist { PERSIST_NONE, PERSIST_WRITE, PERSIST_LINK_SAVED };
+
+static int persist_running(struct sbc_core_store *store, const struct sbc_cfg *cfg,
+			   enum persist how, struct sbc_cfg_error *err)
+{
+	if (how == PERSIST_LINK_SAVED) {
+		int rc = link_saved_as_running(store, err);
+		if (rc <= 0)
+			return rc;
+	}
+	if (how == PERSIST_NONE)
+		return 0;
+	return write_named(store, cfg, SBC_CORE_RUNNING_FILE, err);
+}
+
+/* Prepare every hook, persist running.xml, publish, commit. Caller holds
+ * cfg_lock and its reference on snap, which it drops afterwards. Only the
+ * pointer swap and the hooks' commits (a listener-set swap) separate
+ * "prepared" from "in force"; nothing is freed here (see the reaper). */
+static int activate_locked(struct sbc_core_store *store, struct snapshot *snap,
+			   enum persist how, struct sbc_cfg_error *err)
+{
+	const struct sbc_cfg *next = snap->cfg;
 	const struct sbc_cfg *prev = sbc_core_running_acquire(store);
 	size_t prepared = 0;
 	for (; prepared < store->nhooks; prepared++) {
@@ -400,49 +575,79 @@ static int activate_locked(struct sbc_core_store *store, struct sbc_cfg *next, b
 		if (h->prepare && h->prepare(h->ctx, next, prev, err) != 0)
 			goto fail;
 	}
-	if (persist && write_named(store, next, SBC_CORE_RUNNING_FILE, err) != 0)
+	if (persist_running(store, next, how, err) != 0)
 		goto fail;
 	publish(store, snap);
 	for (size_t i = 0; i < store->nhooks; i++)
 		if (store->hooks[i].commit)
 			store->hooks[i].commit(store->hooks[i].ctx, next, prev);
 	sbc_core_running_release(store, prev);
-	/* Parsing and copying a large configuration leaves freed pages in
-	 * glibc's arenas; hand them back so resident memory reflects what runs. */
-	malloc_trim(0);
 	return 0;
 fail:
 	abort_hooks(store, prepared, next);
 	sbc_core_running_release(store, prev);
-	sbc_cfg_free(next);
-	free(snap);
 	return -1;
+}
+
+/* A new snapshot for cfg (owned), activated; it is freed on failure. */
+static int activate_new_locked(struct sbc_core_store *store, struct sbc_cfg *cfg,
+			       enum persist how, struct sbc_cfg_error *err)
+{
+	struct snapshot *snap = snapshot_new(cfg);
+	if (!snap) {
+		sbc_cfg_free(cfg);
+		sbc_cfg_errorf(err, "out of memory");
+		return -1;
+	}
+	int rc = activate_locked(store, snap, how, err);
+	snapshot_unref(store, snap);
+	return rc;
 }
 
 int sbc_core_store_activate_cfg_locked(struct sbc_core_store *store, struct sbc_cfg *cfg,
 				       struct sbc_cfg_error *err)
 {
-	return activate_locked(store, cfg, true, err);
+	return activate_new_locked(store, cfg, PERSIST_WRITE, err);
 }
 
+/* The saved snapshot itself becomes running: no copy. Activating what
+ * already runs again (nothing saved since) re-applies a copy, so that the
+ * hooks always see a new snapshot next to the previous one. */
 int sbc_core_store_activate_locked(struct sbc_core_store *store, struct sbc_cfg_error *err)
 {
-	struct sbc_cfg *next = sbc_cfg_copy(store->saved);
-	if (!next) {
-		sbc_cfg_errorf(err, "out of memory");
-		return -1;
+	struct snapshot *saved = store->saved;
+	if (saved == atomic_load(&store->running)) {
+		struct sbc_cfg *next = sbc_cfg_copy(saved->cfg);
+		if (!next) {
+			sbc_cfg_errorf(err, "out of memory");
+			return -1;
+		}
+		return activate_new_locked(store, next, PERSIST_WRITE, err);
 	}
-	return activate_locked(store, next, true, err);
+	return activate_locked(store, saved, store->saved_on_disk ? PERSIST_LINK_SAVED :
+				PERSIST_WRITE, err);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 int sbc_core_activate(struct sbc_core_store *store, struct sbc_cfg_error *err)
 {
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&store->cfg_lock);
 	int rc = sbc_core_store_activate_locked(store, err);
-	uint32_t version = store->saved->version;
+	uint32_t version = store->saved->cfg->version;
 	pthread_mutex_unlock(&store->cfg_lock);
+	/* From the command to the new configuration in force (published and
+	 * every hook committed), running.xml durably written before that. */
 	if (rc == 0)
-		sbc_log_info("activate-config: running configuration version %u", version);
+		sbc_log_info("activate-config: running configuration version %u in force after "
+			     "%.3f ms", version, ms_since(&t0));
 	else
 		sbc_log_warnx("activate-config failed, previous configuration still running: %s",
 			      err ? err->text : "");
@@ -457,7 +662,7 @@ int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *e
 	sbc_core_running_release(store, cur);
 	int rc = -1;
 	if (next)
-		rc = activate_locked(store, next, false, err);
+		rc = activate_new_locked(store, next, PERSIST_NONE, err);
 	else
 		sbc_cfg_errorf(err, "out of memory");
 	pthread_mutex_unlock(&store->cfg_lock);
@@ -490,7 +695,7 @@ void sbc_core_remove_apply_hook(struct sbc_core_store *store, void *ctx)
 uint32_t sbc_core_saved_version(struct sbc_core_store *store)
 {
 	pthread_mutex_lock(&store->cfg_lock);
-	uint32_t v = store->saved->version;
+	uint32_t v = store->saved->cfg->version;
 	pthread_mutex_unlock(&store->cfg_lock);
 	return v;
 }
@@ -505,5 +710,5 @@ uint32_t sbc_core_running_version(struct sbc_core_store *store)
 
 const struct sbc_cfg *sbc_core_store_saved_locked(struct sbc_core_store *store)
 {
-	return store->saved;
+	return store->saved->cfg;
 }

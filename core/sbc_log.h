@@ -16,6 +16,14 @@ void sbc_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  
 void sbc_log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sbc_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void sbc_log_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Batching for the calling thread (the SIP loop, thousands of lines a
+ * second under load): its info and debug lines are kept and written
+ * together by sbc_log_flush, which it calls before it waits for work;
+ * warnings and errors are written at once, after what is held. 0 / -1. */
+int sbc_log_batch_begin(void);
+void sbc_log_flush(void);
+/* Flush and stop batching. */
+void sbc_log_batch_end(void);
 /* Log and clear every entry in OpenSSL's error queue, prefixed by `what`. */
 void sbc_log_openssl(const char *what);
 

@@ -14,6 +14,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sbc_log.h"
+#include "sbc_sec_evp.h"
 #include "sbc_sec_b64.h"
 #include "sbc_sec_milenage.h"
 
@@ -127,7 +128,7 @@ static int md5_hex(const void *const *parts, const size_t *lens, size_t n,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int rc = -1;
 
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
+	if (!ctx || EVP_DigestInit_ex(ctx, sbc_sec_evp_md5(), NULL) != 1)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if ((i > 0 && EVP_DigestUpdate(ctx, ":", 1) != 1) ||

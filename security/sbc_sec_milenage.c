@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "sbc_log.h"
+#include "sbc_sec_evp.h"
 
 /* Rotation amounts r1..r5 (bits, all multiples of 8) and the last byte of
  * the constants c1..c5, whose other bytes are zero (TS 35.206 4.1). */
@@ -23,7 +24,7 @@ static int aes_open(struct milenage_aes *aes, const uint8_t k[16])
 	aes->ctx = EVP_CIPHER_CTX_new();
 	if (!aes->ctx)
 		goto fail;
-	if (EVP_EncryptInit_ex(aes->ctx, EVP_aes_128_ecb(), NULL, k, NULL) != 1)
+	if (EVP_EncryptInit_ex(aes->ctx, sbc_sec_evp_aes128_ecb(), NULL, k, NULL) != 1)
 		goto fail;
 	EVP_CIPHER_CTX_set_padding(aes->ctx, 0);
 	return 0;

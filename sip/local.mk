@@ -27,6 +27,9 @@ sip_libsbcsip_a_SOURCES += sip/sbc_sip_pcscf.h sip/sbc_sip_agent.c sip/sbc_sip_a
 
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_tls.c sip/sbc_sip_tls.h
 
+# sip-config limits: loading, header count, shared refusals.
+sip_libsbcsip_a_SOURCES += sip/sbc_sip_limits.c sip/sbc_sip_limits.h
+
 # Sec-agree on the P-CSCF: associations, message edits, the decisions.
 sip_libsbcsip_a_SOURCES += sip/sbc_sip_assoc.c sip/sbc_sip_assoc.h \
 	sip/sbc_sip_secagree_msg.c sip/sbc_sip_secagree_msg.h \

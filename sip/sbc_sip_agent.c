@@ -42,6 +42,7 @@ struct pending {
 	socklen_t to_len;
 	time_t next_retx, deadline;
 	int interval;
+	int expire;                     /* sip-config trans-expire when sent */
 	bool is_register;
 	char *key, *branch, *cancel_key, *via;
 };
@@ -51,25 +52,17 @@ struct sbc_sip_agent {
 	size_t nup;
 	struct sbc_sip_htab by_branch, by_cancel;
 	struct pending *head;
-	int expire;
 };
 
 struct sbc_sip_agent *sbc_sip_agent_new(void)
 {
 	struct sbc_sip_agent *a = calloc(1, sizeof(*a));
-	const char *env = getenv("SBCEMU_SIP_TRANS_EXPIRE");
 
 	if (!a)
 		return NULL;
 	if (sbc_sip_htab_init(&a->by_branch) != 0 || sbc_sip_htab_init(&a->by_cancel) != 0) {
 		sbc_sip_agent_free(a, -1);
 		return NULL;
-	}
-	a->expire = SBC_SIP_AGENT_TRANS_EXPIRE;
-	if (env && atoi(env) > 0 && atoi(env) <= 3600) {
-		a->expire = atoi(env);
-		sbc_log_info("sip: session-agent transactions expire after %ds (SBCEMU_SIP_TRANS_EXPIRE)",
-			     a->expire);
 	}
 	return a;
 }
@@ -283,7 +276,8 @@ int sbc_sip_agent_forward(struct sbc_sip_core *core, const struct sbc_cfg_sessio
 	time_t now = time(NULL);
 	p->interval = 1;  /* T1 rounded up to the loop's one-second tick */
 	p->next_retx = now + p->interval;
-	p->deadline = now + a->expire;
+	p->deadline = now + sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_TRANS_EXPIRE);
+	p->expire = (int)(p->deadline - now);
 	pending_send(p);
 	sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_AGENT_OUT);
 	atomic_fetch_add_explicit(&core->stats->client_txns, 1, memory_order_relaxed);
@@ -416,7 +410,7 @@ void sbc_sip_agent_tick(struct sbc_sip_core *core, time_t now)
 			sbc_log_info("pcscf: 408 for %s from %s (rule session-agent-timeout after %ds)",
 				     p->orig->sip_method,
 				     sbc_sip_addr_str(&p->src.peer, peer, sizeof peer),
-				     core->agent->expire);
+				     p->expire);
 			sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_TXN_TIMEOUTS);
 			if (p->is_register)
 				sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_REG_TIMEOUTS);

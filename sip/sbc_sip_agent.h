@@ -16,11 +16,6 @@
 
 struct sbc_sip_agent;
 
-/* RFC 3261 Timer F (64*T1) unless SBCEMU_SIP_TRANS_EXPIRE (seconds) is set:
- * the real SBC's sip-config trans-expire, which the schema does not have
- * yet; tests use the variable to see a timeout quickly. */
-#define SBC_SIP_AGENT_TRANS_EXPIRE 32
-
 struct sbc_sip_agent *sbc_sip_agent_new(void);
 void sbc_sip_agent_free(struct sbc_sip_agent *a, int epfd);
 

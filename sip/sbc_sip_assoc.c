@@ -13,8 +13,29 @@
 
 struct sbc_sip_assocs {
 	struct sbc_sip_htab byimpu, byconn;
+	size_t pending;          /* of byimpu, in state PENDING (sip-config limits) */
 	pthread_mutex_t lock;
 };
+
+/* byimpu insert / remove, keeping `pending` (remove of a node not in the
+ * table changes nothing). */
+static int link_impu(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+{
+	int rc = sbc_sip_htab_insert(&t->byimpu, &a->node);
+
+	if (rc == 0 && a->state == SBC_SIP_ASSOC_PENDING)
+		t->pending++;
+	return rc;
+}
+
+static void unlink_impu(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+{
+	size_t before = t->byimpu.count;
+
+	sbc_sip_htab_remove(&t->byimpu, &a->node);
+	if (t->byimpu.count < before && a->state == SBC_SIP_ASSOC_PENDING)
+		t->pending--;
+}
 
 struct sbc_sip_assocs *sbc_sip_assocs_new(void)
 {
@@ -49,7 +70,7 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 	if (!a)
 		return;
 	ipsec_release(a->ipsec);
-	free(a->impu);
+	free(a->key);
 	free(a->username);
 	free(a->realm);
 	free(a->uri);
@@ -62,7 +83,7 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 
 static void unlink_one(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 {
-	sbc_sip_htab_remove(&t->byimpu, &a->node);
+	unlink_impu(t, a);
 	if (a->conn_id)
 		sbc_sip_htab_remove(&t->byconn, &a->conn_node);
 	if (a->ipsec && a->ipsec->indexed) {
@@ -103,19 +124,26 @@ int sbc_sip_assoc_set(char **field, const char *value)
 	return 0;
 }
 
-static void make_key(char *out, size_t size, enum sbc_sip_assoc_state s, const char *impu)
+/* The longest IMPU an association takes (was the size of a key array). */
+#define IMPU_MAX 517
+
+static char state_char(enum sbc_sip_assoc_state s)
 {
-	snprintf(out, size, "%c%s", s == SBC_SIP_ASSOC_ESTABLISHED ? 'E' : 'P', impu);
+	return s == SBC_SIP_ASSOC_ESTABLISHED ? 'E' : 'P';
 }
 
 struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_mech mech)
 {
-	struct sbc_sip_assoc *a = calloc(1, sizeof(*a));
+	size_t n = strlen(impu);
+	struct sbc_sip_assoc *a = n <= IMPU_MAX ? calloc(1, sizeof(*a)) : NULL;
 
-	if (!a || !(a->impu = strdup(impu)) || strlen(impu) >= sizeof a->key - 2) {
-		sbc_sip_assoc_free(a);
+	if (!a || !(a->key = malloc(n + 2))) {
+		free(a);
 		return NULL;
 	}
+	a->key[0] = state_char(SBC_SIP_ASSOC_PENDING);
+	memcpy(a->key + 1, impu, n + 1);
+	a->impu = a->key + 1;
 	a->mech = mech;
 	a->state = SBC_SIP_ASSOC_PENDING;
 	a->phase = SBC_SIP_ASSOC_IDLE;
@@ -125,11 +153,15 @@ struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_
 static struct sbc_sip_assoc *find_locked(struct sbc_sip_assocs *t, const char *impu,
 					 enum sbc_sip_assoc_state s)
 {
-	char key[sizeof((struct sbc_sip_assoc *)0)->key];
+	char key[IMPU_MAX + 2];
+	size_t n = strlen(impu);
 
-	make_key(key, sizeof key, s, impu);
-	struct sbc_sip_hnode *n = sbc_sip_htab_find(&t->byimpu, key);
-	return n ? SBC_SIP_CONTAINER(n, struct sbc_sip_assoc, node) : NULL;
+	if (n > IMPU_MAX)
+		return NULL;
+	key[0] = state_char(s);
+	memcpy(key + 1, impu, n + 1);
+	struct sbc_sip_hnode *hn = sbc_sip_htab_find(&t->byimpu, key);
+	return hn ? SBC_SIP_CONTAINER(hn, struct sbc_sip_assoc, node) : NULL;
 }
 
 /* Index a->conn_id; a connection belongs to one association only. */
@@ -178,11 +210,11 @@ int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 		unlink_one(t, old);
 		sbc_sip_assoc_free(old);
 	}
-	make_key(a->key, sizeof a->key, a->state, a->impu);
+	a->key[0] = state_char(a->state);
 	a->node.key = a->key;
-	rc = sbc_sip_htab_insert(&t->byimpu, &a->node);
+	rc = link_impu(t, a);
 	if (rc == 0 && a->conn_id && (rc = index_conn(t, a)) != 0)
-		sbc_sip_htab_remove(&t->byimpu, &a->node);
+		unlink_impu(t, a);
 	if (rc == 0 && a->ipsec && a->ipsec->installed && (rc = index_spis(t, a)) != 0)
 		unlink_one(t, a);
 	pthread_mutex_unlock(&t->lock);
@@ -291,6 +323,14 @@ size_t sbc_sip_assoc_expire(struct sbc_sip_assocs *t, time_t now)
 	sbc_sip_htab_foreach(&t->byimpu, expire_one, &x);
 	pthread_mutex_unlock(&t->lock);
 	return x.removed;
+}
+
+size_t sbc_sip_assoc_pending_count(struct sbc_sip_assocs *t)
+{
+	pthread_mutex_lock(&t->lock);
+	size_t n = t->pending;
+	pthread_mutex_unlock(&t->lock);
+	return n;
 }
 
 size_t sbc_sip_assoc_count(struct sbc_sip_assocs *t)

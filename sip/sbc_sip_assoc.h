@@ -46,12 +46,15 @@ struct sbc_sip_assoc_ipsec {
 struct sbc_sip_assoc {
 	struct sbc_sip_hnode node;       /* key "P|E" + impu */
 	struct sbc_sip_hnode conn_node;  /* key "c" + conn_id, when bound to a TLS connection */
-	char key[8 + 512], conn_key[24];
+	/* "P" or "E", then impu (which points into it): one allocation, and
+	 * the struct stays under malloc's large-request size (issue 5). */
+	char *key;
+	char conn_key[24];
 	enum sbc_sip_secagree_mech mech;
 	enum sbc_sip_assoc_state state;
 	enum sbc_sip_assoc_phase phase;
 	bool negotiated;                 /* sec-agree headers (false: TLS set up before) */
-	char *impu;
+	const char *impu;                /* key + 1 */
 	char *username, *realm, *uri;    /* Authorization identity fields */
 	char *server;                    /* Security-Server sent */
 	/* Parsed once, for the RFC 3329 / TS 33.203 equality checks of every
@@ -123,6 +126,8 @@ size_t sbc_sip_assoc_expire(struct sbc_sip_assocs *t, time_t now);
 
 /* --- readers in other threads --- */
 size_t sbc_sip_assoc_count(struct sbc_sip_assocs *t);
+/* Of those, the pending ones (negotiations in progress). */
+size_t sbc_sip_assoc_pending_count(struct sbc_sip_assocs *t);
 /* Copies every association into views (under the mutex) and calls fn on
  * each afterwards, so fn may block. */
 void sbc_sip_assoc_foreach(struct sbc_sip_assocs *t,

@@ -1,6 +1,7 @@
 /* Challenges and sequence numbers (see sbc_sip_challenge.h). Pending
- * challenges expire in FIFO order since they all live SBC_SIP_CHAL_TTL
- * seconds. Answered Digest nonces are listed in the order they were
+ * challenges expire in FIFO order since they all live nonce-lifetime
+ * seconds (after a change of it, the ones made before leave on their own
+ * schedule, held at most the old lifetime longer). Answered Digest nonces are listed in the order they were
  * answered, which is nearly their creation order: the sweep frees the
  * expired ones at the head, and a lookup frees an expired one it meets, so
  * one that expired behind a younger head waits at most another TTL, within
@@ -102,7 +103,7 @@ void sbc_sip_chal_free(struct sbc_sip_challenges *cs)
 }
 
 static struct sbc_sip_chal *chal_add(struct sbc_sip_challenges *cs, const char *nonce,
-				     const char *impi, time_t now)
+				     const char *impi, time_t now, unsigned ttl)
 {
 	size_t nl = strlen(nonce) + 1, il = strlen(impi) + 1;
 	struct sbc_sip_chal *c;
@@ -118,7 +119,7 @@ static struct sbc_sip_chal *chal_add(struct sbc_sip_challenges *cs, const char *
 	memcpy(c->strings + nl, impi, il);
 	c->node.key = c->strings;
 	c->impi = c->strings + nl;
-	c->expires = now + SBC_SIP_CHAL_TTL;
+	c->expires = now + (time_t)ttl;
 	if (sbc_sip_htab_insert(&cs->by_nonce, &c->node) != 0) {
 		free(c);
 		return NULL;
@@ -128,7 +129,7 @@ static struct sbc_sip_chal *chal_add(struct sbc_sip_challenges *cs, const char *
 }
 
 const struct sbc_sip_chal *sbc_sip_chal_digest(struct sbc_sip_challenges *cs, const char *impi,
-					       time_t now)
+					       time_t now, unsigned ttl)
 {
 	unsigned char raw[18];
 	char *nonce;
@@ -139,7 +140,7 @@ const struct sbc_sip_chal *sbc_sip_chal_digest(struct sbc_sip_challenges *cs, co
 	nonce = sbc_sec_b64_encode(raw, sizeof raw, 1);
 	if (!nonce)
 		return NULL;
-	c = chal_add(cs, nonce, impi, now);
+	c = chal_add(cs, nonce, impi, now, ttl);
 	free(nonce);
 	return c;
 }
@@ -162,7 +163,8 @@ static struct sqn_entry *sqn_get(struct sbc_sip_challenges *cs, const char *impi
 }
 
 const struct sbc_sip_chal *sbc_sip_chal_aka(struct sbc_sip_challenges *cs, const char *impi,
-					    const struct sbc_sec_aka_subscriber *sub, time_t now)
+					    const struct sbc_sec_aka_subscriber *sub, time_t now,
+					    unsigned ttl)
 {
 	struct sqn_entry *s = sqn_get(cs, impi);
 	struct sbc_sec_aka_vector vec;
@@ -177,7 +179,7 @@ const struct sbc_sip_chal *sbc_sip_chal_aka(struct sbc_sip_challenges *cs, const
 		sqn[i] = (uint8_t)(s->sqn >> (40 - 8 * i));
 	if (sbc_sec_aka_vector_make(sub, rand, sqn, &vec) != 0 || !(nonce = sbc_sec_aka_nonce(&vec)))
 		goto out;
-	c = chal_add(cs, nonce, impi, now);
+	c = chal_add(cs, nonce, impi, now, ttl);
 	if (c) {
 		c->aka = true;
 		c->vec = vec;

@@ -19,7 +19,6 @@
 #include "sbc_sec_digest.h"
 #include "sbc_sip_htab.h"
 
-#define SBC_SIP_CHAL_TTL 120      /* seconds a nonce stays valid */
 #define SBC_SIP_CHAL_MAX 200000   /* pending (unanswered) challenges */
 #define SBC_SIP_CHAL_ANSWERED_MAX 100000 /* answered Digest nonces kept for refreshes */
 
@@ -39,12 +38,14 @@ struct sbc_sip_challenges;
 
 struct sbc_sip_challenges *sbc_sip_chal_new(void);
 void sbc_sip_chal_free(struct sbc_sip_challenges *cs);
-/* A new Digest MD5 challenge (random nonce), or NULL (table full). */
+/* A new Digest MD5 challenge (random nonce) valid for ttl seconds (ims-core
+ * nonce-lifetime), or NULL (table full). */
 const struct sbc_sip_chal *sbc_sip_chal_digest(struct sbc_sip_challenges *cs, const char *impi,
-					       time_t now);
+					       time_t now, unsigned ttl);
 /* A new AKA challenge: fresh RAND, the subscriber's next SQN. */
 const struct sbc_sip_chal *sbc_sip_chal_aka(struct sbc_sip_challenges *cs, const char *impi,
-					    const struct sbc_sec_aka_subscriber *sub, time_t now);
+					    const struct sbc_sec_aka_subscriber *sub, time_t now,
+					    unsigned ttl);
 /* The live challenge with this nonce, or NULL. */
 struct sbc_sip_chal *sbc_sip_chal_find(struct sbc_sip_challenges *cs, const char *nonce,
 				       time_t now);

@@ -3,7 +3,10 @@
  * the same framing over SSL_read / SSL_write (sbc_sip_tls.c). */
 #include "sbc_sip_conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,12 +16,21 @@
 
 #include "sbc_cfg_model.h"
 #include "sbc_log.h"
+#include "sbc_sip_htab.h"
 #include "sbc_sip_listen.h"
 #include "sbc_sip_msg.h"
 #include "sbc_sip_secagree.h"
 #include "sbc_sip_tls.h"
 
 #define WBUF_MAX (1024 * 1024)
+#define LINGER_SECS 2   /* a connection closed after a 513 drains this long at most */
+
+/* Connections open from one source address (per-src-ip-max-incoming-conns). */
+struct src_count {
+	struct sbc_sip_hnode node;
+	char key[INET6_ADDRSTRLEN];
+	uint32_t n;
+};
 
 struct sbc_sip_conn {
 	struct sbc_sip_pollable p;
@@ -39,7 +51,10 @@ struct sbc_sip_conn {
 	bool protected_port;       /* accepted on an ims-aka-profile protected port */
 	bool write_blocked;        /* SSL_write waits for POLLOUT */
 	bool read_blocked;         /* SSL_read waits for POLLOUT */
+	bool lingering;            /* answered, closing: input is discarded */
+	bool shut_wr;              /* lingering and the answer is out: shut down */
 	time_t accepted;
+	struct src_count *src;     /* its source address's count */
 };
 
 struct sbc_sip_conns {
@@ -48,6 +63,7 @@ struct sbc_sip_conns {
 	size_t count;
 	size_t handshakes;           /* TLS connections still in their handshake */
 	uint64_t next_id;
+	struct sbc_sip_htab bysrc;   /* struct src_count by address text */
 };
 
 static const char *conn_name(const struct sbc_sip_conn *c)
@@ -76,9 +92,67 @@ struct sbc_sip_conns *sbc_sip_conns_new(void)
 {
 	struct sbc_sip_conns *c = calloc(1, sizeof(*c));
 
-	if (c)
-		c->next_id = 1;
+	if (!c)
+		return NULL;
+	if (sbc_sip_htab_init(&c->bysrc) != 0) {
+		free(c);
+		return NULL;
+	}
+	c->next_id = 1;
 	return c;
+}
+
+/* --- per-source counts --- */
+
+static void src_key(const struct sockaddr_storage *ss, char *key, size_t size)
+{
+	const void *a = ss->ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (!inet_ntop(ss->ss_family, a, key, (socklen_t)size))
+		snprintf(key, size, "?");
+}
+
+static struct src_count *src_find(struct sbc_sip_conns *conns, const char *key)
+{
+	struct sbc_sip_hnode *n = sbc_sip_htab_find(&conns->bysrc, key);
+
+	return n ? SBC_SIP_CONTAINER(n, struct src_count, node) : NULL;
+}
+
+/* Count one more connection from key. NULL when out of memory. */
+static struct src_count *src_hold(struct sbc_sip_conns *conns, const char *key)
+{
+	struct src_count *sc = src_find(conns, key);
+
+	if (!sc) {
+		if (!(sc = calloc(1, sizeof(*sc))))
+			return NULL;
+		snprintf(sc->key, sizeof sc->key, "%s", key);
+		sc->node.key = sc->key;
+		if (sbc_sip_htab_insert(&conns->bysrc, &sc->node) != 0) {
+			free(sc);
+			return NULL;
+		}
+	}
+	sc->n++;
+	return sc;
+}
+
+static void src_release(struct sbc_sip_conns *conns, struct src_count *sc)
+{
+	if (sc && --sc->n == 0) {
+		sbc_sip_htab_remove(&conns->bysrc, &sc->node);
+		free(sc);
+	}
+}
+
+static void gauges(struct sbc_sip_core *core)
+{
+	atomic_store_explicit(&core->stats->conns_open, core->conns->count, memory_order_relaxed);
+	atomic_store_explicit(&core->stats->tls_pending, core->conns->handshakes,
+			      memory_order_relaxed);
 }
 
 static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *why)
@@ -97,6 +171,8 @@ static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const 
 		core->conns->count--;
 		if (c->ssl && c->handshaking)
 			core->conns->handshakes--;
+		src_release(core->conns, c->src);
+		gauges(core);
 	}
 	conn_free(c);
 }
@@ -111,8 +187,10 @@ void sbc_sip_conns_free(struct sbc_sip_conns *conns, int epfd)
 			continue;
 		if (epfd >= 0)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, c->p.fd, NULL);
+		src_release(conns, c->src);
 		conn_free(c);
 	}
+	sbc_sip_htab_destroy(&conns->bysrc);
 	free(conns->byfd);
 	free(conns);
 }
@@ -136,9 +214,15 @@ static int index_fd(struct sbc_sip_conns *conns, int fd)
 static int tls_start(struct sbc_sip_core *core, struct sbc_sip_listener *l,
 		     struct sbc_sip_conn *c)
 {
-	if (core->conns->handshakes >= SBC_SIP_TLS_MAX_PENDING) {
-		sbc_log_warnx("sip: TLS connection refused on %s:%u: %d handshakes pending",
-			      l->address, l->port, SBC_SIP_TLS_MAX_PENDING);
+	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_TLS_PENDING);
+
+	if (core->conns->handshakes >= max) {
+		char addr[80];
+		sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_TLS_PENDING,
+				       "sip: TLS connection from %s refused on %s:%u: %zu handshakes "
+				       "pending (rule max-pending-tls-handshakes %u)",
+				       sbc_sip_addr_str(&c->peer, addr, sizeof addr), l->address,
+				       l->port, core->conns->handshakes, max);
 		return -1;
 	}
 	pthread_mutex_lock(&core->lock);
@@ -152,6 +236,66 @@ static int tls_start(struct sbc_sip_core *core, struct sbc_sip_listener *l,
 	return 0;
 }
 
+/* Whether a connection from peer may be opened now (max-incoming-conns,
+ * per-src-ip-max-incoming-conns); refusals are logged and counted. */
+static bool admit(struct sbc_sip_core *core, struct sbc_sip_listener *l,
+		  const struct sockaddr_storage *peer, const char *key)
+{
+	struct sbc_sip_conns *conns = core->conns;
+	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_CONNS);
+	uint32_t per_src = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_CONNS_PER_SRC);
+	const char *proto = l->transport == SBC_CFG_TRANSPORT_TLS ? "TLS" : "TCP";
+	struct src_count *sc;
+	char addr[80];
+
+	if (conns->count >= max) {
+		sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_CONNS,
+				       "sip: %s connection from %s refused on %s:%u: %zu connections "
+				       "open (rule max-incoming-conns %u)", proto,
+				       sbc_sip_addr_str(peer, addr, sizeof addr), l->address, l->port,
+				       conns->count, max);
+		return false;
+	}
+	if (per_src && (sc = src_find(conns, key)) && sc->n >= per_src) {
+		sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_CONNS_SRC,
+				       "sip: %s connection from %s refused on %s:%u: %u connections "
+				       "open from %s (rule per-src-ip-max-incoming-conns %u)", proto,
+				       sbc_sip_addr_str(peer, addr, sizeof addr), l->address, l->port,
+				       sc->n, key, per_src);
+		return false;
+	}
+	return true;
+}
+
+/* A new connection on fd, or NULL (fd not closed). */
+static struct sbc_sip_conn *conn_new(struct sbc_sip_core *core, struct sbc_sip_listener *l, int fd,
+				     const struct sockaddr_storage *peer, socklen_t plen,
+				     const char *key)
+{
+	struct sbc_sip_conn *c = NULL;
+
+	if (index_fd(core->conns, fd) != 0 || !(c = calloc(1, sizeof(*c))) ||
+	    !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1))) {
+		sbc_log_warnx("sip: connection on %s:%u refused: out of memory", l->address, l->port);
+		free(c);
+		return NULL;
+	}
+	c->p.kind = SBC_SIP_POLL_CONN;
+	c->p.fd = fd;
+	c->transport = l->transport;
+	c->protected_port = l->protected_port;
+	c->peer = *peer;
+	c->peer_len = plen;
+	c->local_len = sizeof c->local;
+	getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
+	if (!(c->src = src_hold(core->conns, key))) {
+		free(c->rbuf);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 {
 	struct sbc_sip_conns *conns = core->conns;
@@ -159,57 +303,51 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 	for (;;) {
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof peer;
+		char key[INET6_ADDRSTRLEN];
 		int fd = accept4(l->p.fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				sbc_log_warn("sip: accept on %s:%u", l->address, l->port);
 			return;
 		}
+		src_key(&peer, key, sizeof key);
 		struct sbc_sip_conn *c = NULL;
 		struct epoll_event ev = { .events = EPOLLIN };
-		if (conns->count >= SBC_SIP_MAX_CONNS || index_fd(conns, fd) != 0 ||
-		    !(c = calloc(1, sizeof(*c))) || !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1))) {
-			sbc_log_warnx("sip: TCP connection refused: %zu connections open (limit %d)",
-				      conns->count, SBC_SIP_MAX_CONNS);
-			if (c)
-				free(c);
+		if (!admit(core, l, &peer, key) || !(c = conn_new(core, l, fd, &peer, plen, key))) {
 			close(fd);
 			continue;
 		}
-		c->p.kind = SBC_SIP_POLL_CONN;
-		c->p.fd = fd;
-		c->transport = l->transport;
-		c->protected_port = l->protected_port;
 		if (c->transport == SBC_CFG_TRANSPORT_TLS && tls_start(core, l, c) != 0) {
+			src_release(conns, c->src);
 			conn_free(c);
 			continue;
 		}
 		c->id = conns->next_id++;
-		c->peer = peer;
-		c->peer_len = plen;
-		c->local_len = sizeof c->local;
-		getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
 		c->last_active = time(NULL);
 		c->events = ev.events;
 		ev.data.ptr = &c->p;
 		if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			if (c->ssl)
 				conns->handshakes--;
+			src_release(conns, c->src);
 			conn_free(c);
 			continue;
 		}
 		conns->byfd[fd] = c;
 		conns->count++;
+		gauges(core);
 	}
 }
 
-long sbc_sip_frame(const char *buf, size_t len, size_t *skip, const char **why)
+long sbc_sip_frame_max(const char *buf, size_t len, size_t max, size_t *skip, size_t *hlen_out,
+		       const char **why)
 {
 	osip_message_t *m = NULL;
 	const char *end;
 	long total = -1;
 
 	*skip = 0;
+	*hlen_out = 0;
 	*why = NULL;
 	while (*skip < len && (buf[*skip] == '\r' || buf[*skip] == '\n'))
 		(*skip)++;  /* RFC 5626 CRLF keep-alives */
@@ -217,9 +355,9 @@ long sbc_sip_frame(const char *buf, size_t len, size_t *skip, const char **why)
 	len -= *skip;
 	end = memmem(buf, len, "\r\n\r\n", 4);
 	if (!end)
-		return len > SBC_SIP_MAX_MSG ? (*why = "header block too large", -1) : 0;
+		return len > max ? (*why = "header block too large", -1) : 0;
 	size_t hlen = (size_t)(end - buf) + 4;
-	if (hlen > SBC_SIP_MAX_MSG)
+	if (hlen > max)
 		return *why = "header block too large", -1;
 	if (osip_message_init(&m) != 0 || osip_message_parse(m, buf, hlen) != 0) {
 		*why = "not SIP";
@@ -230,8 +368,12 @@ long sbc_sip_frame(const char *buf, size_t len, size_t *skip, const char **why)
 	unsigned long body = cl && cl->value ? strtoul(cl->value, &e, 10) : 0;
 	if (!cl || !cl->value) {
 		*why = "no Content-Length on a stream";
-	} else if (!e || *e || cl->value[0] == '-' || body > SBC_SIP_MAX_MSG - hlen) {
+	} else if (!e || *e || cl->value[0] == '-') {
 		*why = "bad or oversized Content-Length";
+	} else if (body > max - hlen) {
+		*why = "message larger than sip-message-len";
+		*hlen_out = hlen;  /* the header block is whole: it can be answered */
+		total = -2;
 	} else {
 		total = (long)(hlen + body);
 		if ((size_t)total > len)
@@ -242,13 +384,76 @@ out:
 	return total;
 }
 
+long sbc_sip_frame(const char *buf, size_t len, size_t *skip, const char **why)
+{
+	size_t hlen;
+	long n = sbc_sip_frame_max(buf, len, SBC_SIP_MAX_MSG, skip, &hlen, why);
+
+	return n < 0 ? -1 : n;
+}
+
+/* Answered and done: stop writing after what is queued, discard what the
+ * peer still sends, close on its EOF or after LINGER_SECS. Closing at once
+ * with unread input would reset the connection and could lose the answer. */
+static void linger_shut(struct sbc_sip_conn *c)
+{
+	if (!c->lingering || c->shut_wr || c->wlen > 0)
+		return;
+	if (c->ssl && !c->handshaking) {
+		ERR_clear_error();
+		SSL_shutdown(c->ssl);  /* close_notify, best effort */
+		ERR_clear_error();
+	}
+	shutdown(c->p.fd, SHUT_WR);
+	c->shut_wr = true;
+}
+
+static void conn_linger(struct sbc_sip_conn *c)
+{
+	c->lingering = true;
+	c->rlen = 0;
+	c->last_active = time(NULL);
+	linger_shut(c);
+}
+
+/* A message over sip-message-len: 513 when the request can be answered,
+ * then linger-close (RFC 3261 21.5.14; the framing is lost either way). */
+static void conn_too_large(struct sbc_sip_core *core, struct sbc_sip_conn *c, size_t skip,
+			   size_t hlen)
+{
+	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_MSG_LEN);
+	struct sbc_sip_source src = { .transport = c->transport, .fd = c->p.fd, .conn_id = c->id,
+				      .protected_port = c->protected_port, .peer = c->peer,
+				      .local = c->local, .peer_len = c->peer_len,
+				      .local_len = c->local_len };
+	uint64_t id = c->id;
+	int fd = c->p.fd;
+	char addr[80];
+
+	bool answered = !c->protected_port &&
+			sbc_sip_limits_answer_raw(core, &src, c->rbuf + skip, hlen, 513,
+						  "Message Too Large") == 0;
+	sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_MSG_STREAM,
+			       "sip: %s%s message from %s larger than %u bytes, closing "
+			       "(rule sip-message-len)", answered ? "513 to a " : "", conn_name(c),
+			       sbc_sip_addr_str(&c->peer, addr, sizeof addr), max);
+	if (core->conns->byfd[fd] == c && c->id == id)  /* the send may have closed it */
+		conn_linger(c);
+}
+
 /* Drain complete messages from the read buffer. -1: close the connection. */
 static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 {
+	size_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_MSG_LEN);
+
 	for (;;) {
-		size_t skip;
+		size_t skip, hlen;
 		const char *why;
-		long n = sbc_sip_frame(c->rbuf, c->rlen, &skip, &why);
+		long n = sbc_sip_frame_max(c->rbuf, c->rlen, max, &skip, &hlen, &why);
+		if (n == -2) {
+			conn_too_large(core, c, skip, hlen);
+			return -1;
+		}
 		if (n < 0) {
 			c->tls_broken = true;  /* no close_notify to a peer sending junk */
 			conn_close(core, c, why);
@@ -265,7 +470,8 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 					      .peer_len = c->peer_len, .local_len = c->local_len };
 		uint64_t id = c->id;
 		int fd = c->p.fd;
-		sbc_sip_handle_message(core, &src, c->rbuf + skip, (size_t)n);
+		if (sbc_sip_limits_headers_ok(core, &src, c->rbuf + skip, (size_t)n))
+			sbc_sip_handle_message(core, &src, c->rbuf + skip, (size_t)n);
 		/* Sending the answer may have failed and closed the connection. */
 		if (core->conns->byfd[fd] != c || c->id != id)
 			return -1;
@@ -328,6 +534,7 @@ static int conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 		memmove(c->wbuf, c->wbuf + n, c->wlen - n);
 		c->wlen -= n;
 	}
+	linger_shut(c);
 	conn_rearm(core, c, conn_wants_out(c));
 	return 0;
 }
@@ -351,6 +558,7 @@ static int tls_handshake(struct sbc_sip_core *core, struct sbc_sip_conn *c, cons
 	c->handshaking = false;
 	c->write_blocked = false;
 	core->conns->handshakes--;
+	gauges(core);
 	c->last_active = time(NULL);
 	return 1;
 }
@@ -374,6 +582,8 @@ static void tls_readable(struct sbc_sip_core *core, struct sbc_sip_conn *c, cons
 			conn_close(core, c, r == SBC_SIP_TLS_EOF ? NULL : "TLS read failed");
 			return;
 		}
+		if (c->lingering)
+			continue;  /* discarded */
 		c->rlen += n;
 		c->last_active = time(NULL);
 		if (conn_frames(core, c) != 0)
@@ -414,9 +624,11 @@ void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
-		conn_close(core, c, n == 0 ? NULL : "read failed");
+		conn_close(core, c, n == 0 || c->lingering ? NULL : "read failed");
 		return;
 	}
+	if (c->lingering)
+		return;  /* discarded */
 	c->rlen += (size_t)n;
 	c->last_active = time(NULL);
 	conn_frames(core, c);
@@ -445,14 +657,27 @@ int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const cha
 void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now)
 {
 	struct sbc_sip_conns *conns = core->conns;
+	time_t hs = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_TLS_TIMEOUT);
+	time_t idle = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_CONN_IDLE);
+	char addr[80];
 
 	for (size_t i = 0; i < conns->nbyfd; i++) {
 		struct sbc_sip_conn *c = conns->byfd[i];
 		if (!c)
 			continue;
-		if (c->ssl && c->handshaking && now - c->accepted >= SBC_SIP_TLS_HANDSHAKE_SECS)
-			conn_close(core, c, "TLS handshake timed out");
-		else if (now - c->last_active > SBC_SIP_CONN_IDLE)
-			conn_close(core, c, "idle");
+		if (c->lingering) {
+			if (now - c->last_active >= LINGER_SECS)
+				conn_close(core, c, NULL);
+		} else if (c->ssl && c->handshaking && now - c->accepted >= hs) {
+			sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_TLS_TIMEOUT,
+					       "sip: closing TLS connection from %s: TLS handshake timed "
+					       "out after %lds (rule tls-handshake-timeout)",
+					       sbc_sip_addr_str(&c->peer, addr, sizeof addr), (long)hs);
+			c->tls_broken = true;
+			conn_close(core, c, NULL);
+		} else if (now - c->last_active > idle) {
+			sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_LIM_CONN_IDLE);
+			conn_close(core, c, "idle (rule inactive-dynamic-conn)");
+		}
 	}
 }

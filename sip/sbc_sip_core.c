@@ -55,6 +55,8 @@ const char *sbc_sip_addr_str(const struct sockaddr_storage *ss, char *buf, size_
 int sbc_sip_send(struct sbc_sip_core *core, const struct sbc_sip_source *src, const char *buf,
 		 size_t len)
 {
+	if (core->send_sink)
+		return core->send_sink(core->send_sink_ctx, src, buf, len);
 	if (src->transport != SBC_CFG_TRANSPORT_UDP)  /* TCP or TLS */
 		return sbc_sip_conns_send(core, src->fd, src->conn_id, buf, len);
 	if (sendto(src->fd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&src->peer,
@@ -83,15 +85,19 @@ static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_
 
 	(void)prev;
 	clock_gettime(CLOCK_MONOTONIC, &core->apply_start);
-	/* The registrar's ims-subscriber index for this snapshot. */
+	/* The registrar's ims-subscriber index for this snapshot (the current
+	 * one when the subscribers' identities did not change). */
+	unsigned long builds = sbc_sip_registrar_index_builds(core->registrar);
 	if (sbc_sip_registrar_index_prepare(core->registrar, next) != 0) {
 		sbc_cfg_errorf(err, "ims-subscriber index: out of memory");
 		return -1;
 	}
 	/* TLS contexts (maybe a key generation) are built outside the lock
-	 * the loop takes to accept TLS connections. */
+	 * the loop takes to accept TLS connections; unchanged ones are shared
+	 * with the active set. Only the apply hooks touch tls_*, one at a time. */
 	struct sbc_sip_tls_ctxs *tls =
-		sbc_sip_tls_ctxs_build(next, sbc_core_store_data_dir(core->store), err);
+		sbc_sip_tls_ctxs_build(next, sbc_core_store_data_dir(core->store),
+				       core->tls_active, err);
 	if (!tls) {
 		sbc_sip_registrar_index_abort(core->registrar);
 		return -1;
@@ -99,18 +105,24 @@ static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	pthread_mutex_lock(&core->lock);
 	core->prepared = sbc_sip_lset_build(next, core->active, tls, err);
 	pthread_mutex_unlock(&core->lock);
-	sbc_sip_tls_ctxs_free(tls);  /* the set holds its own references */
-	if (!core->prepared)
+	if (!core->prepared) {
+		sbc_sip_tls_ctxs_free(tls);
 		sbc_sip_registrar_index_abort(core->registrar);
-	return core->prepared ? 0 : -1;
+		return -1;
+	}
+	sbc_sip_tls_ctxs_free(core->tls_prepared);  /* never left over, but safe */
+	core->tls_prepared = tls;
+	core->apply_index_built = sbc_sip_registrar_index_builds(core->registrar) != builds;
+	return 0;
 }
 
 static void hook_commit(void *ctx, const struct sbc_cfg *next, const struct sbc_cfg *prev)
 {
 	struct sbc_sip_core *core = ctx;
 
-	(void)next;
 	(void)prev;
+	/* Before activate-config returns: the next event sees the new limits. */
+	sbc_sip_limits_load(&core->limits, next);
 	pthread_mutex_lock(&core->lock);
 	if (sbc_sip_lset_poll(core->prepared, core->epfd) != 0)
 		sbc_log_warnx("sip: some sip-ports could not be polled (see above)");
@@ -124,15 +136,22 @@ static void hook_commit(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	size_t ports = core->active ? core->active->count : 0;
 	pthread_mutex_unlock(&core->lock);
 	sbc_sip_registrar_index_commit(core->registrar);
+	sbc_sip_tls_ctxs_free(core->tls_active);  /* listeners hold their own references */
+	core->tls_active = core->tls_prepared;
+	core->tls_prepared = NULL;
 	wake(core);
 	struct timespec end;
+	size_t tls, tls_kept;
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	/* From this hook's prepare (binding, TLS contexts) to the switch-over:
-	 * what an activate-config costs the SIP side. */
-	sbc_log_info("sip: configuration applied in %.3f ms (%zu sip-ports listening)",
+	sbc_sip_tls_ctxs_counts(core->tls_active, &tls, &tls_kept);
+	/* From this hook's prepare (index, TLS contexts, binding) to the
+	 * switch-over, the store's running.xml step included: what an
+	 * activate-config costs the SIP side. */
+	sbc_log_info("sip: configuration applied in %.3f ms (%zu sip-ports listening, "
+		     "ims-subscriber index %s, TLS contexts %zu kept %zu built)",
 		     (double)(end.tv_sec - core->apply_start.tv_sec) * 1e3 +
 			     (double)(end.tv_nsec - core->apply_start.tv_nsec) / 1e6,
-		     ports);
+		     ports, core->apply_index_built ? "built" : "kept", tls_kept, tls - tls_kept);
 }
 
 static void hook_abort(void *ctx, const struct sbc_cfg *next)
@@ -144,6 +163,8 @@ static void hook_abort(void *ctx, const struct sbc_cfg *next)
 	sbc_sip_lset_release(core->prepared, -1);  /* never polled: just close new ones */
 	core->prepared = NULL;
 	pthread_mutex_unlock(&core->lock);
+	sbc_sip_tls_ctxs_free(core->tls_prepared);
+	core->tls_prepared = NULL;
 	sbc_sip_registrar_index_abort(core->registrar);
 }
 
@@ -152,6 +173,8 @@ static void hook_abort(void *ctx, const struct sbc_cfg *next)
 static void udp_readable(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 {
 	char *buf = core->udp_buf;
+
+	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_MSG_LEN);
 
 	for (int i = 0; i < 64; i++) {  /* bounded, so TCP gets its turn */
 		struct sbc_sip_source src = { .transport = SBC_CFG_TRANSPORT_UDP, .fd = l->p.fd,
@@ -162,13 +185,17 @@ static void udp_readable(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 				     (struct sockaddr *)&src.peer, &src.peer_len);
 		if (n < 0)
 			return;
-		if ((size_t)n > SBC_SIP_MAX_MSG) {
+		if ((size_t)n > max) {
+			/* RFC 3261 18.1.1 leaves big UDP requests to TCP: no answer. */
 			char addr[80];
-			sbc_log_warnx("sip: dropped %zd-byte datagram from %s: larger than %d",
-				      n, sbc_sip_addr_str(&src.peer, addr, sizeof addr), SBC_SIP_MAX_MSG);
+			sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_MSG_UDP,
+					       "sip: dropped %zd-byte datagram from %s: larger than "
+					       "%u (rule sip-message-len)", n,
+					       sbc_sip_addr_str(&src.peer, addr, sizeof addr), max);
 			continue;
 		}
-		sbc_sip_handle_message(core, &src, buf, (size_t)n);
+		if (sbc_sip_limits_headers_ok(core, &src, buf, (size_t)n))
+			sbc_sip_handle_message(core, &src, buf, (size_t)n);
 	}
 }
 
@@ -214,7 +241,11 @@ static void *loop(void *arg)
 	struct epoll_event evs[64];
 	time_t last_tick = time(NULL);
 
+	/* Log lines go out together before each wait (sbc_log.h). */
+	if (sbc_log_batch_begin() != 0)
+		sbc_log_warnx("sip: log lines not batched (out of memory)");
 	for (;;) {
+		sbc_log_flush();
 		int n = epoll_wait(core->epfd, evs, 64, 1000);
 		bool stop = false, woke = false;
 		for (int i = 0; i < n; i++) {
@@ -245,6 +276,7 @@ static void *loop(void *arg)
 			trim_if_shrunk(core);
 		}
 	}
+	sbc_log_batch_end();
 	return NULL;
 }
 
@@ -263,6 +295,8 @@ static void core_free(struct sbc_sip_core *core)
 	sbc_sip_txn_free(core->txn);
 	sbc_sip_agent_free(core->agent, core->epfd);
 	sbc_sip_registrar_free(core->registrar);
+	sbc_sip_tls_ctxs_free(core->tls_active);
+	sbc_sip_tls_ctxs_free(core->tls_prepared);
 	free(core->stats);
 	free(core->udp_buf);
 	if (core->wake.fd >= 0)
@@ -273,19 +307,21 @@ static void core_free(struct sbc_sip_core *core)
 	free(core);
 }
 
-/* The P-CSCF's SPIs: SBC_SIP_SPI_COUNT from SBC_SIP_SPI_FIRST, unless
- * SBCEMU_SPI_POOL_SIZE says otherwise (tests exhaust a small pool; the
- * schema has no such attribute, the real SBC sizes it itself). */
+/* The P-CSCF's SPIs: sip-config ipsec-spi-pool-size from SBC_SIP_SPI_FIRST.
+ * The pool is sized once, from the configuration the process starts with
+ * (its help text says so); the limits are loaded here too so that nothing
+ * runs unbounded before the first commit. */
 #define SBC_SIP_SPI_FIRST 10000u
-#define SBC_SIP_SPI_COUNT 200000u
 
-static uint32_t spi_pool_size(void)
+static uint32_t start_config(struct sbc_sip_core *core)
 {
-	const char *env = getenv("SBCEMU_SPI_POOL_SIZE");
-	char *end = NULL;
-	unsigned long v = env ? strtoul(env, &end, 10) : 0;
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
+	uint32_t spis = SBC_CFG_SINGLETON(cfg, SBC_CFG_SIP_CONFIG,
+					  struct sbc_cfg_sip_config)->ipsec_spi_pool_size;
 
-	return env && end && !*end && v >= 2 && v <= 1000000 ? (uint32_t)v : SBC_SIP_SPI_COUNT;
+	sbc_sip_limits_load(&core->limits, cfg);
+	sbc_core_running_release(core->store, cfg);
+	return spis;
 }
 
 struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc_cfg_error *err)
@@ -315,7 +351,7 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	core->registrar = core->stats ? sbc_sip_registrar_new(core->stats) : NULL;
 	core->agent = sbc_sip_agent_new();
 	core->assocs = sbc_sip_assocs_new();
-	uint32_t spis = spi_pool_size();
+	uint32_t spis = start_config(core);
 	core->spi_pool = sbc_sip_spi_pool_new(SBC_SIP_SPI_FIRST, spis);
 	core->sa_backend = sbc_sip_sa_emulated_new(2 * (size_t)spis);  /* 4 SAs per 2 SPIs */
 	core->udp_buf = malloc(SBC_SIP_MAX_MSG + 1);

@@ -11,9 +11,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define SBC_SIP_MAX_MSG 65535       /* largest message accepted (UDP or TCP) */
-#define SBC_SIP_MAX_CONNS 4096      /* concurrent TCP connections */
-#define SBC_SIP_CONN_IDLE 600       /* seconds before an idle TCP connection closes */
+#include "sbc_sip_limits.h"
+
+/* The buffers' size: the largest sip-message-len allows. The configured
+ * limits themselves are in core->limits (sbc_sip_limits.h). */
+#define SBC_SIP_MAX_MSG 65535
 
 enum sbc_sip_poll_kind { SBC_SIP_POLL_WAKE, SBC_SIP_POLL_UDP, SBC_SIP_POLL_TCP_LISTEN, SBC_SIP_POLL_CONN,
 			 SBC_SIP_POLL_UPLINK /* our socket toward a session-agent */ };
@@ -64,8 +66,17 @@ struct sbc_sip_core {
 	struct sbc_sip_assocs *assocs;    /* sec-agree associations (sbc_sip_assoc.h) */
 	struct sbc_sip_spi_pool *spi_pool;      /* P-CSCF SPIs (sbc_sip_spi.h) */
 	struct sbc_sip_sa_backend *sa_backend;  /* ipsec-3gpp SAs (sbc_sip_sa.h) */
+	struct sbc_sip_limits limits;     /* sip-config of the running snapshot */
 	struct timespec apply_start;      /* prepare() of the activation in progress */
+	/* The TLS contexts of the active and the prepared listener sets, kept
+	 * so that an activate-config shares the unchanged ones (apply hook). */
+	struct sbc_sip_tls_ctxs *tls_active, *tls_prepared;
+	bool apply_index_built;           /* prepare() built a new subscriber index */
 	char *udp_buf;                  /* SBC_SIP_MAX_MSG + 1 bytes, loop thread only */
+	/* When set, sbc_sip_send hands every message to this instead of a
+	 * socket: the fuzz targets drive the P-CSCF without any (fuzz/). */
+	int (*send_sink)(void *ctx, const struct sbc_sip_source *src, const char *buf, size_t len);
+	void *send_sink_ctx;
 };
 
 /* Send on the socket / connection the request came from. 0 / -1. */

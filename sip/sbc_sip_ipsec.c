@@ -62,11 +62,19 @@ int sbc_sip_ipsec_install(struct sbc_sip_sa_backend *b, const struct sbc_sip_ips
 	return rc;
 }
 
+/* Only SPI and destination name an SA to delete: the 4 of build(),
+ * without building whole SAs (one removal per re-registration). */
 void sbc_sip_ipsec_remove(struct sbc_sip_sa_backend *b, const struct sbc_sip_ipsec_params *p)
 {
-	struct sbc_sec_esp_keys none = { 0 };
-	struct sbc_sip_sa sa[4];
-	build(p, &none, sa);
-	for (int i = 0; i < 4; i++)
-		sbc_sip_sa_del(b, sa[i].spi, (const struct sockaddr *)&sa[i].dst);
+	const struct { const struct sockaddr_storage *dst; uint16_t dport; uint32_t spi; } d[4] = {
+		{ &p->pcscf, p->pcscf_port_s, p->pcscf_spi_s },
+		{ &p->pcscf, p->pcscf_port_c, p->pcscf_spi_c },
+		{ &p->ue, p->ue_port_s, p->ue_spi_s },
+		{ &p->ue, p->ue_port_c, p->ue_spi_c },
+	};
+	struct sockaddr_storage dst;
+	for (int i = 0; i < 4; i++) {
+		with_port(&dst, d[i].dst, d[i].dport);
+		sbc_sip_sa_del(b, d[i].spi, (const struct sockaddr *)&dst);
+	}
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -115,6 +116,39 @@ int sbc_sip_msg_add_raw(osip_message_t *msg, const char *name, const char *value
 	return 0;
 }
 
+/* libosip2 parses some headers it cannot parse again once it has written
+ * them back ("<sip:u@host: >" becomes "sip:u@host:", ";<TAB>=v" becomes
+ * ";=v", "<es: 0>" stays itself): answers copy From, To and the Vias, so a
+ * message with such a header cannot be answered or forwarded
+ * (fuzz/corpus/sip_message/crash-*). */
+static bool from_writes_back(const osip_from_t *f)
+{
+	char *text = NULL;
+	osip_from_t *again = NULL;
+	bool ok = !f || (osip_from_to_str(f, &text) == 0 && osip_from_init(&again) == 0 &&
+			 osip_from_parse(again, text) == 0);
+
+	osip_free(text);
+	osip_from_free(again);
+	return ok;
+}
+
+static bool vias_write_back(const osip_message_t *m)
+{
+	osip_via_t *via;
+	bool ok = true;
+
+	for (int i = 0; ok && (via = osip_list_get(&m->vias, i)) != NULL; i++) {
+		char *text = NULL;
+		osip_via_t *again = NULL;
+		ok = osip_via_to_str(via, &text) == 0 && osip_via_init(&again) == 0 &&
+		     osip_via_parse(again, text) == 0;
+		osip_free(text);
+		osip_via_free(again);
+	}
+	return ok;
+}
+
 enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
 					    const char **why)
 {
@@ -127,6 +161,11 @@ enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_me
 	if (osip_message_parse(m, buf, len) != 0 ||
 	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0 ||
 	    keep_raw_www_authenticate(m, buf, len) != 0) {
+		osip_message_free(m);
+		return SBC_SIP_PARSE_GARBAGE;
+	}
+	if (!from_writes_back(m->from) || !from_writes_back(m->to) || !vias_write_back(m)) {
+		*why = "From, To or Via that does not write back";
 		osip_message_free(m);
 		return SBC_SIP_PARSE_GARBAGE;
 	}

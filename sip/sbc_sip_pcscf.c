@@ -15,6 +15,7 @@
 #include "sbc_cfg_model.h"
 #include "sbc_core_store.h"
 #include "sbc_log.h"
+#include "sbc_sec_evp.h"
 #include "sbc_sip_agent.h"
 #include "sbc_sip_internal.h"
 #include "sbc_sip_msg.h"
@@ -62,13 +63,17 @@ static void answer(struct sbc_sip_core *core, const struct sbc_sip_source *src,
  * that reaches the core again maps to the same branch (RFC 3261 16.11). */
 static void our_branch(const char *txn_key, char out[40])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE] = { 0 };
 	unsigned int n = 0;
 
-	EVP_Digest(txn_key, strlen(txn_key), md, &n, EVP_sha256(), NULL);
-	snprintf(out, 40, "z9hG4bK");
-	for (int i = 0; i < 12; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	EVP_Digest(txn_key, strlen(txn_key), md, &n, sbc_sec_evp_sha256(), NULL);
+	memcpy(out, "z9hG4bK", 7);
+	for (int i = 0; i < 12; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[8 + 2 * i] = hex[md[i] & 15];
+	}
+	out[31] = '\0';
 }
 
 /* Our Via for the embedded core, which is called in process. */

@@ -29,15 +29,19 @@ struct sbc_sip_registrar {
 	struct sbc_sip_challenges *chals;
 	struct sbc_sip_stats *stats;
 	pthread_mutex_t lock;
-	/* Subscriber indexes, one per snapshot: the apply hook (ACLI thread)
-	 * sets them, the SIP thread picks the one of the snapshot it holds.
-	 * idx_lock guards the three pointers; an index itself is immutable.
-	 * Replaced ones wait in idx_retired for the SIP thread's next tick,
-	 * when no event can still hold the snapshot they belong to. */
+	/* Subscriber indexes: the apply hook (ACLI thread) sets them, the SIP
+	 * thread picks the one of the snapshot it holds. idx_lock guards the
+	 * pointers; an index itself is immutable. An index whose identities
+	 * still fit is shared by the committed and the prepared snapshot
+	 * (idx_next == idx_cur). Replaced ones wait in idx_retired for the SIP
+	 * thread's next tick, when no event can still be using them. */
 	pthread_mutex_t idx_lock;
 	struct sbc_sip_subindex *idx_cur;      /* of the committed snapshot */
+	const struct sbc_cfg *idx_cur_cfg;
 	struct sbc_sip_subindex *idx_next;     /* prepared, not committed yet */
+	const struct sbc_cfg *idx_next_cfg;
 	struct sbc_sip_subindex *idx_retired;  /* chain, freed by the tick */
+	unsigned long idx_builds;              /* indexes built, for tests */
 };
 
 /* Everything one REGISTER needs, gathered once. */
@@ -80,8 +84,9 @@ void sbc_sip_registrar_free(struct sbc_sip_registrar *r)
 		return;
 	sbc_sip_regtable_free(r->regs);
 	sbc_sip_chal_free(r->chals);
+	if (r->idx_next != r->idx_cur)
+		sbc_sip_subindex_free(r->idx_next);
 	sbc_sip_subindex_free(r->idx_cur);
-	sbc_sip_subindex_free(r->idx_next);
 	sbc_sip_subindex_free(r->idx_retired);
 	pthread_mutex_destroy(&r->idx_lock);
 	pthread_mutex_destroy(&r->lock);
@@ -105,15 +110,25 @@ void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now)
 	sbc_sip_subindex_free(retired);
 }
 
+/* The committed index when next's subscribers still fit it (an
+ * activate-config that left identities alone: no rebuild), else a new one. */
 int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next)
 {
-	struct sbc_sip_subindex *idx = sbc_sip_subindex_build(next);
+	/* Only the apply hook changes idx_cur, and hooks run one at a time. */
+	struct sbc_sip_subindex *idx = r->idx_cur;
+	bool built = false;
 
-	if (!idx)
-		return -1;
+	if (!idx || !sbc_sip_subindex_fits(idx, next)) {
+		if (!(idx = sbc_sip_subindex_build(next)))
+			return -1;
+		built = true;
+	}
 	pthread_mutex_lock(&r->idx_lock);
-	sbc_sip_subindex_chain(&r->idx_retired, r->idx_next);  /* never left over, but safe */
+	if (r->idx_next != r->idx_cur)  /* never left over, but safe */
+		sbc_sip_subindex_chain(&r->idx_retired, r->idx_next);
 	r->idx_next = idx;
+	r->idx_next_cfg = next;
+	r->idx_builds += built;
 	pthread_mutex_unlock(&r->idx_lock);
 	return 0;
 }
@@ -122,21 +137,34 @@ void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r)
 {
 	pthread_mutex_lock(&r->idx_lock);
 	if (r->idx_next) {
-		sbc_sip_subindex_chain(&r->idx_retired, r->idx_cur);
+		if (r->idx_cur != r->idx_next)
+			sbc_sip_subindex_chain(&r->idx_retired, r->idx_cur);
 		r->idx_cur = r->idx_next;
+		r->idx_cur_cfg = r->idx_next_cfg;
 		r->idx_next = NULL;
+		r->idx_next_cfg = NULL;
 	}
 	pthread_mutex_unlock(&r->idx_lock);
 }
 
 void sbc_sip_registrar_index_abort(struct sbc_sip_registrar *r)
 {
-	/* Never published, so no reader can have picked it. */
+	/* Never published, so no reader can have picked it; a shared one
+	 * stays with the committed snapshot. */
 	pthread_mutex_lock(&r->idx_lock);
-	struct sbc_sip_subindex *idx = r->idx_next;
+	struct sbc_sip_subindex *idx = r->idx_next == r->idx_cur ? NULL : r->idx_next;
 	r->idx_next = NULL;
+	r->idx_next_cfg = NULL;
 	pthread_mutex_unlock(&r->idx_lock);
 	sbc_sip_subindex_free(idx);
+}
+
+unsigned long sbc_sip_registrar_index_builds(struct sbc_sip_registrar *r)
+{
+	pthread_mutex_lock(&r->idx_lock);
+	unsigned long n = r->idx_builds;
+	pthread_mutex_unlock(&r->idx_lock);
+	return n;
 }
 
 size_t sbc_sip_registrar_count(struct sbc_sip_registrar *r)
@@ -219,9 +247,9 @@ static const struct sbc_sip_subindex *index_of(struct sbc_sip_registrar *r,
 	const struct sbc_sip_subindex *idx = NULL;
 
 	pthread_mutex_lock(&r->idx_lock);
-	if (r->idx_cur && sbc_sip_subindex_cfg(r->idx_cur) == cfg)
+	if (r->idx_cur && r->idx_cur_cfg == cfg)
 		idx = r->idx_cur;
-	else if (r->idx_next && sbc_sip_subindex_cfg(r->idx_next) == cfg)
+	else if (r->idx_next && r->idx_next_cfg == cfg)
 		idx = r->idx_next;
 	pthread_mutex_unlock(&r->idx_lock);
 	return idx;
@@ -238,7 +266,8 @@ static const struct sbc_cfg_ims_subscriber *find_subscriber(struct sbc_sip_regis
 	const struct sbc_sip_subindex *idx = index_of(r, cfg);
 
 	if (idx)
-		return impi ? sbc_sip_subindex_by_impi(idx, impi) : sbc_sip_subindex_by_impu(idx, aor);
+		return impi ? sbc_sip_subindex_by_impi(idx, cfg, impi)
+			    : sbc_sip_subindex_by_impu(idx, cfg, aor);
 	for (size_t i = 0; i < subs->count; i++) {
 		const struct sbc_cfg_ims_subscriber *s = subs->items[i];
 		if (impi ? strcmp(s->impi, impi) == 0 : has_impu(s, aor))
@@ -281,10 +310,10 @@ static int challenge(struct reg_ctx *x, bool stale)
 		if (sbc_sec_aka_subscriber_init(&sub, x->sub->k, x->sub->op, x->sub->opc,
 						x->sub->amf) != 0)
 			return reject(x, 403, "Forbidden", "aka-subscriber-keys-invalid");
-		c = sbc_sip_chal_aka(x->r->chals, x->impi, &sub, x->now);
+		c = sbc_sip_chal_aka(x->r->chals, x->impi, &sub, x->now, x->core->nonce_lifetime);
 		explicit_bzero(&sub, sizeof sub);
 	} else {
-		c = sbc_sip_chal_digest(x->r->chals, x->impi, x->now);
+		c = sbc_sip_chal_digest(x->r->chals, x->impi, x->now, x->core->nonce_lifetime);
 	}
 	if (!c)
 		return reject(x, 503, "Service Unavailable", "challenge-table-full");

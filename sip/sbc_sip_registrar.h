@@ -37,12 +37,15 @@ void sbc_sip_registrar_free(struct sbc_sip_registrar *r);
  * subscriber indexes of replaced configurations. */
 void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
 /* The SIP apply hook's part (any thread): prepare indexes the subscribers
- * of `next` (0, or -1 out of memory), commit makes that index the current
- * one (the old one is freed by a later tick), abort drops it. REGISTERs
+ * of `next` (0, or -1 out of memory), reusing the current index when next's
+ * subscriber identities still fit it; commit makes that index the current
+ * one (a replaced one is freed by a later tick), abort drops it. REGISTERs
  * use the index of the snapshot they were handed. */
 int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next);
 void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r);
 void sbc_sip_registrar_index_abort(struct sbc_sip_registrar *r);
+/* How many indexes prepare has built (not reused) so far. */
+unsigned long sbc_sip_registrar_index_builds(struct sbc_sip_registrar *r);
 /* Answer a forwarded REGISTER. 0 with ans->resp set, -1 on internal error
  * (the P-CSCF then answers 500). */
 int sbc_sip_registrar_register(struct sbc_sip_registrar *r, const struct sbc_cfg *cfg,

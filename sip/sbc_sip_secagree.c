@@ -15,6 +15,7 @@
 #include "sbc_log.h"
 #include "sbc_sec_digest.h"
 #include "sbc_sip_assoc.h"
+#include "sbc_sip_limits.h"
 #include "sbc_sip_msg.h"
 #include "sbc_sip_pcscf.h"
 #include "sbc_sip_registrar.h"
@@ -38,9 +39,7 @@ struct sa_ctx {
 	const struct sbc_cfg_sip_interface *si;
 	char *impu;
 	char peer[80];
-	bool tag, proxy_tag;                 /* sec-agree in Require / Proxy-Require */
-	struct sbc_sip_secmech_list client, verify;
-	bool has_client, has_verify;
+	struct sbc_sip_secagree_hdrs h;      /* sec-agree tags, Security-Client / -Verify */
 	struct sbc_sec_digest_creds creds;  /* parsed on first use (load_creds) */
 	bool has_creds, creds_loaded;
 };
@@ -178,12 +177,7 @@ static enum sbc_sip_secagree_verdict reject_494(struct sa_ctx *x, const char *se
  * and the integrity-protected the P-CSCF vouches for (NULL: none). */
 static int rewrite(struct sa_ctx *x, const char *integrity)
 {
-	if (sbc_sip_secagree_strip_tag(x->req, "Require", "sec-agree") != 0 ||
-	    sbc_sip_secagree_strip_tag(x->req, "Proxy-Require", "sec-agree") != 0)
-		return -1;
-	sbc_sip_secagree_remove_headers(x->req, "Security-Client");
-	sbc_sip_secagree_remove_headers(x->req, "Security-Verify");
-	return sbc_sip_secagree_set_integrity(x->req, integrity);
+	return sbc_sip_secagree_rewrite(x->req, integrity);
 }
 
 static enum sbc_sip_secagree_verdict forward(struct sa_ctx *x, struct sbc_sip_assoc *a,
@@ -323,8 +317,8 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 	    sbc_sip_secagree_parse(a->server, &a->server_list, err, sizeof err) != 0 ||
 	    take_identity(x, a) != 0)
 		goto fail;
-	a->client_list = x->client;  /* kept parsed; x no longer owns it */
-	x->client = (struct sbc_sip_secmech_list){ 0 };
+	a->client_list = x->h.client;  /* kept parsed; x no longer owns it */
+	x->h.client = (struct sbc_sip_secmech_list){ 0 };
 	a->negotiated = true;
 	a->transport = x->src->transport;
 	a->ue = x->src->peer;
@@ -347,10 +341,12 @@ static enum sbc_sip_secagree_verdict negotiate(struct sa_ctx *x)
 
 	caps_now(x->cfg, x->si, &caps);
 	sbc_sip_assoc_drop(x->core->assocs, a);  /* a new negotiation replaces it (and its SAs) */
-	if (!x->has_client)
+	if (!x->h.has_client)
 		return no_common(x, &caps, "sec-agree-without-security-client");
-	if (sbc_sip_secagree_choose(&caps, &x->client, &choice) == SBC_SECAGREE_NONE)
+	if (sbc_sip_secagree_choose(&caps, &x->h.client, &choice) == SBC_SECAGREE_NONE)
 		return no_common(x, &caps, "no-common-mechanism");
+	if (sbc_sip_limits_refuse_negotiation(x->core, x->src, x->req, x->key, x->impu))
+		return SBC_SIP_SECAGREE_ANSWERED;
 	if (!(a = sbc_sip_assoc_new(x->impu, choice.mech)))
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	if (setup(x, a, &caps, &choice) != SBC_SIP_SECAGREE_FORWARD)
@@ -376,13 +372,13 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 {
 	const char *rule = NULL;
 
-	if (!x->has_verify)
+	if (!x->h.has_verify)
 		rule = "security-verify-missing";
-	else if (!same_list(a, &a->server_list, &x->verify))
+	else if (!same_list(a, &a->server_list, &x->h.verify))
 		rule = "security-verify-mismatch";
-	else if (!x->has_client)
+	else if (!x->h.has_client)
 		rule = "security-client-missing";
-	else if (!same_list(a, &a->client_list, &x->client))
+	else if (!same_list(a, &a->client_list, &x->h.client))
 		rule = "security-client-changed";
 	if (rule) {
 		char *server = a->server;
@@ -430,6 +426,8 @@ static enum sbc_sip_secagree_verdict tls_prior(struct sa_ctx *x)
 		return forward(x, a, SBC_SIP_ASSOC_VERIFY, "tls-pending");
 	}
 	sbc_sip_assoc_drop(x->core->assocs, a);
+	if (sbc_sip_limits_refuse_negotiation(x->core, x->src, x->req, x->key, x->impu))
+		return SBC_SIP_SECAGREE_ANSWERED;
 	if (!(a = sbc_sip_assoc_new(x->impu, SBC_SECAGREE_TLS)) || take_identity(x, a) != 0) {
 		sbc_sip_assoc_free(a);
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
@@ -456,11 +454,11 @@ static enum sbc_sip_secagree_verdict refresh(struct sa_ctx *x, struct sbc_sip_as
 {
 	const char *rule = NULL;
 
-	if (a->negotiated && (!x->has_client || !x->has_verify))
+	if (a->negotiated && (!x->h.has_client || !x->h.has_verify))
 		rule = "refresh-security-headers-missing";
 	else if (a->negotiated &&
-		 (!same_list(a, &a->client_list, &x->client) ||
-		  !same_list(a, &a->server_list, &x->verify)))
+		 (!same_list(a, &a->client_list, &x->h.client) ||
+		  !same_list(a, &a->server_list, &x->h.verify)))
 		rule = "refresh-security-headers-changed";
 	if (rule) {
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_REFRESH_REJECT);
@@ -513,17 +511,17 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 {
 	struct sbc_sip_assocs *t = x->core->assocs;
 	bool over_tls = x->src->transport == SBC_CFG_TRANSPORT_TLS;
-	struct sbc_sip_assoc *est = sbc_sip_assoc_find(t, x->impu, SBC_SIP_ASSOC_ESTABLISHED);
-	struct sbc_sip_assoc *pend = sbc_sip_assoc_find(t, x->impu, SBC_SIP_ASSOC_PENDING);
 
 	if (x->src->protected_port)
 		return over_sa(x);
+	struct sbc_sip_assoc *est = sbc_sip_assoc_find(t, x->impu, SBC_SIP_ASSOC_ESTABLISHED);
+	struct sbc_sip_assoc *pend = sbc_sip_assoc_find(t, x->impu, SBC_SIP_ASSOC_PENDING);
 	/* Established associations keep their rules even if the feature was
 	 * turned off since (docs/sec-agree.md, hot apply). */
 	if (est && over_tls && est->conn_id && est->conn_id == x->src->conn_id)
 		return refresh(x, est);
 	if (!x->si || !x->si->sec_agree_feature) {
-		if (!x->proxy_tag)
+		if (!x->h.proxy_require_tag)
 			return SBC_SIP_SECAGREE_FORWARD;
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_420);
 		sbc_log_info("sec-agree: 420 to REGISTER of %s from %s (rule sec-agree-feature-"
@@ -531,9 +529,9 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		return answer(x, 420, "Bad Extension", "Unsupported", "sec-agree");
 	}
 	if (pend && pend->negotiated && pend->mech == SBC_SECAGREE_TLS && over_tls &&
-	    (x->has_verify || x->tag || x->proxy_tag))
+	    (x->h.has_verify || x->h.require_tag || x->h.proxy_require_tag))
 		return verify(x, pend);
-	if (x->has_verify) {
+	if (x->h.has_verify) {
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_VERIFY_FAIL);
 		char *server = pend && pend->server ? strdup(pend->server) : NULL;
 		sbc_sip_assoc_drop(t, pend);
@@ -543,7 +541,7 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		free(server);
 		return v;
 	}
-	if (x->tag || x->proxy_tag || x->has_client)
+	if (x->h.require_tag || x->h.proxy_require_tag || x->h.has_client)
 		return negotiate(x);
 	if (over_tls)
 		return tls_prior(x);
@@ -562,25 +560,22 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 	sbc_sip_addr_str(&src->peer, x.peer, sizeof x.peer);
 	x.si = interface_of(cfg, src);
 	x.impu = sbc_sip_registrar_aor(req->to ? req->to->url : NULL);
-	x.tag = sbc_sip_secagree_has_tag(req, "Require", "sec-agree");
-	x.proxy_tag = sbc_sip_secagree_has_tag(req, "Proxy-Require", "sec-agree");
+	int bad = sbc_sip_secagree_read(req, &x.h, err, sizeof err);
 	if (!x.impu) {
 		v = SBC_SIP_SECAGREE_FORWARD;  /* the core answers 400 (To) */
-	} else if (sbc_sip_secagree_collect(req, "Security-Client", &x.client, &x.has_client, err,
-					    sizeof err) != 0 ||
-		   sbc_sip_secagree_collect(req, "Security-Verify", &x.verify, &x.has_verify, err,
-					    sizeof err) != 0) {
+	} else if (bad) {
 		char reason[260];
 		snprintf(reason, sizeof reason, "Bad Request - %s", err);
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);
 		sbc_log_info("sec-agree: 400 to REGISTER from %s (rule malformed-security-header: %s)",
 			     x.peer, err);
 		v = answer(&x, 400, reason, NULL, NULL);
+	} else if (sbc_sip_limits_refuse_sec_client(core, src, req, key, x.h.client.count)) {
+		v = SBC_SIP_SECAGREE_ANSWERED;
 	} else {
 		v = decide(&x);
 	}
-	sbc_sip_secagree_clear(&x.client);
-	sbc_sip_secagree_clear(&x.verify);
+	sbc_sip_secagree_hdrs_clear(&x.h);
 	sbc_sec_digest_creds_free(&x.creds);
 	free(x.impu);
 	return v;
@@ -775,6 +770,9 @@ wipe:
 
 void sbc_sip_secagree_sent(struct sbc_sip_core *core, const osip_message_t *resp)
 {
+	/* Only a 2xx ends an association (registered() sets `ending`). */
+	if (!MSG_IS_STATUS_2XX(resp))
+		return;
 	char *impu = resp->to ? sbc_sip_registrar_aor(resp->to->url) : NULL;
 	struct sbc_sip_assoc *a;
 

@@ -1,9 +1,10 @@
 /* The RFC 3329 sec-mechanism grammar (seed 004, section 2.2 and Appendix A)
  * with RFC 3261's SWS around ";", "," and "=", and the 3GPP ipsec-3gpp
- * parameters. A small recursive-descent reader over one header value. */
+ * parameters. One pass over a header value with table-driven character
+ * classes; one allocation per header holds its mechanisms' parameters and
+ * a copy of the value whose strings are cut in place. */
 #include "sbc_sip_secagree_hdr.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,60 @@
 
 #define MAX_PARAMS 32
 
+/* Character classes: T RFC 3261 token, W SWS (folding is undone by
+ * libosip2, so CR / LF are plain white space here), V an IPv6reference's
+ * body (HEXDIG, ":", "."), D DIGIT, X LHEX. ASCII only: bytes >= 0x80 are
+ * in no class. */
+enum { T = 1, W = 2, V = 4, D = 8, X = 16 };
+
+static const unsigned char cc[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, W, W, 0, 0, W, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	W, T, 0, 0, 0, T, 0, T,                 /* ' ' ! " # $ % & ' */
+	0, 0, T, T, 0, T, T | V, 0,             /* ( ) * + , - . / */
+	T | V | D | X, T | V | D | X, T | V | D | X, T | V | D | X,
+	T | V | D | X, T | V | D | X, T | V | D | X, T | V | D | X,
+	T | V | D | X, T | V | D | X, V, 0, 0, 0, 0, 0,  /* 8 9 : ; < = > ? */
+	0, T | V, T | V, T | V, T | V, T | V, T | V, T,  /* @ A-G */
+	T, T, T, T, T, T, T, T,
+	T, T, T, T, T, T, T, T,
+	T, T, T, 0, 0, 0, 0, T,                 /* X Y Z [ \ ] ^ _ */
+	T, T | V | X, T | V | X, T | V | X, T | V | X, T | V | X, T | V | X, T,  /* ` a-g */
+	T, T, T, T, T, T, T, T,
+	T, T, T, T, T, T, T, T,
+	T, T, T, 0, 0, 0, T, 0,                 /* x y z { | } ~ DEL */
+};
+
+#define IS(c, k) (cc[(unsigned char)(c)] & (k))
+
+/* The parameters decode_mech reads, recognised while scanning. */
+enum known { K_Q, K_DVER, K_ALG, K_EALG, K_PROT, K_MOD, K_SPI_C, K_SPI_S, K_PORT_C,
+	     K_PORT_S, K_COUNT };
+
+static const char *const known_names[K_COUNT] = {
+	"q", "d-ver", "alg", "ealg", "prot", "mod", "spi-c", "spi-s", "port-c", "port-s",
+};
+
+struct seen {
+	const char *value[K_COUNT];   /* the first value given (sbc_sip_secmech_param's) */
+	unsigned char count[K_COUNT]; /* how often the name appeared */
+};
+
+/* One allocation per parsed header: chained in the list, then the
+ * mechanisms (only for a list's first header), the parameters, the text. */
+struct block {
+	struct block *next;
+};
+
 struct reader {
-	const char *p;
+	const char *in;   /* the value as given: scanned, and quoted in errors */
+	const char *p;    /* position in `in` */
+	char *text;       /* the block's copy of `in`: strings end in place there */
+	struct sbc_sip_secparam *param;  /* next free parameter slot */
 	char *err;
 	size_t errlen;
-	char *arena;     /* the current mechanism's strings (see read_mech) */
-	size_t used;
 };
 
 static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -31,76 +80,77 @@ static int fail(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-/* RFC 3261 token characters. */
-static bool is_token_char(char c)
-{
-	return isalnum((unsigned char)c) || (c && strchr("-.!%*_+`'~", c));
-}
-
-/* SWS: optional linear white space (folding is undone by libosip2). */
 static void skip_sws(struct reader *r)
 {
-	while (*r->p == ' ' || *r->p == '\t' || *r->p == '\r' || *r->p == '\n')
+	while (IS(*r->p, W))
 		r->p++;
 }
 
-/* A copy of [start, end) in the mechanism's arena, which read_mech sized
- * for every string of the mechanism with its NUL. */
-static char *take(struct reader *r, const char *start, const char *end)
+/* [start, r->p) of `in` as a string of the copy. The byte that ends it
+ * (";", ",", "=", SWS or the end) never begins another string of a value
+ * that parses, so it can become the NUL. */
+static char *cut(struct reader *r, const char *start)
 {
-	size_t n = (size_t)(end - start);
-	char *s = r->arena + r->used;
-
-	memcpy(s, start, n);
-	s[n] = '\0';
-	r->used += n + 1;
-	return s;
+	r->text[r->p - r->in] = '\0';
+	return r->text + (start - r->in);
 }
 
-static char *read_token(struct reader *r)
+/* Lower-case ASCII name against a token: OR-ing 0x20 lowers exactly the
+ * letters among token characters and makes no other one a letter, digit
+ * or "-". */
+static bool token_is(const char *s, size_t n, const char *lower)
 {
-	const char *start = r->p;
-	while (is_token_char(*r->p))
-		r->p++;
-	return r->p == start ? NULL : take(r, start, r->p);
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != lower[i])
+			return false;
+	return true;
 }
 
-/* quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE, quotes kept. */
-static char *read_quoted(struct reader *r)
+/* Which decoded parameter a name is, by length and a distinguishing
+ * character first; -1 for any other. */
+static int classify(const char *s, size_t n)
 {
-	const char *start = r->p++;
-	while (*r->p && *r->p != '"') {
-		if (*r->p == '\\' && r->p[1])
-			r->p++;
-		else if ((unsigned char)*r->p < 0x20 && *r->p != '\t')
-			return NULL;
-		r->p++;
+	int k;
+
+	switch (n) {
+	case 1: k = K_Q; break;
+	case 3: k = (s[0] | 0x20) == 'a' ? K_ALG : K_MOD; break;
+	case 4: k = (s[0] | 0x20) == 'e' ? K_EALG : K_PROT; break;
+	case 5: k = (s[0] | 0x20) == 'd' ? K_DVER : (s[4] | 0x20) == 'c' ? K_SPI_C : K_SPI_S; break;
+	case 6: k = (s[5] | 0x20) == 'c' ? K_PORT_C : K_PORT_S; break;
+	default: return -1;
 	}
-	if (*r->p != '"')
-		return NULL;
-	r->p++;
-	return take(r, start, r->p);
+	return token_is(s, n, known_names[k]) ? k : -1;
 }
 
-/* IPv6reference for gen-value = token / host / quoted-string. */
-static char *read_ipv6_reference(struct reader *r)
-{
-	const char *start = r->p++;
-	while (isxdigit((unsigned char)*r->p) || *r->p == ':' || *r->p == '.')
-		r->p++;
-	if (*r->p != ']')
-		return NULL;
-	r->p++;
-	return take(r, start, r->p);
-}
-
+/* gen-value = token / host / quoted-string (quotes kept); NULL if none. */
 static char *read_gen_value(struct reader *r)
 {
-	if (*r->p == '"')
-		return read_quoted(r);
-	if (*r->p == '[')
-		return read_ipv6_reference(r);
-	return read_token(r);
+	const char *start = r->p;
+
+	if (*r->p == '"') {  /* DQUOTE *(qdtext / quoted-pair) DQUOTE */
+		for (r->p++; *r->p && *r->p != '"'; r->p++) {
+			if (*r->p == '\\' && r->p[1])
+				r->p++;
+			else if ((unsigned char)*r->p < 0x20 && *r->p != '\t')
+				return NULL;
+		}
+		if (*r->p != '"')
+			return NULL;
+		r->p++;
+	} else if (*r->p == '[') {  /* IPv6reference */
+		for (r->p++; IS(*r->p, V); r->p++)
+			;
+		if (*r->p != ']')
+			return NULL;
+		r->p++;
+	} else {
+		while (IS(*r->p, T))
+			r->p++;
+		if (r->p == start)
+			return NULL;
+	}
+	return cut(r, start);
 }
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
@@ -110,7 +160,7 @@ static int parse_qvalue(const char *v, unsigned *q)
 		return -1;
 	unsigned whole = (unsigned)(v[0] - '0'), frac = 0, digits = 0;
 	for (const char *d = v[1] ? v + 2 : v + 1; *d; d++, digits++) {
-		if (!isdigit((unsigned char)*d) || digits == 3 || (whole == 1 && *d != '0'))
+		if (!IS(*d, D) || digits == 3 || (whole == 1 && *d != '0'))
 			return -1;
 		frac = frac * 10 + (unsigned)(*d - '0');
 	}
@@ -123,36 +173,31 @@ static int parse_qvalue(const char *v, unsigned *q)
 /* digest-verify = "d-ver" EQUAL LDQUOT 32LHEX RDQUOT */
 static bool valid_d_ver(const char *v)
 {
-	if (strlen(v) != 34 || v[0] != '"' || v[33] != '"')
+	if (v[0] != '"')
 		return false;
 	for (int i = 1; i < 33; i++)
-		if (!isdigit((unsigned char)v[i]) && !(v[i] >= 'a' && v[i] <= 'f'))
+		if (!IS(v[i], X))
 			return false;
-	return true;
+	return v[33] == '"' && v[34] == '\0';
 }
 
+/* 1 to 10 digits, at most max. */
 static int parse_u32(const char *v, uint64_t max, uint64_t *out)
 {
-	if (!v || !*v || strlen(v) > 10)
-		return -1;
 	uint64_t n = 0;
-	for (const char *d = v; *d; d++) {
-		if (!isdigit((unsigned char)*d))
+	int digits = 0;
+
+	if (!v || !*v)
+		return -1;
+	for (; *v; v++) {
+		if (!IS(*v, D) || ++digits > 10)
 			return -1;
-		n = n * 10 + (uint64_t)(*d - '0');
+		n = n * 10 + (uint64_t)(*v - '0');
 	}
 	if (n > max)
 		return -1;
 	*out = n;
 	return 0;
-}
-
-/* Names and values live in m->arena: two allocations per mechanism. */
-static void mech_free(struct sbc_sip_secmech *m)
-{
-	free(m->params);
-	free(m->arena);
-	memset(m, 0, sizeof *m);
 }
 
 static const char *param_of(const struct sbc_sip_secmech *m, const char *name, size_t *count)
@@ -175,49 +220,46 @@ const char *sbc_sip_secmech_param(const struct sbc_sip_secmech *mech, const char
 }
 
 /* One ipsec-3gpp parameter that must appear once with a value. */
-static const char *ipsec_param(struct reader *r, const struct sbc_sip_secmech *m, const char *name,
+static const char *ipsec_param(struct reader *r, const struct seen *s, enum known k,
 			       bool required, int *rc)
 {
-	size_t count;
-	const char *v = param_of(m, name, &count);
+	const char *v = s->value[k], *name = known_names[k];
 	if (*rc) /* report the first problem only */
 		return v;
-	if (count > 1)
+	if (s->count[k] > 1)
 		*rc = fail(r, "ipsec-3gpp has %s more than once", name);
-	else if (count == 1 && !v)
+	else if (s->count[k] == 1 && !v)
 		*rc = fail(r, "ipsec-3gpp %s has no value", name);
-	else if (required && count == 0)
+	else if (required && s->count[k] == 0)
 		*rc = fail(r, "ipsec-3gpp lacks %s", name);
 	return v;
 }
 
-/* Decode q, d-ver and the ipsec-3gpp parameters, applying 3GPP defaults. */
-static int decode_mech(struct reader *r, struct sbc_sip_secmech *m)
+/* Decode q, d-ver and the ipsec-3gpp parameters from what the scan saw,
+ * applying 3GPP defaults. */
+static int decode_mech(struct reader *r, struct sbc_sip_secmech *m, const struct seen *s)
 {
-	size_t count;
-	const char *q = param_of(m, "q", &count);
-	if (count > 1)
+	const char *q = s->value[K_Q], *dver = s->value[K_DVER];
+	if (s->count[K_Q] > 1)
 		return fail(r, "%s has q more than once", m->name);
-	if (count == 1 && (!q || parse_qvalue(q, &m->q) != 0))
+	if (s->count[K_Q] == 1 && (!q || parse_qvalue(q, &m->q) != 0))
 		return fail(r, "%s has an invalid q value '%s'", m->name, q ? q : "");
-	m->has_q = count == 1;
-	const char *dver = param_of(m, "d-ver", &count);
-	if (count && (!dver || !valid_d_ver(dver)))
+	m->has_q = s->count[K_Q] == 1;
+	if (s->count[K_DVER] && (!dver || !valid_d_ver(dver)))
 		return fail(r, "%s has an invalid d-ver (expected 32 lower-case hex digits in quotes)",
 			    m->name);
-	if (strcasecmp(m->name, "ipsec-3gpp") != 0)
+	if (!m->is_ipsec3gpp)
 		return 0;
-	m->is_ipsec3gpp = true;
 	int rc = 0;
 	uint64_t n;
-	m->alg = ipsec_param(r, m, "alg", true, &rc);
-	m->ealg = ipsec_param(r, m, "ealg", false, &rc);
-	m->prot = ipsec_param(r, m, "prot", false, &rc);
-	m->mod = ipsec_param(r, m, "mod", false, &rc);
-	const char *spi_c = ipsec_param(r, m, "spi-c", true, &rc);
-	const char *spi_s = ipsec_param(r, m, "spi-s", true, &rc);
-	const char *port_c = ipsec_param(r, m, "port-c", true, &rc);
-	const char *port_s = ipsec_param(r, m, "port-s", true, &rc);
+	m->alg = ipsec_param(r, s, K_ALG, true, &rc);
+	m->ealg = ipsec_param(r, s, K_EALG, false, &rc);
+	m->prot = ipsec_param(r, s, K_PROT, false, &rc);
+	m->mod = ipsec_param(r, s, K_MOD, false, &rc);
+	const char *spi_c = ipsec_param(r, s, K_SPI_C, true, &rc);
+	const char *spi_s = ipsec_param(r, s, K_SPI_S, true, &rc);
+	const char *port_c = ipsec_param(r, s, K_PORT_C, true, &rc);
+	const char *port_s = ipsec_param(r, s, K_PORT_S, true, &rc);
 	if (rc)
 		return rc;
 	m->ealg = m->ealg ? m->ealg : "null";
@@ -238,96 +280,148 @@ static int decode_mech(struct reader *r, struct sbc_sip_secmech *m)
 	return 0;
 }
 
-static int add_param(struct reader *r, struct sbc_sip_secmech *m, char *name, char *value)
+/* One parameter after its ";": name [EQUAL gen-value]. */
+static int read_param(struct reader *r, struct sbc_sip_secmech *m, struct seen *s)
 {
+	const char *start = r->p;
+
+	while (IS(*r->p, T))
+		r->p++;
+	size_t len = (size_t)(r->p - start);
+	if (!len)
+		return fail(r, "%s: expected a parameter name at '%.20s'", m->name, r->p);
+	char *name = cut(r, start), *value = NULL;
+	skip_sws(r);
+	if (*r->p == '=') {
+		r->p++;
+		skip_sws(r);
+		if (!(value = read_gen_value(r)))
+			return fail(r, "%s: invalid value of %s at '%.20s'", m->name, name, r->p);
+	}
 	if (m->nparams == MAX_PARAMS)
 		return fail(r, "%s has more than %d parameters", m->name, MAX_PARAMS);
-	if (m->nparams == m->params_cap) {  /* 8, then 16, 32: ipsec-3gpp needs one step */
-		size_t cap = m->params_cap ? 2 * m->params_cap : 8;
-		struct sbc_sip_secparam *grown = realloc(m->params, cap * sizeof *grown);
-		if (!grown)
-			return fail(r, "out of memory");
-		m->params = grown;
-		m->params_cap = cap;
+	*r->param++ = (struct sbc_sip_secparam){ name, value };
+	m->nparams++;
+	int k = classify(start, len);
+	if (k >= 0) {
+		if (!s->value[k])
+			s->value[k] = value;
+		if (s->count[k] < 255)
+			s->count[k]++;
 	}
-	m->params[m->nparams++] = (struct sbc_sip_secparam){ name, value };
 	return 0;
 }
 
 /* sec-mechanism = mechanism-name *(SEMI mech-parameters) */
 static int read_mech(struct reader *r, struct sbc_sip_secmech *m)
 {
-	/* Every string taken below is a distinct span of the rest of the
-	 * value plus its NUL: twice the rest bounds them all. */
-	size_t rest = strlen(r->p);
-	if (!(m->arena = malloc(2 * rest + 2)))
-		return fail(r, "out of memory");
-	r->arena = m->arena;
-	r->used = 0;
+	struct seen s = { 0 };
+	const char *start;
+
+	memset(m, 0, sizeof *m);
 	skip_sws(r);
-	if (!(m->name = read_token(r)))
+	for (start = r->p; IS(*r->p, T); r->p++)
+		;
+	if (r->p == start)
 		return *r->p ? fail(r, "expected a mechanism name at '%.20s'", r->p)
 			     : fail(r, "a mechanism is missing");
+	m->is_ipsec3gpp = r->p - start == 10 && token_is(start, 10, "ipsec-3gpp");
+	m->name = cut(r, start);
+	m->params = r->param;
 	for (skip_sws(r); *r->p == ';'; skip_sws(r)) {
 		r->p++;
 		skip_sws(r);
-		char *name = read_token(r), *value = NULL;
-		if (!name)
-			return fail(r, "%s: expected a parameter name at '%.20s'", m->name, r->p);
-		skip_sws(r);
-		if (*r->p == '=') {
-			r->p++;
-			skip_sws(r);
-			if (!(value = read_gen_value(r)))
-				return fail(r, "%s: invalid value of %s at '%.20s'", m->name, name,
-					    r->p);
-		}
-		if (add_param(r, m, name, value) != 0)
+		if (read_param(r, m, &s) != 0)
 			return -1;
 	}
-	return decode_mech(r, m);
+	if (!m->nparams)
+		m->params = NULL;
+	return decode_mech(r, m, &s);
+}
+
+/* Room for `more` mechanisms after the list's count. */
+static int reserve(struct sbc_sip_secmech_list *list, size_t more)
+{
+	size_t need = list->count + more, cap = list->cap ? 2 * list->cap : 4;
+
+	if (need <= list->cap)
+		return 0;
+	if (cap < need)
+		cap = need;
+	struct sbc_sip_secmech *items = list->own_items ? realloc(list->items, cap * sizeof *items)
+							: malloc(cap * sizeof *items);
+	if (!items)
+		return -1;
+	if (!list->own_items && list->count)
+		memcpy(items, list->items, list->count * sizeof *items);
+	list->items = items;
+	list->cap = cap;
+	list->own_items = true;
+	return 0;
+}
+
+/* The value's mechanisms, appended to the list. */
+static int read_list(struct reader *r, struct sbc_sip_secmech_list *list)
+{
+	for (;;) {
+		if (list->count == SBC_SIP_SECAGREE_MAX_MECHS)
+			return fail(r, "more than %d mechanisms", SBC_SIP_SECAGREE_MAX_MECHS);
+		struct sbc_sip_secmech *m = &list->items[list->count++];
+		if (read_mech(r, m) != 0)
+			return -1;
+		skip_sws(r);
+		if (*r->p == '\0')
+			return 0;
+		if (*r->p != ',')
+			return fail(r, "%s: unexpected '%.20s'", m->name, r->p);
+		r->p++;
+	}
 }
 
 int sbc_sip_secagree_parse(const char *value, struct sbc_sip_secmech_list *list, char *err,
 			   size_t errlen)
 {
-	struct reader r = { .p = value ? value : "", .err = err, .errlen = errlen };
-	size_t old = list->count;
-	for (;;) {
-		if (list->count == SBC_SIP_SECAGREE_MAX_MECHS) {
-			fail(&r, "more than %d mechanisms", SBC_SIP_SECAGREE_MAX_MECHS);
-			goto fail;
-		}
-		/* Capacity is the count rounded up to a power of two (min 4). */
-		size_t n = list->count;
-		if (n < 4 ? n == 0 : (n & (n - 1)) == 0) {
-			size_t cap = n < 4 ? 4 : 2 * n;
-			struct sbc_sip_secmech *grown = realloc(list->items, cap * sizeof *grown);
-			if (!grown) {
-				fail(&r, "out of memory");
-				goto fail;
-			}
-			list->items = grown;
-		}
-		struct sbc_sip_secmech *m = &list->items[list->count];
-		memset(m, 0, sizeof *m);
-		int rc = read_mech(&r, m);
-		list->count++;
-		if (rc != 0)
-			goto fail;
-		skip_sws(&r);
-		if (*r.p == '\0')
-			return 0;
-		if (*r.p != ',') {
-			fail(&r, "%s: unexpected '%.20s'", m->name, r.p);
-			goto fail;
-		}
-		r.p++;
+	struct reader r = { .in = value ? value : "", .err = err, .errlen = errlen };
+	size_t len = 0, commas = 0, semis = 0, old = list->count;
+
+	/* Each mechanism after the first takes a ",", each parameter a ";"
+	 * (those in quoted strings only make the bounds loose). */
+	for (const char *c = r.in; *c; c++, len++) {
+		commas += *c == ',';
+		semis += *c == ';';
 	}
-fail:
-	while (list->count > old)
-		mech_free(&list->items[--list->count]);
-	return -1;
+	size_t mechs = SBC_SIP_SECAGREE_MAX_MECHS - old;
+	if (commas < mechs)
+		mechs = commas + 1;
+	bool first = !list->items;
+	size_t at_params = sizeof(struct block) + (first ? mechs * sizeof(struct sbc_sip_secmech) : 0);
+	size_t at_text = at_params + semis * sizeof(struct sbc_sip_secparam);
+	struct block *b = malloc(at_text + len + 1);
+	if (!b || (!first && reserve(list, mechs) != 0)) {
+		free(b);
+		return fail(&r, "out of memory");
+	}
+	if (first) {
+		list->items = (struct sbc_sip_secmech *)(b + 1);
+		list->cap = mechs;
+		list->own_items = false;
+	}
+	r.param = (struct sbc_sip_secparam *)((char *)b + at_params);
+	r.text = (char *)b + at_text;
+	memcpy(r.text, r.in, len + 1);
+	r.p = r.in;
+	if (read_list(&r, list) != 0) {
+		list->count = old;
+		if (first) {
+			list->items = NULL;
+			list->cap = 0;
+		}
+		free(b);
+		return -1;
+	}
+	b->next = list->blocks;
+	list->blocks = b;
+	return 0;
 }
 
 int sbc_sip_secagree_check_server_list(const struct sbc_sip_secmech_list *list, char *err,
@@ -346,11 +440,13 @@ int sbc_sip_secagree_check_server_list(const struct sbc_sip_secmech_list *list, 
 
 void sbc_sip_secagree_clear(struct sbc_sip_secmech_list *list)
 {
-	for (size_t i = 0; i < list->count; i++)
-		mech_free(&list->items[i]);
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
+	if (list->own_items)
+		free(list->items);
+	for (struct block *b = list->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*list = (struct sbc_sip_secmech_list){ 0 };
 }
 
 static void write_mech(FILE *out, const struct sbc_sip_secmech *m)

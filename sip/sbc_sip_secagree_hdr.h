@@ -15,8 +15,8 @@
  * message: a bound on work and memory per request. */
 #define SBC_SIP_SECAGREE_MAX_MECHS 32
 
-/* Strings of a parsed list point into its mechanism's arena: read them,
- * never free or replace them one by one. */
+/* Strings of a parsed list point into storage the list owns (one block
+ * per parsed header): read them, never free or replace them one by one. */
 struct sbc_sip_secparam {
 	char *name;   /* as received; compared case-insensitively */
 	char *value;  /* as received (quoted strings keep their quotes); NULL if absent */
@@ -25,21 +25,26 @@ struct sbc_sip_secparam {
 struct sbc_sip_secmech {
 	char *name;                      /* mechanism-name as received */
 	struct sbc_sip_secparam *params; /* every parameter, in order, verbatim */
-	size_t nparams, params_cap;
-	char *arena;                     /* holds name and every param's name and value */
-	/* Decoded views of the parameters above. */
-	bool has_q;
-	unsigned q;                      /* qvalue in thousandths, 0..1000 */
-	/* ipsec-3gpp only (is_ipsec3gpp): */
-	bool is_ipsec3gpp;
-	const char *alg, *ealg, *prot, *mod; /* point into params; defaults applied */
+	/* ipsec-3gpp only (is_ipsec3gpp): point into params; defaults applied */
+	const char *alg, *ealg, *prot, *mod;
 	uint32_t spi_c, spi_s;
 	uint16_t port_c, port_s;
+	unsigned q;                      /* qvalue in thousandths, 0..1000 (has_q) */
+	unsigned nparams;
+	bool has_q;
+	bool is_ipsec3gpp;
 };
 
+/* items[0..count) is contiguous across every header parsed into the list.
+ * The rest is the parser's bookkeeping; a list may be moved by assignment
+ * (then the source must not be cleared) and is freed with
+ * sbc_sip_secagree_clear. */
 struct sbc_sip_secmech_list {
 	struct sbc_sip_secmech *items;
 	size_t count;
+	size_t cap;      /* room in items */
+	bool own_items;  /* items is its own allocation (else inside the first block) */
+	void *blocks;    /* one allocation per parsed header, chained */
 };
 
 /* Parse one header value and append its mechanisms to `list`. On error,

@@ -32,23 +32,40 @@ static void each_element(const char *v, void (*fn)(const char *, size_t, void *)
 	}
 }
 
+/* Output of an edited header value. Every writer below sizes `buf` for
+ * the worst case before writing (an element never grows, and each
+ * separator at most doubles the one comma it replaces), so no writer
+ * reallocates: one allocation per edited header, none for the scans. */
+struct out {
+	char *buf;
+	size_t len;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
 struct tag_ctx {
 	const char *tag;
+	size_t tag_len;
 	bool found;
-	FILE *out;
+	struct out out;
 	size_t kept;
 };
 
-static bool is_tag(const char *b, size_t n, const char *tag)
+static bool is_tag(const char *b, size_t n, const struct tag_ctx *x)
 {
-	return n == strlen(tag) && strncasecmp(b, tag, n) == 0;
+	return n == x->tag_len && strncasecmp(b, x->tag, n) == 0;
 }
 
 static void find_tag(const char *b, size_t n, void *arg)
 {
 	struct tag_ctx *x = arg;
 
-	if (is_tag(b, n, x->tag))
+	if (is_tag(b, n, x))
 		x->found = true;
 }
 
@@ -56,83 +73,43 @@ static void keep_other(const char *b, size_t n, void *arg)
 {
 	struct tag_ctx *x = arg;
 
-	if (n == 0 || is_tag(b, n, x->tag))
+	if (n == 0 || is_tag(b, n, x))
 		return;
-	fprintf(x->out, "%s%.*s", x->kept++ ? ", " : "", (int)n, b);
+	if (x->kept++)
+		put(&x->out, ", ", 2);
+	put(&x->out, b, n);
 }
 
-bool sbc_sip_secagree_has_tag(const osip_message_t *msg, const char *hname, const char *tag)
+static bool named(const osip_header_t *h, const char *hname)
 {
-	struct tag_ctx x = { .tag = tag };
-	osip_header_t *h;
+	return h->hname && strcasecmp(h->hname, hname) == 0;
+}
 
-	for (int i = 0; !x.found && (h = osip_list_get(&msg->headers, i)) != NULL; i++)
-		if (h->hname && h->hvalue && strcasecmp(h->hname, hname) == 0)
-			each_element(h->hvalue, find_tag, &x);
+static bool lists_tag(const osip_header_t *h, const char *tag)
+{
+	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
+
+	if (h->hvalue)
+		each_element(h->hvalue, find_tag, &x);
 	return x.found;
 }
 
-int sbc_sip_secagree_strip_tag(osip_message_t *msg, const char *hname, const char *tag)
+/* h without `tag`: 0, 1 when nothing is left (the caller removes h), -1. */
+static int strip_one(osip_header_t *h, const char *tag)
 {
-	osip_header_t *h;
+	size_t len = strlen(h->hvalue);
+	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
 
-	for (int i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++) {
-		if (!h->hname || !h->hvalue || strcasecmp(h->hname, hname) != 0)
-			continue;
-		char *text = NULL;
-		size_t len = 0;
-		struct tag_ctx x = { .tag = tag, .out = open_memstream(&text, &len) };
-		if (!x.out)
-			return -1;
-		each_element(h->hvalue, keep_other, &x);
-		if (fclose(x.out) != 0)
-			return -1;
-		if (x.kept == 0) {  /* nothing left: the header goes */
-			free(text);
-			osip_list_remove(&msg->headers, i--);
-			osip_header_free(h);
-			continue;
-		}
-		osip_free(h->hvalue);
-		h->hvalue = osip_strdup(text);
-		free(text);
-		if (!h->hvalue)
-			return -1;
+	if (!(x.out.buf = osip_malloc(2 * len + 1)))
+		return -1;
+	x.out.buf[0] = '\0';
+	each_element(h->hvalue, keep_other, &x);
+	if (x.kept == 0) {
+		osip_free(x.out.buf);
+		return 1;
 	}
-	osip_message_force_update(msg);
-	return 0;
-}
-
-void sbc_sip_secagree_remove_headers(osip_message_t *msg, const char *hname)
-{
-	osip_header_t *h;
-
-	for (int i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++) {
-		if (h->hname && strcasecmp(h->hname, hname) == 0) {
-			osip_list_remove(&msg->headers, i--);
-			osip_header_free(h);
-		}
-	}
-	osip_message_force_update(msg);
-}
-
-int sbc_sip_secagree_collect(const osip_message_t *msg, const char *hname,
-			     struct sbc_sip_secmech_list *list, bool *present, char *err,
-			     size_t errlen)
-{
-	osip_header_t *h;
-	char why[160];
-
-	*present = false;
-	for (int i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++) {
-		if (!h->hname || strcasecmp(h->hname, hname) != 0)
-			continue;
-		*present = true;
-		if (sbc_sip_secagree_parse(h->hvalue ? h->hvalue : "", list, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: %s", hname, why);
-			return -1;
-		}
-	}
+	osip_free(h->hvalue);
+	h->hvalue = x.out.buf;
 	return 0;
 }
 
@@ -140,7 +117,7 @@ int sbc_sip_secagree_collect(const osip_message_t *msg, const char *hname,
  * auth-params) without the params named in `drop`; their values, quotes
  * removed, go to `got` (may be NULL). */
 struct auth_ctx {
-	FILE *out;
+	struct out out;
 	size_t seen;                /* elements so far */
 	bool sep;                   /* the next kept element needs ", " */
 	const char *const *drop;
@@ -178,56 +155,125 @@ static void keep_auth(const char *b, size_t n, void *arg)
 		x->got[hit] = strndup(v, (size_t)(e - v));
 	}
 	if (hit >= 0 && first) {  /* keep the scheme alone: "Digest " */
-		fprintf(x->out, "%.*s", (int)(p - b), b);
+		put(&x->out, b, (size_t)(p - b));
 		return;
 	}
 	if (hit >= 0 || n == 0)
 		return;
-	fprintf(x->out, "%s%.*s", x->sep ? ", " : "", (int)n, b);
+	if (x->sep)
+		put(&x->out, ", ", 2);
+	put(&x->out, b, n);
 	x->sep = true;
 }
 
-/* Rewrite every `hname` header without the `drop` params; `add` (may be
- * NULL) is appended as one more param. 0 / -1. */
-static int filter_auth(osip_message_t *msg, const char *hname, const char *const *drop,
-		       char **got, const char *add)
+/* h without the `drop` params; `add` (may be NULL) is appended as one
+ * more param. The old value may hold keys: it is wiped. 0 / -1. */
+static int filter_auth_one(osip_header_t *h, const char *const *drop, char **got,
+			   const char *add)
 {
-	osip_header_t *h;
+	size_t len = strlen(h->hvalue), alen = add ? strlen(add) : 0;
+	struct auth_ctx x = { .drop = drop, .got = got };
 
-	for (int i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++) {
-		if (!h->hname || !h->hvalue || strcasecmp(h->hname, hname) != 0)
-			continue;
-		char *text = NULL;
-		size_t len = 0;
-		struct auth_ctx x = { .out = open_memstream(&text, &len), .drop = drop, .got = got };
-		if (!x.out)
-			return -1;
-		each_element(h->hvalue, keep_auth, &x);
-		if (add)
-			fprintf(x.out, "%s%s", x.sep ? ", " : "", add);
-		if (fclose(x.out) != 0)
-			return -1;
-		/* The old value may hold keys: wipe it. */
-		explicit_bzero(h->hvalue, strlen(h->hvalue));
-		osip_free(h->hvalue);
-		h->hvalue = osip_strdup(text);
-		explicit_bzero(text, len);
-		free(text);
-		if (!h->hvalue)
-			return -1;
+	if (!(x.out.buf = osip_malloc(2 * len + alen + 3)))
+		return -1;
+	x.out.buf[0] = '\0';
+	each_element(h->hvalue, keep_auth, &x);
+	if (add) {
+		if (x.sep)
+			put(&x.out, ", ", 2);
+		put(&x.out, add, alen);
 	}
-	osip_message_force_update(msg);
+	explicit_bzero(h->hvalue, len);
+	osip_free(h->hvalue);
+	h->hvalue = x.out.buf;
 	return 0;
 }
 
-int sbc_sip_secagree_set_integrity(osip_message_t *msg, const char *value)
+#define SEC_AGREE "sec-agree"
+
+int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdrs *out,
+			  char *err, size_t errlen)
+{
+	osip_list_iterator_t it;
+	char why[160], verify_err[200] = "";
+	bool bad_client = false;
+
+	memset(out, 0, sizeof *out);
+	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
+	     h = osip_list_get_next(&it)) {
+		if (!h->hname)
+			continue;
+		bool client = strcasecmp(h->hname, "Security-Client") == 0;
+		if (client || strcasecmp(h->hname, "Security-Verify") == 0) {
+			*(client ? &out->has_client : &out->has_verify) = true;
+			/* After an error the list is not used: stop parsing it. */
+			if (client ? bad_client : *verify_err != '\0')
+				continue;
+			if (sbc_sip_secagree_parse(h->hvalue ? h->hvalue : "",
+						   client ? &out->client : &out->verify, why,
+						   sizeof why) == 0)
+				continue;
+			if (client) {
+				bad_client = true;
+				snprintf(err, errlen, "Security-Client: %s", why);
+			} else {
+				snprintf(verify_err, sizeof verify_err, "Security-Verify: %s", why);
+			}
+		} else if (h->hvalue && strcasecmp(h->hname, "Require") == 0) {
+			out->require_tag = out->require_tag || lists_tag(h, SEC_AGREE);
+		} else if (h->hvalue && strcasecmp(h->hname, "Proxy-Require") == 0) {
+			out->proxy_require_tag = out->proxy_require_tag || lists_tag(h, SEC_AGREE);
+		}
+	}
+	/* The first malformed Security-Client is reported before any
+	 * Security-Verify, whatever their order in the message. */
+	if (!bad_client && *verify_err)
+		snprintf(err, errlen, "%s", verify_err);
+	return bad_client || *verify_err ? -1 : 0;
+}
+
+void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h)
+{
+	sbc_sip_secagree_clear(&h->client);
+	sbc_sip_secagree_clear(&h->verify);
+}
+
+int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity)
 {
 	static const char *const drop[] = { "integrity-protected", NULL };
 	char add[64];
+	osip_list_iterator_t it;
+	int rc = 0;
 
-	if (value)
-		snprintf(add, sizeof add, "integrity-protected=%s", value);
-	return filter_auth(msg, "Authorization", drop, NULL, value ? add : NULL);
+	if (integrity)
+		snprintf(add, sizeof add, "integrity-protected=%s", integrity);
+	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;) {
+		int r = 0;
+		if (named(h, "Security-Client") || named(h, "Security-Verify"))
+			r = 1;
+		else if (h->hvalue && (named(h, "Require") || named(h, "Proxy-Require")))
+			r = strip_one(h, SEC_AGREE);
+		else if (h->hvalue && named(h, "Authorization"))
+			r = filter_auth_one(h, drop, NULL, integrity ? add : NULL);
+		if (r < 0)
+			rc = -1;
+		if (r == 1) {  /* the header goes */
+			osip_header_t *gone = h;
+			h = osip_list_iterator_remove(&it);
+			osip_header_free(gone);
+		} else {
+			h = osip_list_get_next(&it);
+		}
+	}
+	osip_message_force_update(msg);
+	return rc;
+}
+
+static int nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 static int unhex16(const char *s, uint8_t out[16])
@@ -235,11 +281,10 @@ static int unhex16(const char *s, uint8_t out[16])
 	if (!s || strlen(s) != 32)
 		return -1;
 	for (int i = 0; i < 16; i++) {
-		unsigned v;
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
@@ -249,8 +294,15 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 {
 	static const char *const drop[] = { "ck", "ik", NULL };
 	char *got[2] = { NULL, NULL };
-	int rc = filter_auth(resp, "WWW-Authenticate", drop, got, NULL);
+	osip_list_iterator_t it;
+	int rc = 0;
 
+	for (osip_header_t *h = osip_list_get_first(&resp->headers, &it); h;
+	     h = osip_list_get_next(&it))
+		if (h->hvalue && named(h, "WWW-Authenticate") &&
+		    filter_auth_one(h, drop, got, NULL) != 0)
+			rc = -1;
+	osip_message_force_update(resp);
 	*found = rc == 0 && unhex16(got[0], ck) == 0 && unhex16(got[1], ik) == 0;
 	for (int i = 0; i < 2; i++) {
 		if (got[i])

@@ -15,20 +15,23 @@
 
 #include "sbc_sip_secagree_hdr.h"
 
-/* Whether any header hname lists option tag `tag`. */
-bool sbc_sip_secagree_has_tag(const osip_message_t *msg, const char *hname, const char *tag);
-/* Remove `tag` from every hname header; a header left empty goes. 0 / -1. */
-int sbc_sip_secagree_strip_tag(osip_message_t *msg, const char *hname, const char *tag);
-/* Remove every header named hname. */
-void sbc_sip_secagree_remove_headers(osip_message_t *msg, const char *hname);
-/* Parse every hname header into list (appending). -1 with err naming the
- * header ("Security-Client: ...") on a malformed value. */
-int sbc_sip_secagree_collect(const osip_message_t *msg, const char *hname,
-			     struct sbc_sip_secmech_list *list, bool *present, char *err,
-			     size_t errlen);
-/* Replace the integrity-protected auth-param of every Authorization by
- * `value` (a token such as tls-pending), or remove it (value NULL). */
-int sbc_sip_secagree_set_integrity(osip_message_t *msg, const char *value);
+/* What sec-agree reads of a REGISTER, in one pass over its headers. */
+struct sbc_sip_secagree_hdrs {
+	bool require_tag, proxy_require_tag;  /* sec-agree in Require / Proxy-Require */
+	bool has_client, has_verify;          /* Security-Client / -Verify present */
+	struct sbc_sip_secmech_list client, verify;  /* every such header, parsed */
+};
+/* Fill h from msg (the lists appended in header order). -1 with err naming
+ * the header ("Security-Client: ...") on a malformed value, a malformed
+ * Security-Client before any Security-Verify. Clear h either way. */
+int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdrs *h,
+			  char *err, size_t errlen);
+void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h);
+/* What the core gets, in one pass: sec-agree out of every Require /
+ * Proxy-Require (a header left empty goes), no Security-Client / -Verify,
+ * and every Authorization's integrity-protected auth-param replaced by
+ * `integrity` (a token such as tls-pending) or removed (NULL). 0 / -1. */
+int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity);
 /* Take the S-CSCF's ck= / ik= (32 hex digits each, TS 33.203) out of
  * every WWW-Authenticate of a 401 before it goes to the UE; *found when
  * both were there and valid. 0 / -1 (allocation). */

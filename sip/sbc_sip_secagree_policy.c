@@ -131,11 +131,13 @@ enum sbc_sip_secagree_mech sbc_sip_secagree_choose(const struct sbc_sip_secagree
 	return choice->mech;
 }
 
+#define IPSEC_FMT \
+	"ipsec-3gpp;alg=%s;ealg=%s;prot=esp;mod=trans;spi-c=%u;spi-s=%u;port-c=%u;port-s=%u"
+
 static void write_ipsec(FILE *out, const struct sbc_cfg_ims_aka_profile *aka, const char *alg,
 			const char *ealg, uint32_t spi_c, uint32_t spi_s)
 {
-	fprintf(out, "ipsec-3gpp;alg=%s;ealg=%s;prot=esp;mod=trans;spi-c=%u;spi-s=%u;port-c=%u;"
-		     "port-s=%u", alg, ealg, spi_c, spi_s, aka->protected_client_port,
+	fprintf(out, IPSEC_FMT, alg, ealg, spi_c, spi_s, aka->protected_client_port,
 		aka->protected_server_port);
 }
 
@@ -157,13 +159,12 @@ char *sbc_sip_secagree_server_value(const struct sbc_sip_secagree_caps *caps,
 		return strdup("tls");
 	if (choice->mech != SBC_SECAGREE_IPSEC3GPP || !caps->aka)
 		return NULL;
+	/* One per negotiation: a plain asprintf, not a memstream's 8 KiB. */
 	char *text = NULL;
-	size_t len;
-	FILE *out = open_memstream(&text, &len);
-	if (!out)
+	if (asprintf(&text, IPSEC_FMT, choice->alg, choice->ealg, local->spi_c, local->spi_s,
+		     caps->aka->protected_client_port, caps->aka->protected_server_port) < 0)
 		return NULL;
-	write_ipsec(out, caps->aka, choice->alg, choice->ealg, local->spi_c, local->spi_s);
-	return finish(out, &text);
+	return text;
 }
 
 char *sbc_sip_secagree_supported_value(const struct sbc_sip_secagree_caps *caps)

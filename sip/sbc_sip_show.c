@@ -21,6 +21,7 @@
 #include "sbc_cfg_model.h"
 #include "sbc_cli_show.h"
 #include "sbc_log.h"
+#include "sbc_sip_assoc.h"
 #include "sbc_sip_internal.h"
 #include "sbc_sip_registrar.h"
 #include "sbc_sip_regtable.h"
@@ -120,6 +121,60 @@ static void show_status(FILE *f, struct sbc_sip_core *core)
 	gauge(f, "Client Trans", pending, pending, sbc_sip_stat_get(s, SBC_SIP_STAT_AGENT_OUT));
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		counter(f, rows[i].name, sbc_sip_stat_get(s, rows[i].id));
+}
+
+/* show sipd limits: each sip-config limit, what uses it now, and how often
+ * it refused something. */
+static void show_limits(FILE *f, struct sbc_sip_core *core)
+{
+	struct sbc_sip_stats *s = core->stats;
+	const struct sbc_sip_limits *l = &core->limits;
+	uint64_t conns = atomic_load_explicit(&s->conns_open, memory_order_relaxed);
+	uint64_t hs = atomic_load_explicit(&s->tls_pending, memory_order_relaxed);
+	uint64_t assocs = sbc_sip_assoc_count(core->assocs);
+	uint64_t pending = sbc_sip_assoc_pending_count(core->assocs);
+	static const char none[] = "-";
+	const struct {
+		const char *attr;
+		enum sbc_sip_limit lim;
+		const uint64_t *now;    /* NULL: not a gauge */
+		enum sbc_sip_stat refused;
+		const char *action;
+	} rows[] = {
+		{ "sip-message-len", SBC_SIP_LIMIT_MSG_LEN, NULL, SBC_SIP_STAT_LIM_MSG_UDP,
+		  "UDP dropped" },
+		{ "sip-message-len", SBC_SIP_LIMIT_MSG_LEN, NULL, SBC_SIP_STAT_LIM_MSG_STREAM,
+		  "513+close" },
+		{ "max-headers", SBC_SIP_LIMIT_HEADERS, NULL, SBC_SIP_STAT_LIM_HEADERS, "400/drop" },
+		{ "max-incoming-conns", SBC_SIP_LIMIT_CONNS, &conns, SBC_SIP_STAT_LIM_CONNS,
+		  "closed" },
+		{ "per-src-ip-max-incoming-conns", SBC_SIP_LIMIT_CONNS_PER_SRC, NULL,
+		  SBC_SIP_STAT_LIM_CONNS_SRC, "closed" },
+		{ "inactive-dynamic-conn", SBC_SIP_LIMIT_CONN_IDLE, NULL, SBC_SIP_STAT_LIM_CONN_IDLE,
+		  "closed" },
+		{ "max-pending-tls-handshakes", SBC_SIP_LIMIT_TLS_PENDING, &hs,
+		  SBC_SIP_STAT_LIM_TLS_PENDING, "closed" },
+		{ "tls-handshake-timeout", SBC_SIP_LIMIT_TLS_TIMEOUT, NULL,
+		  SBC_SIP_STAT_LIM_TLS_TIMEOUT, "closed" },
+		{ "max-security-client-entries", SBC_SIP_LIMIT_SEC_CLIENT, NULL,
+		  SBC_SIP_STAT_LIM_SEC_CLIENT, "400" },
+		{ "max-sec-agree-associations", SBC_SIP_LIMIT_ASSOCS, &assocs,
+		  SBC_SIP_STAT_LIM_ASSOCS, "503" },
+		{ "max-pending-negotiations", SBC_SIP_LIMIT_PENDING_NEG, &pending,
+		  SBC_SIP_STAT_LIM_PENDING_NEG, "503" },
+	};
+
+	stamp(f);
+	fprintf(f, "%-30s %8s %8s %10s  %s\n", "SIP Limit (sip-config)", "Value", "In Use", "Refused",
+		"Action");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char now[24];
+		if (rows[i].now)
+			snprintf(now, sizeof now, "%llu", (unsigned long long)*rows[i].now);
+		fprintf(f, "%-30s %8u %8s %10llu  %s\n", rows[i].attr,
+			sbc_sip_limit(l, rows[i].lim), rows[i].now ? now : none,
+			(unsigned long long)sbc_sip_stat_get(s, rows[i].refused), rows[i].action);
+	}
 }
 
 static const char *transport_name(int t)
@@ -266,6 +321,12 @@ static void fmt_status(FILE *f, struct sbc_sip_core *core, const char *arg)
 	show_status(f, core);
 }
 
+static void fmt_limits(FILE *f, struct sbc_sip_core *core, const char *arg)
+{
+	(void)arg;
+	show_limits(f, core);
+}
+
 static void fmt_by_user(FILE *f, struct sbc_sip_core *core, const char *arg)
 {
 	show_matches(f, core, arg, true);
@@ -287,15 +348,17 @@ static int cmd_registration(struct cli_def *cli, void *ctx, char **argv, int arg
 	return usage(cli, "show registration [sipd by-user USER]");
 }
 
-/* show sipd status | endpoint-ip IP */
+/* show sipd status | limits | endpoint-ip IP */
 static int cmd_sipd(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		return sbc_sip_show_run(cli, fmt_status, NULL);
+	if (argc == 1 && strcmp(argv[0], "limits") == 0)
+		return sbc_sip_show_run(cli, fmt_limits, NULL);
 	if (argc == 2 && strcmp(argv[0], "endpoint-ip") == 0)
 		return sbc_sip_show_run(cli, fmt_endpoint, argv[1]);
-	return usage(cli, "show sipd status | show sipd endpoint-ip IP");
+	return usage(cli, "show sipd status | show sipd limits | show sipd endpoint-ip IP");
 }
 
 void sbc_sip_show_attach(struct sbc_sip_core *core)
@@ -304,7 +367,8 @@ void sbc_sip_show_attach(struct sbc_sip_core *core)
 		{ .name = "registration", .run = cmd_registration,
 		  .help = "SIP registration counters; `sipd by-user USER` for one user" },
 		{ .name = "sipd", .run = cmd_sipd,
-		  .help = "SIP status counters (`status`) or `endpoint-ip IP` registrations" },
+		  .help = "SIP status counters (`status`), limits and their refusals (`limits`) "
+			  "or `endpoint-ip IP` registrations" },
 	};
 
 	pthread_mutex_lock(&attach_lock);

@@ -46,12 +46,26 @@ enum sbc_sip_stat {
 	SBC_SIP_STAT_SA_NO_SA_DROP,    /* dropped on a protected port: no inbound SA */
 	SBC_SIP_STAT_SA_SPI_EXHAUSTED, /* 503: SPI pool exhausted */
 	SBC_SIP_STAT_SA_INSTALL_FAIL,  /* SAs not installed (no IK/CK, backend refused) */
+	/* limits (show sipd limits; sip-config, sbc_sip_limits.h) */
+	SBC_SIP_STAT_LIM_CONNS,        /* connections closed at accept: max-incoming-conns */
+	SBC_SIP_STAT_LIM_CONNS_SRC,    /* ... per-src-ip-max-incoming-conns */
+	SBC_SIP_STAT_LIM_TLS_PENDING,  /* ... max-pending-tls-handshakes */
+	SBC_SIP_STAT_LIM_TLS_TIMEOUT,  /* handshakes closed: tls-handshake-timeout */
+	SBC_SIP_STAT_LIM_CONN_IDLE,    /* connections closed: inactive-dynamic-conn */
+	SBC_SIP_STAT_LIM_MSG_UDP,      /* datagrams dropped: sip-message-len */
+	SBC_SIP_STAT_LIM_MSG_STREAM,   /* 513 + close on TCP/TLS: sip-message-len */
+	SBC_SIP_STAT_LIM_HEADERS,      /* 400 or dropped: max-headers */
+	SBC_SIP_STAT_LIM_SEC_CLIENT,   /* 400: max-security-client-entries */
+	SBC_SIP_STAT_LIM_ASSOCS,       /* 503: max-sec-agree-associations */
+	SBC_SIP_STAT_LIM_PENDING_NEG,  /* 503: max-pending-negotiations */
 	SBC_SIP_STAT_COUNT
 };
 
 struct sbc_sip_stats {
 	_Atomic uint64_t v[SBC_SIP_STAT_COUNT];
 	_Atomic uint64_t client_txns;  /* pending at the session-agent now */
+	_Atomic uint64_t conns_open;   /* TCP + TLS connections from UEs now */
+	_Atomic uint64_t tls_pending;  /* of which still in their TLS handshake */
 };
 
 static inline void sbc_sip_stat_inc(struct sbc_sip_stats *s, enum sbc_sip_stat i)

@@ -6,17 +6,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 
 #include "sbc_log.h"
 #include "sbc_sec_cert.h"
 
+/* What one context was built from, to tell whether the next configuration
+ * would build the same: copies of the tls-profile and of its end-entity
+ * certificate-record (or the hostname a default certificate is made for),
+ * and the identity and times of every file read. */
+struct ctx_source {
+	void *profile;        /* struct sbc_cfg_tls_profile copy */
+	void *record;         /* struct sbc_cfg_certificate_record copy, or NULL */
+	char *hostname;       /* system-config hostname, when record is NULL */
+	uint64_t files;       /* hash of the files' stat (see files_hash) */
+};
+
 struct sbc_sip_tls_ctxs {
 	size_t count;
+	size_t shared;        /* of them taken over from prev */
 	struct {
-		const char *name;   /* the tls-profile's, owned by the config */
+		char *name;       /* the tls-profile's */
 		SSL_CTX *ctx;
+		struct ctx_source src;
 	} items[];
 };
 
@@ -230,7 +244,122 @@ fail:
 
 /* --- the contexts of one configuration --- */
 
+static void fnv(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		*h = (*h ^ p[i]) * 1099511628211ull;
+}
+
+static void hash_file(uint64_t *h, const char *data_dir, const char *name, const char *ext)
+{
+	char path[4096];
+	struct stat st;
+	uint64_t v[6] = { 0 };
+
+	if (sbc_sec_cert_path(data_dir, name, ext, path, sizeof path) == 0 &&
+	    stat(path, &st) == 0) {
+		v[0] = (uint64_t)st.st_dev;
+		v[1] = (uint64_t)st.st_ino;
+		v[2] = (uint64_t)st.st_size;
+		v[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+		v[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000ull + (uint64_t)st.st_ctim.tv_nsec;
+		v[5] = 1;
+	}
+	fnv(h, name, strlen(name) + 1);
+	fnv(h, v, sizeof v);
+}
+
+/* The files a profile's context reads: its certificate and key, and every
+ * trusted CA certificate. A changed, replaced or removed file changes it. */
+static uint64_t files_hash(const struct sbc_cfg_tls_profile *p, const char *data_dir)
+{
+	const char *cert = *p->end_entity_certificate ? p->end_entity_certificate
+						       : SBC_SIP_TLS_DEFAULT_CERT;
+	uint64_t h = 14695981039346656037ull;
+
+	hash_file(&h, data_dir, cert, "crt");
+	hash_file(&h, data_dir, cert, "key");
+	for (size_t i = 0; i < p->trusted_ca_certificates.count; i++)
+		hash_file(&h, data_dir, p->trusted_ca_certificates.items[i], "crt");
+	return h;
+}
+
+static void source_clear(struct ctx_source *src)
+{
+	sbc_cfg_obj_free(sbc_cfg_elements[SBC_CFG_TLS_PROFILE], src->profile);
+	sbc_cfg_obj_free(sbc_cfg_elements[SBC_CFG_CERTIFICATE_RECORD], src->record);
+	free(src->hostname);
+	*src = (struct ctx_source){ 0 };
+}
+
+/* Record what the context of profile p in cfg is built from; the files
+ * after building, since a missing certificate is created then. */
+static int source_take(struct ctx_source *src, const struct sbc_cfg *cfg,
+		       const struct sbc_cfg_tls_profile *p, const char *data_dir)
+{
+	const void *rec = *p->end_entity_certificate ?
+		find_obj(cfg, SBC_CFG_CERTIFICATE_RECORD, p->end_entity_certificate) : NULL;
+
+	src->profile = sbc_cfg_obj_copy(sbc_cfg_elements[SBC_CFG_TLS_PROFILE], p);
+	if (rec)
+		src->record = sbc_cfg_obj_copy(sbc_cfg_elements[SBC_CFG_CERTIFICATE_RECORD], rec);
+	else
+		src->hostname = strdup(SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG,
+						 struct sbc_cfg_system_config)->hostname);
+	src->files = files_hash(p, data_dir);
+	return src->profile && (rec ? src->record != NULL : src->hostname != NULL) ? 0 : -1;
+}
+
+/* Whether profile p of cfg would build what src was built from. */
+static bool source_same(const struct ctx_source *src, const struct sbc_cfg *cfg,
+			const struct sbc_cfg_tls_profile *p, const char *data_dir)
+{
+	const void *rec = *p->end_entity_certificate ?
+		find_obj(cfg, SBC_CFG_CERTIFICATE_RECORD, p->end_entity_certificate) : NULL;
+	const char *host = SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG,
+					     struct sbc_cfg_system_config)->hostname;
+
+	if (!src->profile || !sbc_cfg_obj_equal(sbc_cfg_elements[SBC_CFG_TLS_PROFILE],
+						src->profile, p))
+		return false;
+	if (rec ? !src->record || !sbc_cfg_obj_equal(sbc_cfg_elements[SBC_CFG_CERTIFICATE_RECORD],
+						     src->record, rec)
+		: src->record || !src->hostname || strcmp(src->hostname, host) != 0)
+		return false;
+	return src->files == files_hash(p, data_dir);
+}
+
+/* The context for profile `name`: prev's when nothing it was built from
+ * changed (one more reference), else a new one. */
+static int add_ctx(struct sbc_sip_tls_ctxs *set, const struct sbc_cfg *cfg, const char *name,
+		   const char *data_dir, const struct sbc_sip_tls_ctxs *prev,
+		   struct sbc_cfg_error *err)
+{
+	const struct sbc_cfg_tls_profile *p = find_obj(cfg, SBC_CFG_TLS_PROFILE, name);
+	SSL_CTX *ctx = NULL;
+
+	for (size_t i = 0; p && prev && i < prev->count && !ctx; i++)
+		if (strcmp(prev->items[i].name, name) == 0 &&
+		    source_same(&prev->items[i].src, cfg, p, data_dir) &&
+		    SSL_CTX_up_ref(prev->items[i].ctx) == 1)
+			ctx = prev->items[i].ctx;
+	if (ctx)
+		set->shared++;
+	else if (!(ctx = sbc_sip_tls_ctx_new(cfg, name, data_dir, err)))
+		return -1;
+	set->items[set->count].ctx = ctx;
+	set->items[set->count].name = strdup(name);
+	if (!set->items[set->count++].name ||
+	    source_take(&set->items[set->count - 1].src, cfg, p, data_dir) != 0) {
+		sbc_cfg_errorf(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 struct sbc_sip_tls_ctxs *sbc_sip_tls_ctxs_build(const struct sbc_cfg *cfg, const char *data_dir,
+						const struct sbc_sip_tls_ctxs *prev,
 						struct sbc_cfg_error *err)
 {
 	const struct sbc_cfg_objs *ifs = &cfg->elements[SBC_CFG_SIP_INTERFACE];
@@ -250,11 +379,8 @@ struct sbc_sip_tls_ctxs *sbc_sip_tls_ctxs_build(const struct sbc_cfg *cfg, const
 			if (sp->transport_protocol != SBC_CFG_TRANSPORT_TLS ||
 			    sbc_sip_tls_ctxs_get(set, sp->tls_profile))
 				continue;
-			SSL_CTX *ctx = sbc_sip_tls_ctx_new(cfg, sp->tls_profile, data_dir, err);
-			if (!ctx)
+			if (add_ctx(set, cfg, sp->tls_profile, data_dir, prev, err) != 0)
 				goto fail;
-			set->items[set->count].name = sp->tls_profile;
-			set->items[set->count++].ctx = ctx;
 		}
 	}
 	return set;
@@ -263,18 +389,27 @@ fail:
 	return NULL;
 }
 
+void sbc_sip_tls_ctxs_counts(const struct sbc_sip_tls_ctxs *ctxs, size_t *count, size_t *shared)
+{
+	*count = ctxs ? ctxs->count : 0;
+	*shared = ctxs ? ctxs->shared : 0;
+}
+
 SSL_CTX *sbc_sip_tls_ctxs_get(const struct sbc_sip_tls_ctxs *ctxs, const char *name)
 {
 	for (size_t i = 0; ctxs && i < ctxs->count; i++)
-		if (strcmp(ctxs->items[i].name, name) == 0)
+		if (ctxs->items[i].name && strcmp(ctxs->items[i].name, name) == 0)
 			return ctxs->items[i].ctx;
 	return NULL;
 }
 
 void sbc_sip_tls_ctxs_free(struct sbc_sip_tls_ctxs *ctxs)
 {
-	for (size_t i = 0; ctxs && i < ctxs->count; i++)
+	for (size_t i = 0; ctxs && i < ctxs->count; i++) {
 		SSL_CTX_free(ctxs->items[i].ctx);
+		free(ctxs->items[i].name);
+		source_clear(&ctxs->items[i].src);
+	}
 	free(ctxs);
 }
 

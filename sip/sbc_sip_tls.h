@@ -11,8 +11,8 @@
 #include "sbc_cfg_model.h"
 #include "sbc_cfg_value.h"
 
-#define SBC_SIP_TLS_MAX_PENDING 256   /* handshakes in progress at once */
-#define SBC_SIP_TLS_HANDSHAKE_SECS 5  /* a handshake not done by then is dropped */
+/* Handshakes in progress at once and how long one may take: sip-config
+ * max-pending-tls-handshakes and tls-handshake-timeout (sbc_sip_limits.h). */
 
 /* certificate material used by a tls-profile without end-entity-certificate */
 #define SBC_SIP_TLS_DEFAULT_CERT "sbcemu-self-signed"
@@ -22,9 +22,17 @@
 struct sbc_sip_tls_ctxs;
 
 /* Build them; certificate-records without files get a self-signed
- * certificate in DATA_DIR/tls. NULL with err naming the tls-profile. */
+ * certificate in DATA_DIR/tls. A context of `prev` (the set in use, or
+ * NULL) is shared instead of built again when its tls-profile, its
+ * certificate-record (or the hostname of a default certificate) and the
+ * certificate, key and CA files (by identity and times) are unchanged.
+ * NULL with err naming the tls-profile. */
 struct sbc_sip_tls_ctxs *sbc_sip_tls_ctxs_build(const struct sbc_cfg *cfg, const char *data_dir,
+						const struct sbc_sip_tls_ctxs *prev,
 						struct sbc_cfg_error *err);
+/* How many contexts the set has, and how many of them it shares with the
+ * prev it was built from. */
+void sbc_sip_tls_ctxs_counts(const struct sbc_sip_tls_ctxs *ctxs, size_t *count, size_t *shared);
 /* The context of tls-profile `name` (borrowed), or NULL. */
 SSL_CTX *sbc_sip_tls_ctxs_get(const struct sbc_sip_tls_ctxs *ctxs, const char *name);
 void sbc_sip_tls_ctxs_free(struct sbc_sip_tls_ctxs *ctxs);

@@ -1,6 +1,7 @@
 /* Tests of the ACLI access layer against the real daemon on loopback ports:
  * telnet and SSH logins (right and wrong passwords, admin, enable), the
- * max-sessions limit, concurrent sessions, the idle timeout, the local
+ * max-sessions limit, the lockout of a source after failed logins over
+ * telnet and SSH, concurrent sessions, the idle timeout, the local
  * console, and listeners moving on activate-config. */
 #include <arpa/inet.h>
 #include <check.h>
@@ -679,6 +680,127 @@ START_TEST(test_rebind_port_in_use)
 }
 END_TEST
 
+/* --- failed logins per source: lockout (max-login-attempts) --- */
+
+#define LOCKED_LINE "% Too many failed logins from 127.0.0.1: locked out, try again in "
+
+/* A telnet connection from a locked-out source: the line, then closed,
+ * never a login prompt. */
+static void assert_telnet_locked_out(void)
+{
+	struct sbc_test_telnet *t = connect_telnet();
+	char *out = sbc_test_telnet_expect(t, NULL, T_MS);  /* until the daemon closes */
+
+	ck_assert_msg(out != NULL, "connection not closed");
+	ck_assert_msg(strstr(out, LOCKED_LINE) != NULL, "no lockout line: %s", out);
+	ck_assert_ptr_null(strstr(out, "Username:"));
+	free(out);
+	sbc_test_telnet_close(t);
+}
+
+/* Wait (bounded) for the lockout to end: a right password logs in. */
+static struct sbc_test_telnet *login_after_lockout(void)
+{
+	long long deadline = now_ms() + 10000;
+
+	for (;;) {
+		struct sbc_test_telnet *t = connect_telnet();
+		char *out = sbc_test_telnet_expect(t, "Username:", 2000);
+		if (out != NULL) {
+			free(out);
+			free(sbc_test_telnet_cmd(t, "admin", "Password:", T_MS));
+			out = sbc_test_telnet_cmd(t, "packet", "ORACLE#", T_MS);
+			ck_assert_msg(out != NULL, "no login after the lockout: %s",
+				      sbc_test_telnet_pending(t));
+			free(out);
+			return t;
+		}
+		sbc_test_telnet_close(t);
+		ck_assert_msg(now_ms() < deadline, "lockout never ended");
+		poll(NULL, 0, 200);
+	}
+}
+
+START_TEST(test_telnet_lockout)
+{
+	struct sbc_test_telnet *t;
+	struct ssh_client cl;
+	char *out, *log;
+
+	sbc_test_daemon_stop(&daemon_);
+	start("max-login-attempts=\"2\" lockout-interval=\"3\"");
+	t = connect_telnet();
+	free(sbc_test_telnet_expect(t, "Username:", T_MS));
+	free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+	free(sbc_test_telnet_cmd(t, "wrong1", "Username:", T_MS));
+	free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+	sbc_test_telnet_send(t, "wrong2");
+	/* The second failure locks 127.0.0.1 out: told, then disconnected. */
+	out = sbc_test_telnet_expect(t, NULL, T_MS);
+	ck_assert_msg(out != NULL, "connection not closed at the lockout");
+	ck_assert_msg(strstr(out, LOCKED_LINE "3 seconds") != NULL, "no lockout line: %s", out);
+	free(out);
+	sbc_test_telnet_close(t);
+	/* Locked out: a new telnet connection, and the right password over SSH. */
+	assert_telnet_locked_out();
+	ck_assert_int_eq(ssh_open(&cl, "user", "acme"), SSH_AUTH_DENIED);
+	ssh_close(&cl);
+	log = sbc_test_daemon_log(&daemon_);
+	ck_assert_msg(strstr(log, "ACLI logins from 127.0.0.1 locked out for 3s after 2 failed "
+			      "attempts (rule max-login-attempts)") != NULL, "%s", log);
+	ck_assert_msg(strstr(log, "over ssh: source locked out for") != NULL, "%s", log);
+	free(log);
+	/* lockout-interval later the source may log in again; counters show. */
+	t = login_after_lockout();
+	out = sbc_test_telnet_cmd(t, "show login-lockout", "ORACLE#", T_MS);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(sbc_test_show_value(out, "Lockouts"), 1);
+	ck_assert_int_eq(sbc_test_show_value(out, "Failed Logins"), 2);
+	ck_assert_int_ge(sbc_test_show_value(out, "Refused While Locked Out"), 2);
+	free(out);
+	sbc_test_telnet_close(t);
+}
+END_TEST
+
+START_TEST(test_ssh_failures_lock_out_telnet)
+{
+	struct ssh_client cl;
+
+	sbc_test_daemon_stop(&daemon_);
+	start("max-login-attempts=\"2\" lockout-interval=\"60\"");
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ssh_open(&cl, "user", "not-acme"), SSH_AUTH_DENIED);
+		ssh_close(&cl);
+	}
+	assert_telnet_locked_out();
+	ck_assert_int_eq(sbc_test_daemon_wait_log(&daemon_, "ACLI telnet connection from "
+						  "127.0.0.1:", T_MS), 0);
+	ck_assert_int_eq(sbc_test_daemon_wait_log(&daemon_, "refused: source locked out for",
+						  T_MS), 0);
+}
+END_TEST
+
+/* A success forgets the failures: wrong, right, wrong stays below 2. */
+START_TEST(test_success_resets_failures)
+{
+	struct sbc_test_telnet *t;
+
+	sbc_test_daemon_stop(&daemon_);
+	start("max-login-attempts=\"2\" lockout-interval=\"60\"");
+	for (int i = 0; i < 2; i++) {
+		t = connect_telnet();
+		free(sbc_test_telnet_expect(t, "Username:", T_MS));
+		free(sbc_test_telnet_cmd(t, "user", "Password:", T_MS));
+		char *out = sbc_test_telnet_cmd(t, "wrong", "Username:", T_MS);
+		ck_assert_msg(out != NULL, "locked out after one failure: %s",
+			      sbc_test_telnet_pending(t));
+		free(out);
+		sbc_test_telnet_close(t);
+		sbc_test_telnet_close(login("user", "acme", "ORACLE>"));
+	}
+}
+END_TEST
+
 static Suite *access_suite(void)
 {
 	Suite *s = suite_create("access");
@@ -696,6 +818,9 @@ static Suite *access_suite(void)
 		{ "ssh admin", test_ssh_admin },
 		{ "ssh wrong password", test_ssh_wrong_password },
 		{ "ssh host key", test_ssh_host_key },
+		{ "telnet lockout", test_telnet_lockout },
+		{ "ssh failures lock out telnet", test_ssh_failures_lock_out_telnet },
+		{ "success resets failures", test_success_resets_failures },
 		{ "stop with live sessions", test_stop_with_live_sessions },
 		{ "console", test_console },
 		{ "console end of input", test_console_end_of_input },

@@ -863,8 +863,21 @@ START_TEST(test_show_running_config_and_filters)
 	ck_assert_int_ne(a->rc, CLI_OK);
 	assert_has(out, "nonsense");
 
-	out = run(a, "show running-config | include sec-agree");
+	/* Abbreviated match filters are the filter they abbreviate (libcli's
+	 * own compiled a regex for them and matched it as text: fuzz/corpus/
+	 * acli_line/leak-abbreviated-filter). */
+	out = run(a, "show running-config | inc sec-agree-pref");
+	ck_assert_str_eq(out, "        sec-agree-pref                          ipsec3gpp\n");
+	out = run(a, "show running-config | eg sec-agree-[fp][a-z]+ ");
 	ck_assert_str_eq(out, "        sec-agree-feature                       disabled\n"
+			      "        sec-agree-pref                          ipsec3gpp\n");
+	out = run(a, "show running-config | gr -i -v [a-z]");
+	ck_assert_str_eq(out, "");
+	out = run(a, "show running-config | egrep (");
+	ck_assert_int_ne(a->rc, CLI_OK);
+	out = run(a, "show running-config | include sec-agree");
+	ck_assert_str_eq(out, "        max-sec-agree-associations              200000\n"
+			      "        sec-agree-feature                       disabled\n"
 			      "        sec-agree-pref                          ipsec3gpp\n");
 	out = run(a, "show running-config realm-config | count");
 	ck_assert_str_eq(out, "6\n");
@@ -1150,7 +1163,7 @@ START_TEST(test_enable_help_and_completion)
 	loop_send(&l, "?");
 	text = loop_expect(&l, "ORACLE(configure)# ");
 	assert_has(text, "session-router");
-	assert_has(text, "configure session-router elements: sip-interface");
+	assert_has(text, "configure session-router elements: sip-config");
 	free(text);
 
 	loop_step(&l, "session-router\r", "ORACLE(session-router)# ");

@@ -541,6 +541,83 @@ START_TEST(secret_key_created_private_and_reused)
 }
 END_TEST
 
+/* ---- limits (issue 6): each row where an operator looks, its range and
+ * default as documented, out-of-range values refused naming the attribute,
+ * and every limit described in docs/configuration.md ---- */
+
+static const struct limit_row {
+	const char *element, *attr, *def;
+	uint32_t min, max;
+} limit_rows[] = {
+	{ "sip-config", "trans-expire", "32", 1, 3600 },
+	{ "sip-config", "sip-message-len", "65535", 1024, 65535 },
+	{ "sip-config", "max-headers", "256", 16, 4096 },
+	{ "sip-config", "max-incoming-conns", "4096", 1, 40000 },
+	{ "sip-config", "per-src-ip-max-incoming-conns", "0", 0, 40000 },
+	{ "sip-config", "inactive-dynamic-conn", "600", 1, 86400 },
+	{ "sip-config", "max-pending-tls-handshakes", "256", 1, 4096 },
+	{ "sip-config", "tls-handshake-timeout", "5", 1, 60 },
+	{ "sip-config", "max-security-client-entries", "16", 1, 32 },
+	{ "sip-config", "max-sec-agree-associations", "200000", 1, 1000000 },
+	{ "sip-config", "max-pending-negotiations", "50000", 1, 1000000 },
+	{ "sip-config", "ipsec-spi-pool-size", "200000", 2, 1000000 },
+	{ "management-access", "max-sessions", "8", 1, 64 },
+	{ "management-access", "max-login-attempts", "5", 1, 100 },
+	{ "management-access", "lockout-interval", "60", 1, 3600 },
+};
+
+START_TEST(limit_rows_ranges_and_defaults)
+{
+	const char *srcdir = getenv("SBC_TEST_SRCDIR");
+	ck_assert_msg(srcdir, "SBC_TEST_SRCDIR is not set (run through make check)");
+	char *path = sbc_test_path(srcdir, "docs/configuration.md");
+	char *doc = sbc_test_read_file(path, NULL);
+	ck_assert_msg(doc, "%s is missing", path);
+	for (size_t i = 0; i < sizeof limit_rows / sizeof limit_rows[0]; i++) {
+		const struct limit_row *r = &limit_rows[i];
+		const struct sbc_cfg_element *el = sbc_cfg_element_by_name(r->element);
+		ck_assert_ptr_nonnull(el);
+		ck_assert(el->singleton);
+		const struct sbc_cfg_attr *a = sbc_cfg_attr_by_name(el, r->attr);
+		ck_assert_msg(a != NULL, "%s has no %s", r->element, r->attr);
+		ck_assert_int_eq(a->type, SBC_CFG_UINT);
+		ck_assert_str_eq(a->def, r->def);
+		ck_assert_uint_eq(a->min, r->min);
+		ck_assert_uint_eq(a->max, r->max);
+		char want[96];
+		snprintf(want, sizeof want, "`%s`", r->attr);
+		ck_assert_msg(sbc_test_contains(doc, want), "docs/configuration.md lacks %s", want);
+		/* A file with the value one past the range is refused, naming it. */
+		char xml[256];
+		snprintf(xml, sizeof xml, "<sbcemu-config><%s %s='%llu'/></sbcemu-config>", r->element,
+			 r->attr, (unsigned long long)r->max + 1);
+		struct sbc_cfg_error err = { "" };
+		struct sbc_cfg *cfg = sbc_cfg_xml_load(xml, strlen(xml), "l.xml", &test_key, &err);
+		ck_assert_msg(cfg == NULL, "%s=%u+1 accepted", r->attr, r->max);
+		ck_assert_msg(sbc_test_contains(err.text, r->attr), "%s", err.text);
+		/* The range's ends are accepted and read back. */
+		snprintf(xml, sizeof xml, "<sbcemu-config><%s %s='%u'/></sbcemu-config>", r->element,
+			 r->attr, r->min);
+		cfg = sbc_cfg_xml_load(xml, strlen(xml), "l.xml", &test_key, &err);
+		ck_assert_msg(cfg != NULL, "%s", err.text);
+		int id = sbc_cfg_element_id(el);
+		ck_assert_uint_eq(*SBC_CFG_FIELD(cfg->elements[id].items[0], a, uint32_t), r->min);
+		sbc_cfg_free(cfg);
+	}
+	/* The built-in default has them at their defaults. */
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	const struct sbc_cfg_sip_config *sc =
+		SBC_CFG_SINGLETON(cfg, SBC_CFG_SIP_CONFIG, struct sbc_cfg_sip_config);
+	ck_assert_uint_eq(sc->sip_message_len, 65535);
+	ck_assert_uint_eq(sc->max_incoming_conns, 4096);
+	ck_assert_uint_eq(sc->trans_expire, 32);
+	sbc_cfg_free(cfg);
+	free(doc);
+	free(path);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -561,6 +638,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, xml_entities_not_expanded);
 	tcase_add_test(tc, xmllint_accepts_saved_files);
 	tcase_add_test(tc, reference_doc_matches_table);
+	tcase_add_test(tc, limit_rows_ranges_and_defaults);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("verify");
 	tcase_add_test(tc, default_config_verifies);

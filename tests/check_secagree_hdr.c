@@ -241,6 +241,105 @@ START_TEST(verify_equivalence)
 }
 END_TEST
 
+/* The one-pass reader recognises the decoded parameters by length and
+ * first character: names of the same length that differ elsewhere are
+ * extension parameters, any case of the real ones is the real one. */
+START_TEST(decoded_names_any_case_lookalikes_kept)
+{
+	parse_ok("IPSEC-3GPP;ALG=hmac-sha-1-96;Ealg=aes-cbc;PROT=esp;Mod=trans;SPI-C=4294967295;"
+		 "Spi-S=2;PORT-C=65535;Port-S=1;alx=1;moe;ealx=2;prox;spi-x=3;spi-cc=4;port-x=5;"
+		 "d-vex=6;qq=7;Q=0.5");
+	const struct sbc_sip_secmech *m = &list.items[0];
+	ck_assert(m->is_ipsec3gpp);
+	ck_assert_str_eq(m->alg, "hmac-sha-1-96");
+	ck_assert_str_eq(m->ealg, "aes-cbc");
+	ck_assert_uint_eq(m->spi_c, 4294967295u);
+	ck_assert_uint_eq(m->spi_s, 2);
+	ck_assert_uint_eq(m->port_c, 65535);
+	ck_assert_uint_eq(m->port_s, 1);
+	ck_assert(m->has_q);
+	ck_assert_uint_eq(m->q, 500);
+	ck_assert_uint_eq(m->nparams, 18);
+	ck_assert_str_eq(m->params[8].name, "alx");
+	ck_assert_ptr_null(m->params[9].value);
+	ck_assert_str_eq(sbc_sip_secmech_param(m, "SPI-CC"), "4");
+	sbc_sip_secagree_clear(&list);
+	/* Only ipsec-3gpp itself gets the ipsec-3gpp checks. */
+	parse_ok("ipsec-3gppx;alg=a, Ipsec-3Gpp;alg=b;spi-c=1;spi-s=2;port-c=3;port-s=4");
+	ck_assert(!list.items[0].is_ipsec3gpp);
+	ck_assert(list.items[1].is_ipsec3gpp);
+	ck_assert_str_eq(list.items[1].name, "Ipsec-3Gpp");
+	sbc_sip_secagree_clear(&list);
+	/* d-ver: as sbc_sip_secmech_param reads it, the first value given. */
+	parse_ok("digest;D-VER;d-ver=\"0123456789abcdef0123456789abcdef\"");
+	ck_assert_uint_eq(list.items[0].nparams, 2);
+	sbc_sip_secagree_clear(&list);
+	ck_assert_int_eq(sbc_sip_secagree_parse("digest;D-Ver=\"0123456789abcdef0123456789abcdeg\"",
+						&list, err, sizeof err), -1);
+	ck_assert(strstr(err, "invalid d-ver"));
+	ck_assert_int_eq(sbc_sip_secagree_parse("digest;d-ver=\"0123456789abcdef0123456789abcdef0\"",
+						&list, err, sizeof err), -1);
+	ck_assert_int_eq(sbc_sip_secagree_parse("ipsec-3gpp;alg=a;spi-c=00000000001;spi-s=2;port-c=3;"
+						"port-s=4", &list, err, sizeof err), -1);
+	ck_assert(strstr(err, "invalid spi-c"));
+	ck_assert_int_eq(sbc_sip_secagree_parse("ipsec-3gpp;alg=a;SPI-C=1;spi-c=1;spi-s=2;port-c=3;"
+						"port-s=4", &list, err, sizeof err), -1);
+	ck_assert(strstr(err, "spi-c more than once"));
+	ck_assert_uint_eq(list.count, 0);
+}
+END_TEST
+
+/* Strings are cut in place in the parser's copy: delimiters inside quoted
+ * strings, LWS before "=" / ";" / ",", values at the very end. */
+START_TEST(strings_cut_in_place)
+{
+	parse_ok("x ;a=\"p;q,\\\"r\" ;b\t=\ttok ,\r\n y;h=[::1];c=\"\"");
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_str_eq(list.items[0].name, "x");
+	ck_assert_str_eq(list.items[0].params[0].value, "\"p;q,\\\"r\"");
+	ck_assert_str_eq(list.items[0].params[1].name, "b");
+	ck_assert_str_eq(list.items[0].params[1].value, "tok");
+	ck_assert_str_eq(list.items[1].name, "y");
+	ck_assert_str_eq(list.items[1].params[0].value, "[::1]");
+	ck_assert_str_eq(list.items[1].params[1].value, "\"\"");
+	char *text = sbc_sip_secagree_format(&list);
+	ck_assert_str_eq(text, "x;a=\"p;q,\\\"r\";b=tok, y;h=[::1];c=\"\"");
+	free(text);
+}
+END_TEST
+
+/* Headers accumulate: the first header's storage, growth past it, the
+ * bound across headers, and a failed header leaving the list usable. */
+START_TEST(headers_accumulate_across_storage)
+{
+	ck_assert_int_eq(sbc_sip_secagree_parse("tls;q=0.1;x=\"", &list, err, sizeof err), -1);
+	ck_assert_uint_eq(list.count, 0);
+	parse_ok("tls;q=0.1");
+	for (int i = 0; i < 5; i++)
+		parse_ok("ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4, digest;d-alg=md5");
+	ck_assert_uint_eq(list.count, 11);
+	ck_assert_str_eq(list.items[0].name, "tls");
+	ck_assert_uint_eq(list.items[0].q, 100);
+	ck_assert_str_eq(list.items[9].alg, "a");
+	ck_assert_str_eq(list.items[10].params[0].value, "md5");
+	char big[1024] = "tls";
+	for (int i = 1; i < SBC_SIP_SECAGREE_MAX_MECHS - 11; i++)
+		strcat(big, ", tls");
+	parse_ok(big);
+	ck_assert_uint_eq(list.count, SBC_SIP_SECAGREE_MAX_MECHS);
+	ck_assert_int_eq(sbc_sip_secagree_parse("tls", &list, err, sizeof err), -1);
+	ck_assert(strstr(err, "more than 32 mechanisms"));
+	ck_assert_uint_eq(list.count, SBC_SIP_SECAGREE_MAX_MECHS);
+	ck_assert_str_eq(list.items[0].name, "tls");
+	ck_assert_str_eq(list.items[SBC_SIP_SECAGREE_MAX_MECHS - 1].name, "tls");
+	/* A list moved by assignment stays valid (the association keeps one). */
+	struct sbc_sip_secmech_list moved = list;
+	list = (struct sbc_sip_secmech_list){ 0 };
+	ck_assert_str_eq(moved.items[9].alg, "a");
+	sbc_sip_secagree_clear(&moved);
+}
+END_TEST
+
 static Suite *secagree_suite(void)
 {
 	Suite *s = suite_create("secagree-headers");
@@ -250,6 +349,9 @@ static Suite *secagree_suite(void)
 	tcase_add_test(tc, seed_001_security_client_and_verify);
 	tcase_add_test(tc, seed_002_ipsec_man_and_defaults);
 	tcase_add_test(tc, rfc3329_examples);
+	tcase_add_test(tc, decoded_names_any_case_lookalikes_kept);
+	tcase_add_test(tc, strings_cut_in_place);
+	tcase_add_test(tc, headers_accumulate_across_storage);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -5,8 +5,10 @@
  * the UE's, every Security-Client header read, integrity-protected no /
  * yes at the core, the SA enforced on the protected port, SAs back to
  * zero after de-REGISTER and after a failed verify, the SPI pool's
- * exhaustion answered 503, an external session-agent core's ck / ik, and
- * hot apply of the ims-aka-profile (algorithms, protected ports). */
+ * exhaustion answered 503, an external session-agent core's ck / ik, hot
+ * apply of the ims-aka-profile (algorithms, protected ports), and the
+ * sip-config limits on Security-Client entries, pending negotiations and
+ * associations (issue 6). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -45,8 +47,8 @@ static char *subscribers(void)
 	return subs;
 }
 
-/* extra: more elements (a session-agent); pool: SBCEMU_SPI_POOL_SIZE or NULL. */
-static void start(struct sbc_test_daemon *d, const char *extra, const char *pool)
+/* extra: more elements (a session-agent, a sip-config), or NULL. */
+static void start(struct sbc_test_daemon *d, const char *extra)
 {
 	char *body = NULL, *subs = subscribers();
 
@@ -67,17 +69,14 @@ static void start(struct sbc_test_daemon *d, const char *extra, const char *pool
 		 "</sip-interface>\n"
 		 "<ims-core home-domain=\"" DOMAIN "\" min-expires=\"1\"/>\n%s%s",
 		 pc_port, ps_port, udp_port, subs, extra ? extra : ""), 0);
-	if (pool)
-		setenv("SBCEMU_SPI_POOL_SIZE", pool, 1);
 	ck_assert_int_eq(sbc_test_daemon_start(d, NULL, body), 0);
-	unsetenv("SBCEMU_SPI_POOL_SIZE");
 	free(body);
 	free(subs);
 }
 
 static void start_daemon(void)
 {
-	start(&daemon_, NULL, NULL);
+	start(&daemon_, NULL);
 }
 
 static void stop_daemon(void)
@@ -518,7 +517,7 @@ static struct sbc_test_daemon pool_daemon;
 
 static void start_pool_daemon(void)
 {
-	start(&pool_daemon, NULL, "4");
+	start(&pool_daemon, "<sip-config ipsec-spi-pool-size=\"4\"/>\n");
 }
 
 static void stop_pool_daemon(void)
@@ -560,6 +559,99 @@ START_TEST(test_spi_pool_exhausted)
 }
 END_TEST
 
+/* --- sip-config limits: Security-Client entries, pending negotiations,
+ * associations (each answered, logged, counted in show sipd limits) --- */
+
+static struct sbc_test_daemon lim_daemon;
+
+static void start_lim_daemon(void)
+{
+	start(&lim_daemon, "<sip-config max-security-client-entries=\"3\""
+			   " max-pending-negotiations=\"2\" max-sec-agree-associations=\"3\"/>\n");
+}
+
+static void stop_lim_daemon(void)
+{
+	ck_assert_int_eq(sbc_test_daemon_stop(&lim_daemon), 0);
+}
+
+/* A first REGISTER of user that must be refused with `code`. */
+static void refused_register(const char *user, const char *client, int code,
+			     const char *reason)
+{
+	struct sbc_test_ue *ue = aka_ue(user);
+	char extra[800];
+
+	use(ue, udp_port, 0);
+	snprintf(extra, sizeof extra, TAGS "%s", client);
+	osip_message_t *resp = reg(ue, 600, extra);
+	ck_assert_int_eq(resp->status_code, code);
+	ck_assert_msg(resp->reason_phrase && strcmp(resp->reason_phrase, reason) == 0, "%s",
+		      resp->reason_phrase);
+	char *retry = header(resp, "Retry-After");
+	if (code == 503) {
+		ck_assert_ptr_nonnull(retry);
+		ck_assert_str_eq(retry, "30");
+	}
+	free(retry);
+	osip_message_free(resp);
+	sbc_test_ue_free(ue);
+}
+
+static void lim_log(const char *text)
+{
+	ck_assert_msg(sbc_test_daemon_wait_log(&lim_daemon, text, BOUND_MS) == 0,
+		      "daemon log lacks '%s'", text);
+}
+
+START_TEST(test_secagree_limits)
+{
+	struct neg a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	const char *four = "Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1;spi-s=2;"
+			   "port-c=40000;port-s=40001, ipsec-3gpp;alg=hmac-md5-96;spi-c=1;"
+			   "spi-s=2;port-c=40000;port-s=40001, tls, digest\r\n";
+	const char *one = "Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;spi-c=7;spi-s=8;"
+			  "port-c=40002;port-s=40003\r\n";
+
+	/* 4 mechanisms > max-security-client-entries 3: 400 naming the header. */
+	refused_register("u1", four, 400, "Bad Request - Too Many Security-Client Entries");
+	lim_log("(rule max-security-client-entries: 4 entries, limit 3)");
+	/* Two pending negotiations = max-pending-negotiations: the third waits. */
+	ck_assert_int_eq(first_register(&a, "u1", 100, 101), 401);
+	ck_assert_int_eq(first_register(&b, "u2", 102, 103), 401);
+	refused_register("u3", one, 503, "Service Unavailable - Too Many Security Associations");
+	lim_log("(rule max-pending-negotiations: 2 in use, limit 2)");
+	/* A new negotiation of a pending IMPU replaces it: still admitted. */
+	free(a.server);
+	sbc_test_ue_free(a.ue);
+	ck_assert_int_eq(first_register(&a, "u1", 104, 105), 401);
+	/* Two established + one pending = max-sec-agree-associations 3. */
+	ck_assert_int_eq(protected_register(&a, 600, a.server), 200);
+	ck_assert_int_eq(protected_register(&b, 600, b.server), 200);
+	ck_assert_int_eq(first_register(&c, "u3", 106, 107), 401);
+	refused_register("u4", one, 503, "Service Unavailable - Too Many Security Associations");
+	lim_log("(rule max-sec-agree-associations: 3 in use, limit 3)");
+	/* The completed one frees its pending slot: u4 now fits after c ends. */
+	ck_assert_int_eq(protected_register(&c, 600, c.server), 200);
+	refused_register("u4", one, 503, "Service Unavailable - Too Many Security Associations");
+	ck_assert_int_eq(protected_register(&a, 0, a.server), 200);  /* de-REGISTER */
+	ck_assert_int_eq(first_register(&d, "u4", 108, 109), 401);
+	char *out = show(&lim_daemon, "show sipd limits");
+	assert_has(out, "max-security-client-entries");
+	ck_assert_int_eq(sbc_test_show_value(out, "max-security-client-entries"), 3);
+	ck_assert_msg(strstr(out, "max-pending-negotiations") != NULL, "%s", out);
+	free(out);
+	free(a.server);
+	free(b.server);
+	free(c.server);
+	free(d.server);
+	sbc_test_ue_free(a.ue);
+	sbc_test_ue_free(b.ue);
+	sbc_test_ue_free(c.ue);
+	sbc_test_ue_free(d.ue);
+}
+END_TEST
+
 /* --- an external core (session-agent) sending ck / ik in its 401 --- */
 
 static struct sbc_test_daemon sa_daemon;
@@ -578,7 +670,7 @@ static void start_sa_daemon(void)
 	ck_assert_int_eq(getsockname(core_fd, (struct sockaddr *)&sin, &len), 0);
 	snprintf(extra, sizeof extra, "<session-agent hostname=\"core1\" ip-address=\"127.0.0.1\""
 		 " port=\"%u\" state=\"enabled\" realm-id=\"realm01\"/>\n", ntohs(sin.sin_port));
-	start(&sa_daemon, extra, NULL);
+	start(&sa_daemon, extra);
 }
 
 static void stop_sa_daemon(void)
@@ -685,6 +777,11 @@ static Suite *ipsec_suite(void)
 	tcase_add_unchecked_fixture(tc, start_pool_daemon, stop_pool_daemon);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_spi_pool_exhausted);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_unchecked_fixture(tc, start_lim_daemon, stop_lim_daemon);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_secagree_limits);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("session-agent");
 	tcase_add_unchecked_fixture(tc, start_sa_daemon, stop_sa_daemon);

@@ -3,8 +3,9 @@
  * password, unknown user, refresh and de-REGISTER, MESSAGE / OPTIONS,
  * INVITE; raw sockets for retransmissions, malformed input, expiry, AKA
  * resynchronisation, integrity-protected and a test socket acting as an
- * external core; the ACLI over telnet for show commands and hot apply.
- * All on 127.0.0.1. */
+ * external core; the ACLI over telnet for show commands and hot apply;
+ * the sip-config limits (message size, header count, connections in total
+ * and per source address, idle connections). All on 127.0.0.0/8. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
@@ -211,6 +212,15 @@ START_TEST(test_malformed_udp)
 	ck_assert_ptr_nonnull(resp);
 	ck_assert_msg(strstr(resp, "SIP/2.0 400 Bad Request - Call-ID") == resp, "got: %s", resp);
 	free(resp);
+	/* A From libosip2 accepts but cannot write back: dropped, not answered
+	 * with an unparseable copy (fuzz/corpus/sip_message/crash-*). */
+	snprintf(msg, sizeof msg, "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKbadport\r\n"
+		 "From: <sip:alice@" DOMAIN ": >;tag=t1\r\n"
+		 "To: <sip:alice@" DOMAIN ">\r\nCall-ID: badport-1\r\nCSeq: 1 REGISTER\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	ck_assert_int_gt(send(fd, msg, strlen(msg), 0), 0);
+	assert_log("From, To or Via that does not write back");
 	/* Still serving. */
 	snprintf(msg, sizeof msg, register_fmt, "good1", "Call-ID: good-1\r\n");
 	ck_assert_int_gt(send(fd, msg, strlen(msg), 0), 0);
@@ -766,11 +776,11 @@ static void start_sa_daemon(void)
 		 "</sip-interface>\n"
 		 "<session-agent hostname=\"core1\" ip-address=\"127.0.0.1\" port=\"%u\""
 		 " state=\"enabled\" realm-id=\"realm01\"/>\n"
-		 "<ims-core home-domain=\"" DOMAIN "\" state=\"disabled\"/>\n",
+		 "<ims-core home-domain=\"" DOMAIN "\" state=\"disabled\"/>\n"
+		 /* sip-config trans-expire: a silent core means 408 after 2 s, not 32. */
+		 "<sip-config trans-expire=\"2\"/>\n",
 		 sa_sip_port, sa_port);
-	setenv("SBCEMU_SIP_TRANS_EXPIRE", "2", 1);  /* see sbc_sip_agent.h */
 	ck_assert_int_eq(sbc_test_daemon_start(&sa_daemon, NULL, body), 0);
-	unsetenv("SBCEMU_SIP_TRANS_EXPIRE");
 }
 
 static void stop_sa_daemon(void)
@@ -930,7 +940,9 @@ static void start_ha_daemon(void)
 		 "</sip-interface>\n"
 		 "<ims-core home-domain=\"" DOMAIN "\"/>\n"
 		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN "\""
-		 " auth-scheme=\"digest\" password=\"alice\"/>\n", ha_port);
+		 " auth-scheme=\"digest\" password=\"alice\"/>\n"
+		 "<ims-subscriber impi=\"dave@" DOMAIN "\" impu=\"sip:dave@" DOMAIN "\""
+		 " auth-scheme=\"digest\" password=\"dave-old\"/>\n", ha_port);
 	ck_assert_int_eq(sbc_test_daemon_start(&ha_daemon, NULL, body), 0);
 }
 
@@ -959,6 +971,83 @@ static void activate(struct sbc_test_telnet *t)
 	assert_has(out, "Activate Complete");
 	free(out);
 }
+
+/* How often the daemon's log says `text` so far. */
+static unsigned log_count(const struct sbc_test_daemon *d, const char *text)
+{
+	char *log = sbc_test_daemon_log(d);
+	unsigned n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, text)); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* save-config + activate-config, then the SIP side's "configuration
+ * applied" line of that activation (heap). */
+static char *activate_applied(struct sbc_test_telnet *t, const struct sbc_test_daemon *d)
+{
+	static const char key[] = "sip: configuration applied in";
+	unsigned before = log_count(d, key);
+	char *log = NULL, *line = NULL;
+
+	activate(t);
+	for (int i = 0; i < 500 && log_count(d, key) <= before; i++)
+		poll(NULL, 0, 10);
+	log = sbc_test_daemon_log(d);
+	char *last = NULL;
+	for (char *p = log; p && (p = strstr(p, key)); p++)
+		last = p;
+	ck_assert_msg(last != NULL, "no apply line in the log");
+	line = strndup(last, strcspn(last, "\n"));
+	free(log);
+	return line;
+}
+
+/* The registrar keeps its ims-subscriber index across an activate that
+ * changed no subscriber identity, yet a changed password takes effect at
+ * once; a new subscriber makes it build a new index that finds her. */
+START_TEST(test_hot_apply_subscriber_index)
+{
+	struct sbc_test_telnet *t = acli(&ha_daemon);
+	int ue = udp_to(ha_port);
+
+	ck_assert_int_eq(digest_register(ue, "dave", "dave-old", NULL, "d0"), 200);
+	const char *const pw[] = { "configure terminal", "emulator", "ims-subscriber",
+				   "select dave@" DOMAIN, "password dave-new", "done", "exit",
+				   "exit", "exit", NULL };
+	acli_run(t, pw);
+	char *line = activate_applied(t, &ha_daemon);
+	ck_assert_msg(strstr(line, "ims-subscriber index kept"), "%s", line);
+	free(line);
+	ck_assert_int_eq(digest_register(ue, "dave", "dave-old", NULL, "d1"), 403);
+	ck_assert_int_eq(digest_register(ue, "dave", "dave-new", NULL, "d2"), 200);
+	ck_assert_int_eq(digest_register(ue, "alice", "alice", NULL, "a1"), 200);
+
+	/* A realm-only change: the same index still serves. */
+	const char *const realm[] = { "configure terminal", "media-manager", "realm-config",
+				      "select realm01", "description hot", "done", "exit", "exit",
+				      "exit", NULL };
+	acli_run(t, realm);
+	line = activate_applied(t, &ha_daemon);
+	ck_assert_msg(strstr(line, "ims-subscriber index kept"), "%s", line);
+	free(line);
+	ck_assert_int_eq(digest_register(ue, "dave", "dave-new", NULL, "d3"), 200);
+
+	const char *const add[] = { "configure terminal", "emulator", "ims-subscriber",
+				    "impi erin@" DOMAIN, "impu sip:erin@" DOMAIN,
+				    "password erin-pw", "done", "exit", "exit", "exit", NULL };
+	acli_run(t, add);
+	line = activate_applied(t, &ha_daemon);
+	ck_assert_msg(strstr(line, "ims-subscriber index built"), "%s", line);
+	free(line);
+	ck_assert_int_eq(digest_register(ue, "erin", "erin-pw", NULL, "e1"), 200);
+	ck_assert_int_eq(digest_register(ue, "dave", "dave-new", NULL, "d4"), 200);
+	sbc_test_telnet_close(t);
+	close(ue);
+}
+END_TEST
 
 /* Whether nothing listens on UDP 127.0.0.1:port (we can bind it). */
 static bool udp_port_closed(uint16_t port)
@@ -1031,6 +1120,262 @@ START_TEST(test_hot_apply)
 }
 END_TEST
 
+/* ---- sip-config limits (issue 6) ---- */
+
+static struct sbc_test_daemon lim_daemon;
+static uint16_t lim_port;
+
+static void start_lim_daemon(void)
+{
+	char body[2048];
+
+	lim_port = sbc_test_free_port();
+	ck_assert_uint_ne(lim_port, 0);
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>\n"
+		 "<sip-config sip-message-len=\"2048\" max-headers=\"20\" max-incoming-conns=\"5\""
+		 " per-src-ip-max-incoming-conns=\"3\"/>\n"
+		 "<sip-interface realm-id=\"realm01\">\n"
+		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
+		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TCP\"/>\n"
+		 "</sip-interface>\n"
+		 "<ims-core home-domain=\"" DOMAIN "\"/>\n"
+		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN "\""
+		 " auth-scheme=\"digest\" password=\"alice\"/>\n", lim_port, lim_port);
+	ck_assert_int_eq(sbc_test_daemon_start(&lim_daemon, NULL, body), 0);
+}
+
+static void stop_lim_daemon(void)
+{
+	ck_assert_int_eq(sbc_test_daemon_stop(&lim_daemon), 0);
+}
+
+static void lim_log(const char *text)
+{
+	ck_assert_msg(sbc_test_daemon_wait_log(&lim_daemon, text, 5000) == 0,
+		      "daemon log lacks '%s'", text);
+}
+
+/* A TCP connection to the limits daemon from source address `from`. */
+static int tcp_from(const char *from)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(lim_port) };
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, from, &src.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+/* What arrives on a stream within 5 s until `needle` shows up or the peer
+ * closes (*closed set then); heap string. */
+static char *stream_read(int fd, const char *needle, bool *closed)
+{
+	char *buf = calloc(1, 65536);
+	size_t len = 0;
+	long long end = sbc_test_now_ms() + 5000;
+
+	*closed = false;
+	while (len < 65535 && !(needle && strstr(buf, needle))) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = end - sbc_test_now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			break;
+		ssize_t n = recv(fd, buf + len, 65535 - len, 0);
+		if (n <= 0) {
+			*closed = true;
+			break;
+		}
+		len += (size_t)n;
+	}
+	return buf;
+}
+
+/* A REGISTER with `pad` bytes of X-Pad and `headers` extra header fields;
+ * `body` bytes of body (Content-Length says so). Heap string. */
+static char *limits_register(const char *branch, size_t pad, int headers, size_t body)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fprintf(f, "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=t1\r\nTo: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: %s@limits\r\nCSeq: 1 REGISTER\r\n"
+		"Contact: <sip:alice@127.0.0.1:9>\r\n", branch, branch);
+	if (pad)
+		fprintf(f, "X-Pad: %0*d\r\n", (int)pad, 0);
+	for (int i = 0; i < headers; i++)
+		fprintf(f, "X-H%d: %d\r\n", i, i);
+	fprintf(f, "Content-Length: %zu\r\n\r\n", body);
+	for (size_t i = 0; i < body; i++)
+		fputc('b', f);
+	ck_assert_int_eq(fclose(f), 0);
+	return out;
+}
+
+/* The REGISTER is answered on fd (stream or connected UDP) with `code`. */
+static void expect_status(int fd, const char *msg, int code)
+{
+	bool closed;
+
+	send_str(fd, msg);
+	char *r = stream_read(fd, "\r\n\r\n", &closed);
+	ck_assert_msg(status_of(r) == code, "wanted %d, got: %s", code, r);
+	free(r);
+}
+
+START_TEST(test_limit_message_size)
+{
+	int udp = udp_to(lim_port), tcp = tcp_from("127.0.0.1");
+	char *big = limits_register("big1", 3000, 0, 0);
+	bool closed;
+
+	/* UDP over sip-message-len 2048: dropped, logged, no answer. */
+	send_str(udp, big);
+	lim_log("larger than 2048 (rule sip-message-len)");
+	struct pollfd p = { .fd = udp, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 1000), 0);
+	char *ok = limits_register("small1", 1000, 0, 0);  /* under it: served */
+	expect_status(udp, ok, 401);
+	/* TCP: the body makes it too large: 513, then the connection closes. */
+	char *body = limits_register("big2", 0, 0, 3000);
+	send_str(tcp, body);
+	char *r = stream_read(tcp, NULL, &closed);
+	ck_assert_msg(strncmp(r, "SIP/2.0 513 Message Too Large\r\n", 31) == 0, "got: %s", r);
+	ck_assert_msg(closed, "connection not closed after the 513");
+	lim_log("513 to a TCP message from 127.0.0.1:");
+	free(r);
+	free(body);
+	free(ok);
+	free(big);
+	close(tcp);
+	close(udp);
+}
+END_TEST
+
+START_TEST(test_limit_headers)
+{
+	int udp = udp_to(lim_port), tcp = tcp_from("127.0.0.1");
+	char *many = limits_register("hdr1", 0, 25, 0), *fine = limits_register("hdr2", 0, 8, 0);
+
+	/* 7 + 25 header fields > max-headers 20: 400 naming the problem. */
+	send_str(udp, many);
+	char *r = udp_recv(udp);
+	ck_assert_msg(r && strstr(r, "SIP/2.0 400 Bad Request - Too Many Headers\r\n") == r,
+		      "got: %s", r);
+	free(r);
+	lim_log("more than 20 header fields (rule max-headers)");
+	expect_status(udp, fine, 401);
+	/* Over TCP the framing is intact: 400, and the connection serves on. */
+	expect_status(tcp, many, 400);
+	expect_status(tcp, fine, 401);
+	free(many);
+	free(fine);
+	close(tcp);
+	close(udp);
+}
+END_TEST
+
+/* Whether the daemon closed fd (refused at accept) within 5 s. */
+static bool refused(int fd)
+{
+	bool closed;
+
+	free(stream_read(fd, NULL, &closed));
+	return closed;
+}
+
+START_TEST(test_limit_connections)
+{
+	int a[3], b[2];
+	char *reg = limits_register("conn1", 0, 0, 0);
+
+	/* per-src-ip-max-incoming-conns 3 from 127.0.0.1 */
+	for (int i = 0; i < 3; i++) {
+		a[i] = tcp_from("127.0.0.1");
+		expect_status(a[i], reg, 401);
+	}
+	int x = tcp_from("127.0.0.1");
+	ck_assert_msg(refused(x), "a 4th connection from 127.0.0.1 was kept");
+	lim_log("(rule per-src-ip-max-incoming-conns 3)");
+	close(x);
+	/* Other sources still get in, up to max-incoming-conns 5 in all. */
+	for (int i = 0; i < 2; i++) {
+		b[i] = tcp_from("127.0.0.2");
+		expect_status(b[i], reg, 401);
+	}
+	x = tcp_from("127.0.0.3");
+	ck_assert_msg(refused(x), "a 6th connection was kept");
+	lim_log("(rule max-incoming-conns 5)");
+	close(x);
+	/* The counters show in `show sipd limits`. */
+	struct sbc_test_telnet *t = acli(&lim_daemon);
+	char *out = acli_cmd(t, "show sipd limits");
+	assert_has(out, "per-src-ip-max-incoming-conns");
+	ck_assert_int_eq(sbc_test_show_value(out, "per-src-ip-max-incoming-conns"), 3);
+	const char *row = strstr(out, "max-incoming-conns ");
+	long v[3] = { 0 };
+	ck_assert_ptr_nonnull(row);
+	ck_assert_int_eq(sscanf(row + strlen("max-incoming-conns "), "%ld %ld %ld", &v[0], &v[1],
+				&v[2]), 3);
+	ck_assert_int_eq(v[0], 5);  /* Value */
+	ck_assert_int_eq(v[1], 5);  /* In Use */
+	ck_assert_int_ge(v[2], 1);  /* Refused */
+	free(out);
+	sbc_test_telnet_close(t);
+	/* A closed connection gives its slot back (once the daemon sees it). */
+	close(a[0]);
+	long long end = sbc_test_now_ms() + 5000;
+	for (;;) {
+		x = tcp_from("127.0.0.1");
+		if (!refused(x))
+			break;
+		close(x);
+		ck_assert_msg(sbc_test_now_ms() < end, "slot never freed");
+		poll(NULL, 0, 50);
+	}
+	expect_status(x, reg, 401);
+	close(x);
+	for (int i = 1; i < 3; i++)
+		close(a[i]);
+	for (int i = 0; i < 2; i++)
+		close(b[i]);
+	free(reg);
+}
+END_TEST
+
+/* Hot apply: max-headers raised and inactive-dynamic-conn lowered through
+ * the ACLI take effect on the next message / tick. */
+START_TEST(test_limit_hot_apply)
+{
+	struct sbc_test_telnet *t = acli(&lim_daemon);
+	const char *const set[] = { "configure terminal", "session-router", "sip-config",
+				    "max-headers 64", "inactive-dynamic-conn 1", "done", "exit",
+				    "exit", "exit", NULL };
+	char *many = limits_register("hot1", 0, 25, 0);
+	int udp = udp_to(lim_port);
+
+	acli_run(t, set);
+	activate(t);
+	sbc_test_telnet_close(t);
+	expect_status(udp, many, 401);
+	int idle = tcp_from("127.0.0.1");
+	long long t0 = sbc_test_now_ms();
+	ck_assert_msg(refused(idle), "an idle connection outlived inactive-dynamic-conn 1");
+	ck_assert_int_ge(sbc_test_now_ms() - t0, 900);
+	lim_log("idle (rule inactive-dynamic-conn)");
+	close(idle);
+	close(udp);
+	free(many);
+}
+END_TEST
+
 static Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
@@ -1067,7 +1412,18 @@ static Suite *sip_suite(void)
 	tc = tcase_create("hot-apply");
 	tcase_add_unchecked_fixture(tc, start_ha_daemon, stop_ha_daemon);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_hot_apply_subscriber_index);
 	tcase_add_test(tc, test_hot_apply);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_unchecked_fixture(tc, start_lim_daemon, stop_lim_daemon);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_limit_message_size);
+	tcase_add_test(tc, test_limit_headers);
+	tcase_add_test(tc, test_limit_connections);
+	/* Changes the running configuration: last. */
+	tcase_add_test(tc, test_limit_hot_apply);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,8 @@
  * (tests/sbc_test_ue.h): Digest and AKA registration over one TLS
  * connection, refresh on it, UDP then TLS (seed 003), the self-signed
  * certificate made at first start and reused, a broken tls-profile failing
- * activate-config while the old listener serves, and hostile TLS input. */
+ * activate-config while the old listener serves, and hostile TLS input
+ * under the sip-config bounds (pending handshakes, handshake timeout). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -27,8 +28,10 @@
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
 #define CN "pcscf.tls.test"
 #define BOUND_MS 5000
-#define HANDSHAKE_SECS 5     /* the daemon's SBC_SIP_TLS_HANDSHAKE_SECS */
-#define MAX_PENDING 256      /* the daemon's SBC_SIP_TLS_MAX_PENDING */
+/* sip-config of the daemon, below the defaults (5 s, 256) so that the
+ * tests show the configured values are the ones enforced. */
+#define HANDSHAKE_SECS 2     /* tls-handshake-timeout */
+#define MAX_PENDING 32       /* max-pending-tls-handshakes */
 #define LOAD_UES 64
 
 static struct sbc_test_daemon daemon_;
@@ -75,6 +78,7 @@ static void start_daemon(void)
 		 "<tls-profile name=\"bad\" end-entity-certificate=\"broken\"/>\n"
 		 "<tls-profile name=\"tls12\" end-entity-certificate=\"pcscf\" tls-version=\"tlsv12\""
 		 " cipher-list=\"ECDHE-RSA-AES128-GCM-SHA256\"/>\n"
+		 "<sip-config tls-handshake-timeout=\"2\" max-pending-tls-handshakes=\"32\"/>\n"
 		 "<sip-interface realm-id=\"realm01\">\n"
 		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
 		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\""
@@ -429,6 +433,147 @@ static bool closed_within(int fd, int ms)
 	return false;
 }
 
+/* The SIP side's "configuration applied" line of the activate-config that
+ * `t` runs now (heap). */
+static char *activate_applied(struct sbc_test_telnet *t)
+{
+	static const char key[] = "sip: configuration applied in";
+	char *log = sbc_test_daemon_log(&daemon_), *last = NULL;
+	unsigned before = 0, after = 0;
+
+	for (const char *p = log; p && (p = strstr(p, key)); p++)
+		before++;
+	free(log);
+	char *out = acli(t, "save-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
+	free(out);
+	out = acli(t, "activate-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
+	free(out);
+	for (int i = 0; i < 500; i++, poll(NULL, 0, 10)) {
+		log = sbc_test_daemon_log(&daemon_);
+		after = 0;
+		for (char *p = log; p && (p = strstr(p, key)); p++, after++)
+			last = p;
+		if (after > before)
+			break;
+		free(log);
+		log = NULL;
+	}
+	ck_assert_msg(log != NULL, "no new '%s' in the log", key);
+	char *line = strndup(last, strcspn(last, "\n"));
+	free(log);
+	return line;
+}
+
+static void set_attr(struct sbc_test_telnet *t, const char *path, const char *element,
+		     const char *key, const char *line)
+{
+	char p1[64], p2[64], sel[96];
+
+	snprintf(p1, sizeof p1, "ORACLE(%s)#", path);
+	snprintf(p2, sizeof p2, "ORACLE(%s)#", element);
+	snprintf(sel, sizeof sel, "select %s", key);
+	free(acli(t, "configure terminal", "ORACLE(configure)#"));
+	free(acli(t, path, p1));
+	free(acli(t, element, p2));
+	free(acli(t, sel, p2));
+	free(acli(t, line, p2));
+	free(acli(t, "done", p2));
+	free(acli(t, "exit", p1));
+	free(acli(t, "exit", "ORACLE(configure)#"));
+	free(acli(t, "exit", "ORACLE#"));
+}
+
+/* activate-config shares the SSL_CTX of every tls-profile it did not
+ * change and builds the changed one: new connections get the new cipher,
+ * a connection made before keeps working. */
+START_TEST(test_changed_profile_rebuilds_only_its_context)
+{
+	struct sbc_test_ue *old = digest_ue("alice");
+	struct sbc_test_telnet *t = acli_login();
+
+	use_tls(old, tls12_port);
+	ck_assert_int_eq(sbc_test_ue_register(old, 600, NULL, BOUND_MS), 200);
+	set_attr(t, "security", "tls-profile", "tls12", "cipher-list ECDHE-RSA-AES256-GCM-SHA384");
+	char *line = activate_applied(t);
+	ck_assert_msg(strstr(line, " kept 1 built)") && !strstr(line, " 0 kept"), "%s", line);
+	free(line);
+	struct sbc_test_ue *fresh = digest_ue("bob");
+	use_tls(fresh, tls12_port);
+	ck_assert_str_eq(sbc_test_ue_tls_cipher(fresh), "ECDHE-RSA-AES256-GCM-SHA384");
+	ck_assert_int_eq(sbc_test_ue_register(fresh, 600, NULL, BOUND_MS), 200);
+	ck_assert_int_eq(sbc_test_ue_register(old, 600, NULL, BOUND_MS), 200);
+	ck_assert_uint_eq(sbc_test_ue_connects(old), 1);
+
+	/* Nothing TLS changed: every context is kept, and still serves. */
+	set_attr(t, "media-manager", "realm-config", "realm01", "description tls kept");
+	line = activate_applied(t);
+	ck_assert_msg(strstr(line, " 0 built)") && strstr(line, "ims-subscriber index kept"),
+		      "%s", line);
+	free(line);
+	struct sbc_test_ue *third = digest_ue("carol");
+	use_tls(third, tls12_port);
+	ck_assert_str_eq(sbc_test_ue_tls_cipher(third), "ECDHE-RSA-AES256-GCM-SHA384");
+	ck_assert_int_eq(sbc_test_ue_register(third, 600, NULL, BOUND_MS), 200);
+	use_tls(third, tls_port);
+	ck_assert_int_eq(sbc_test_ue_register(third, 600, NULL, BOUND_MS), 200);
+	sbc_test_telnet_close(t);
+	sbc_test_ue_free(third);
+	sbc_test_ue_free(fresh);
+	sbc_test_ue_free(old);
+}
+END_TEST
+
+/* ims-core nonce-lifetime 10 through the ACLI (hot apply): a refresh on an
+ * answered nonce works within it, a refresh after it gets 401 stale=TRUE. */
+static void set_nonce_lifetime(const char *secs)
+{
+	struct sbc_test_telnet *t = acli_login();
+	char line[64];
+
+	snprintf(line, sizeof line, "nonce-lifetime %s", secs);
+	free(acli(t, "configure terminal", "ORACLE(configure)#"));
+	free(acli(t, "emulator", "ORACLE(emulator)#"));
+	free(acli(t, "ims-core", "ORACLE(ims-core)#"));
+	free(acli(t, line, "ORACLE(ims-core)#"));
+	free(acli(t, "done", "ORACLE(ims-core)#"));
+	free(acli(t, "exit", "ORACLE(emulator)#"));
+	free(acli(t, "exit", "ORACLE(configure)#"));
+	free(acli(t, "exit", "ORACLE#"));
+	char *out = acli(t, "save-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
+	free(out);
+	out = acli(t, "activate-config", "ORACLE#");
+	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
+	free(out);
+	sbc_test_telnet_close(t);
+}
+
+START_TEST(test_nonce_lifetime)
+{
+	struct sbc_test_ue *ue = digest_ue("bob");
+
+	set_nonce_lifetime("10");
+	ck_assert_int_eq(sbc_test_ue_use(ue, SBC_TEST_UE_UDP, udp_port, 0), 0);
+	ck_assert_int_eq(register_once(ue, 600), 401);
+	ck_assert_int_eq(register_once(ue, 600), 200);
+	ck_assert_int_eq(register_once(ue, 600), 200);  /* the same nonce, nc 2 */
+	poll(NULL, 0, 11000);
+	osip_message_t *req = sbc_test_ue_register_msg(ue, 600, NULL);
+	osip_message_t *resp = sbc_test_ue_request(ue, req, BOUND_MS);
+	ck_assert_ptr_nonnull(resp);
+	ck_assert_int_eq(resp->status_code, 401);
+	ck_assert_msg(strstr(sbc_test_ue_last_raw(ue), "stale=TRUE") != NULL, "%s",
+		      sbc_test_ue_last_raw(ue));
+	osip_message_free(req);
+	osip_message_free(resp);
+	ck_assert_int_eq(register_once(ue, 600), 200);  /* answering the new nonce */
+	set_nonce_lifetime("120");
+	sbc_test_ue_free(ue);
+}
+END_TEST
+
 /* A ClientHello record header promising 200 bytes, and only 6 of them. */
 static const char half_hello[] = "\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03";
 
@@ -456,8 +601,8 @@ START_TEST(test_garbage_and_half_handshake)
 	assert_log("not SIP");
 	ck_assert_int_eq(sbc_test_ue_register(ue, 600, NULL, BOUND_MS), 200);
 	/* The stalled one is dropped after the handshake timeout. */
-	ck_assert(closed_within(half, (HANDSHAKE_SECS + 3) * 1000));
-	assert_log("TLS handshake timed out");
+	ck_assert(closed_within(half, (HANDSHAKE_SECS + 2) * 1000));
+	assert_log("TLS handshake timed out after 2s (rule tls-handshake-timeout)");
 	close(bad);
 	close(half);
 	sbc_test_ue_free(junk);
@@ -473,7 +618,7 @@ START_TEST(test_pending_handshakes_bounded)
 		fds[i] = raw_connect(tls_port);  /* accepted in order, none says a word */
 	int extra = raw_connect(tls_port);
 	ck_assert(closed_within(extra, BOUND_MS));
-	assert_log("handshakes pending");
+	assert_log("32 handshakes pending (rule max-pending-tls-handshakes 32)");
 	close(extra);
 	for (int i = 0; i < MAX_PENDING; i++)
 		close(fds[i]);
@@ -522,6 +667,8 @@ static Suite *sip_tls_suite(void)
 	tcase_add_test(tc, test_broken_profile_fails_activate);
 	tcase_add_test(tc, test_garbage_and_half_handshake);
 	tcase_add_test(tc, test_pending_handshakes_bounded);
+	tcase_add_test(tc, test_nonce_lifetime);
+	tcase_add_test(tc, test_changed_profile_rebuilds_only_its_context);
 	suite_add_tcase(s, tc);
 	/* A daemon of their own, started and restarted in the test's process
 	 * (a restart in a forked test would leave the fixture a stale PID). */
