@@ -106,45 +106,19 @@ static char *boot_body(const struct opts *o, const struct ports *p)
 	return body;
 }
 
-/* One ACLI line; 0 when `want` is in its output (NULL: the prompt will do). */
-static int acli(struct sbc_test_telnet *t, const char *line, const char *prompt,
-		const char *want)
-{
-	char *out = sbc_test_telnet_cmd(t, line, prompt, ACLI_MS);
-	int rc = out && (!want || strstr(out, want)) ? 0 : -1;
-
-	if (rc != 0)
-		fprintf(stderr, "bench: `%s` failed: %s\n", line,
-			out ? out : sbc_test_telnet_pending(t));
-	free(out);
-	return rc;
-}
-
 /* sec-agree-pref of realm01, saved and activated (hot apply, no restart). */
 static int set_pref(const struct sbc_test_daemon *d, const char *pref)
 {
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, ACLI_MS);
-	char line[64];
-	int rc = -1;
+	static const char *const path[] = { "session-router", "sip-interface", NULL };
+	char line[64], why[512];
 
-	if (!t)
-		return -1;
-	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", ACLI_MS));
 	snprintf(line, sizeof line, "sec-agree-pref %s", pref);
-	if (acli(t, "configure terminal", "ORACLE(configure)#", NULL) == 0 &&
-	    acli(t, "session-router", "ORACLE(session-router)#", NULL) == 0 &&
-	    acli(t, "sip-interface", "ORACLE(sip-interface)#", NULL) == 0 &&
-	    acli(t, "select realm01", "ORACLE(sip-interface)#", NULL) == 0 &&
-	    acli(t, line, "ORACLE(sip-interface)#", NULL) == 0 &&
-	    acli(t, "done", "ORACLE(sip-interface)#", NULL) == 0 &&
-	    acli(t, "exit", "ORACLE(session-router)#", NULL) == 0 &&
-	    acli(t, "exit", "ORACLE(configure)#", NULL) == 0 &&
-	    acli(t, "exit", "ORACLE#", NULL) == 0 &&
-	    acli(t, "save-config", "ORACLE#", "Save complete") == 0 &&
-	    acli(t, "activate-config", "ORACLE#", "Activate Complete") == 0)
-		rc = 0;
-	sbc_test_telnet_close(t);
-	return rc;
+	const char *const lines[] = { line, NULL };
+	if (sbc_test_acli_apply(d->telnet_port, path, "realm01", lines, ACLI_MS, why,
+				sizeof why) == 0)
+		return 0;
+	fprintf(stderr, "bench: %s\n", why);
+	return -1;
 }
 
 static int run(const struct sbc_test_daemon *d, const struct opts *o, const struct ports *p,

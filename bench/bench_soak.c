@@ -361,10 +361,13 @@ static void *malformed_thread(void *arg)
 			ok = tcp_broken_framing(s->p.plain_tcp);
 			break;
 		}
-		if (ok)
+		if (ok) {
 			s->malformed.ok++;
-		else
+		} else {
 			s->malformed.failed++;
+			fprintf(stderr, "soak: bad input %lu (kind %lu) got no expected answer within "
+				"%d ms\n", n, n % 4, ANSWER_MS);
+		}
 		poll(NULL, 0, 50);
 	}
 	if (fd >= 0)
@@ -374,61 +377,30 @@ static void *malformed_thread(void *arg)
 
 /* --- activate-config every few seconds --- */
 
-static bool acli(struct sbc_test_telnet *t, const char *line, const char *prompt,
-		 const char *want)
-{
-	char *out = sbc_test_telnet_cmd(t, line, prompt, ACLI_MS);
-	bool ok = out && (!want || strstr(out, want));
-
-	if (!ok)
-		fprintf(stderr, "soak: `%s` failed: %s\n", line, out ? out : sbc_test_telnet_pending(t));
-	free(out);
-	return ok;
-}
-
 /* Flip aka1's encr-alg-list order: the next ipsec-3gpp negotiations pick
  * another ealg, the running associations keep theirs. */
-static bool reconfigure(struct sbc_test_telnet *t, unsigned n)
-{
-	return acli(t, "configure terminal", "ORACLE(configure)#", NULL) &&
-	       acli(t, "security", "ORACLE(security)#", NULL) &&
-	       acli(t, "ims-aka-profile", "ORACLE(ims-aka-profile)#", NULL) &&
-	       acli(t, "select aka1", "ORACLE(ims-aka-profile)#", NULL) &&
-	       acli(t, n % 2 ? "encr-alg-list (null aes-cbc)" : "encr-alg-list (aes-cbc null)",
-		    "ORACLE(ims-aka-profile)#", NULL) &&
-	       acli(t, "done", "ORACLE(ims-aka-profile)#", NULL) &&
-	       acli(t, "exit", "ORACLE(security)#", NULL) &&
-	       acli(t, "exit", "ORACLE(configure)#", NULL) &&
-	       acli(t, "exit", "ORACLE#", NULL) &&
-	       acli(t, "save-config", "ORACLE#", "Save complete") &&
-	       acli(t, "activate-config", "ORACLE#", "Activate Complete");
-}
-
 static void *activate_thread(void *arg)
 {
+	static const char *const path[] = { "security", "ims-aka-profile", NULL };
 	struct soak *s = arg;
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(s->d.telnet_port, ACLI_MS);
-	char *in = t ? sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", ACLI_MS) : NULL;
+	char why[512];
 
-	free(in);
-	if (!in) {
-		s->activate.failed++;
-		goto out;
-	}
 	for (unsigned n = 1; !s->stop; n++) {
 		long long next = now_ms() + s->o.activate_every * 1000ll;
 		if (next > s->end_ms)
 			break;
 		while (!s->stop && now_ms() < next)
 			poll(NULL, 0, 100);
-		if (reconfigure(t, n))
+		const char *const lines[] = { n % 2 ? "encr-alg-list (null aes-cbc)"
+						    : "encr-alg-list (aes-cbc null)", NULL };
+		if (sbc_test_acli_apply(s->d.telnet_port, path, "aka1", lines, ACLI_MS, why,
+					sizeof why) == 0) {
 			s->activate.ok++;
-		else
+		} else {
+			fprintf(stderr, "soak: activate %u: %s\n", n, why);
 			s->activate.failed++;
+		}
 	}
-out:
-	if (t)
-		sbc_test_telnet_close(t);
 	return NULL;
 }
 

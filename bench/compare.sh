@@ -95,6 +95,7 @@ has 3 && {
 	row "3 bytes per association, 100k" "$(v fig3.bytes_per_assoc.100000)" "< 1024"
 	row "3 bytes per association, 1M" "$(v fig3.bytes_per_assoc.1000000)" "< 1024"
 	row "3 show one association among 1M (ms)" "$(v fig3.show_one.1000000)" "< 1"
+	row "3 first page of the listing of 1M (ms)" "$(v fig3.first_page.1000000)" "-"
 	row "3 full listing of 1M (ms)" "$(v fig3.show_all.1000000)" "-"
 }
 has 4 && row "4 headers/s sbcemu / Sofia-SIP" "$(v fig4.ratio)" ">= 2.0"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "sbc_cli_internal.h"
+#include "sbc_cli_show.h"
 #include "sbc_core_store.h"
 
 #define SBC_CLI_MORE_PROMPT "--More--"
@@ -78,6 +79,16 @@ static void pager_print(struct cli_def *cli, const char *line)
 		s->io.print(s->io.io_ctx, line);
 	else if (cli->client)
 		fprintf(cli->client, "%s\r\n", line);  /* what libcli does without a callback */
+}
+
+bool sbc_cli_show_stopped(struct cli_def *cli)
+{
+	/* Only a session's cli carries the pager (tests and benches print
+	 * elsewhere). */
+	if (cli->print_callback != pager_print)
+		return false;
+	struct sbc_cli_sess *s = cli_get_context(cli);
+	return s && s->pager.dropping;
 }
 
 static int wrapped_cmp(const void *a, const void *b)

@@ -21,6 +21,9 @@ struct sbc_cli_show_cmd {
 /* Add a command (copied). 0, or -1 when the name is taken or the table is
  * full. Not for use while sessions run. */
 int sbc_cli_show_add(const struct sbc_cli_show_cmd *cmd);
+/* Whether the operator quit the current command's output at --More--:
+ * a command producing output in pieces stops making them. */
+bool sbc_cli_show_stopped(struct cli_def *cli);
 /* Forget every added command (tests, shutdown). */
 void sbc_cli_show_clear(void);
 

@@ -525,28 +525,60 @@ fail:
 	return NULL;
 }
 
+static bool str_same(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Field by field, as the formatted values would compare, without
+ * formatting: activate-config compares whole elements of 20,000 objects. */
+static bool attr_same(const struct sbc_cfg_attr *attr, const void *a, const void *b)
+{
+	switch (attr->type) {
+	case SBC_CFG_STRING:
+	case SBC_CFG_IP:
+	case SBC_CFG_HEX:
+		return str_same(*SBC_CFG_FIELD(a, attr, char *const),
+				*SBC_CFG_FIELD(b, attr, char *const));
+	case SBC_CFG_UINT:
+		return *SBC_CFG_FIELD(a, attr, const uint32_t) == *SBC_CFG_FIELD(b, attr, const uint32_t);
+	case SBC_CFG_ENUM:
+		return *SBC_CFG_FIELD(a, attr, const int) == *SBC_CFG_FIELD(b, attr, const int);
+	case SBC_CFG_BOOL:
+		return *SBC_CFG_FIELD(a, attr, const bool) == *SBC_CFG_FIELD(b, attr, const bool);
+	case SBC_CFG_LIST: {
+		const struct sbc_cfg_list *x = SBC_CFG_FIELD(a, attr, const struct sbc_cfg_list);
+		const struct sbc_cfg_list *y = SBC_CFG_FIELD(b, attr, const struct sbc_cfg_list);
+		if (x->count != y->count)
+			return false;
+		for (size_t i = 0; i < x->count; i++)
+			if (!str_same(x->items[i], y->items[i]))
+				return false;
+		return true;
+	}
+	case SBC_CFG_CHILDREN:
+		return sbc_cfg_objs_equal(attr->child, SBC_CFG_FIELD(a, attr, const struct sbc_cfg_objs),
+					  SBC_CFG_FIELD(b, attr, const struct sbc_cfg_objs));
+	}
+	return false;
+}
+
 bool sbc_cfg_obj_equal(const struct sbc_cfg_element *el, const void *a, const void *b)
 {
-	for (size_t i = 0; i < el->nattrs; i++) {
-		const struct sbc_cfg_attr *attr = &el->attrs[i];
-		if (attr->type == SBC_CFG_CHILDREN) {
-			const struct sbc_cfg_objs *x = SBC_CFG_FIELD(a, attr, const struct sbc_cfg_objs);
-			const struct sbc_cfg_objs *y = SBC_CFG_FIELD(b, attr, const struct sbc_cfg_objs);
-			if (x->count != y->count)
-				return false;
-			for (size_t c = 0; c < x->count; c++)
-				if (!sbc_cfg_obj_equal(attr->child, x->items[c], y->items[c]))
-					return false;
-			continue;
-		}
-		char *x = sbc_cfg_value_format(attr, a, SBC_CFG_FMT_CLEAR);
-		char *y = sbc_cfg_value_format(attr, b, SBC_CFG_FMT_CLEAR);
-		bool same = x && y && strcmp(x, y) == 0;
-		string_free(attr, x);
-		string_free(attr, y);
-		if (!same)
+	for (size_t i = 0; i < el->nattrs; i++)
+		if (!attr_same(&el->attrs[i], a, b))
 			return false;
-	}
+	return true;
+}
+
+bool sbc_cfg_objs_equal(const struct sbc_cfg_element *el, const struct sbc_cfg_objs *a,
+			const struct sbc_cfg_objs *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (!sbc_cfg_obj_equal(el, a->items[i], b->items[i]))
+			return false;
 	return true;
 }
 
@@ -641,14 +673,9 @@ struct sbc_cfg *sbc_cfg_copy(const struct sbc_cfg *cfg)
 
 bool sbc_cfg_equal(const struct sbc_cfg *a, const struct sbc_cfg *b)
 {
-	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++) {
-		if (a->elements[id].count != b->elements[id].count)
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++)
+		if (!sbc_cfg_objs_equal(sbc_cfg_elements[id], &a->elements[id], &b->elements[id]))
 			return false;
-		for (size_t i = 0; i < a->elements[id].count; i++)
-			if (!sbc_cfg_obj_equal(sbc_cfg_elements[id], a->elements[id].items[i],
-					       b->elements[id].items[i]))
-				return false;
-	}
 	return true;
 }
 

@@ -45,6 +45,9 @@ void *sbc_cfg_obj_new(const struct sbc_cfg_element *el);   /* with defaults */
 void *sbc_cfg_obj_copy(const struct sbc_cfg_element *el, const void *obj);
 void sbc_cfg_obj_free(const struct sbc_cfg_element *el, void *obj);
 bool sbc_cfg_obj_equal(const struct sbc_cfg_element *el, const void *a, const void *b);
+/* Same objects in the same order (sbc_cfg_obj_equal each). */
+bool sbc_cfg_objs_equal(const struct sbc_cfg_element *el, const struct sbc_cfg_objs *a,
+			const struct sbc_cfg_objs *b);
 /* The object's key value (never NULL; "" for singletons). */
 const char *sbc_cfg_obj_key(const struct sbc_cfg_element *el, const void *obj);
 /* One-line identity for select lists and messages: "realm01 127.0.0.1:5060". */

@@ -35,6 +35,9 @@
 
 struct snapshot {
 	struct sbc_cfg *cfg;
+	/* Per element: equal numbers in two snapshots mean equal content
+	 * (sbc_core_cfg_generation). Never changes after creation. */
+	uint64_t gen[SBC_CFG_ELEM_COUNT];
 	unsigned refs;          /* readers, one while published, one while saved */
 	bool linked;            /* in the live list (published at least once) */
 	struct snapshot *next;  /* live list, for release by pointer; dead list */
@@ -48,7 +51,8 @@ struct sbc_core_store {
 	pthread_mutex_t cfg_lock;     /* saved, activation, files, hooks */
 	struct snapshot *saved;       /* holds one reference */
 	bool saved_on_disk;           /* saved.xml holds exactly saved->cfg */
-	pthread_mutex_t snap_lock;    /* snapshot reference counts, dead list */
+	pthread_mutex_t snap_lock;    /* snapshot reference counts, dead list, gens */
+	uint64_t last_gen;
 	struct snapshot *live;
 	_Atomic(struct snapshot *) running;
 	struct sbc_core_apply_hook hooks[MAX_HOOKS];
@@ -110,14 +114,46 @@ struct sbc_cfg *sbc_core_store_load_verified(struct sbc_core_store *store, const
 
 /* ---- snapshots ---- */
 
-static struct snapshot *snapshot_new(struct sbc_cfg *cfg)
+/* A snapshot of cfg (owned on success). Each element takes the generation
+ * of `like`'s when their content is the same, a new one otherwise. */
+static struct snapshot *snapshot_new_like(struct sbc_core_store *store, struct sbc_cfg *cfg,
+					  const struct snapshot *like)
 {
 	struct snapshot *s = calloc(1, sizeof *s);
-	if (s) {
-		s->cfg = cfg;
-		s->refs = 1;
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->refs = 1;
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++) {
+		if (like && sbc_cfg_objs_equal(sbc_cfg_elements[id], &cfg->elements[id],
+					       &like->cfg->elements[id])) {
+			s->gen[id] = like->gen[id];
+			continue;
+		}
+		pthread_mutex_lock(&store->snap_lock);
+		s->gen[id] = ++store->last_gen;
+		pthread_mutex_unlock(&store->snap_lock);
 	}
 	return s;
+}
+
+static struct snapshot *snapshot_new(struct sbc_core_store *store, struct sbc_cfg *cfg)
+{
+	return snapshot_new_like(store, cfg, NULL);
+}
+
+uint64_t sbc_core_cfg_generation(struct sbc_core_store *store, const struct sbc_cfg *cfg,
+				 enum sbc_cfg_elem_id id)
+{
+	uint64_t gen = 0;
+	pthread_mutex_lock(&store->snap_lock);
+	if (store->saved && store->saved->cfg == cfg)
+		gen = store->saved->gen[id];
+	for (struct snapshot *s = store->live; s && !gen; s = s->next)
+		if (s->cfg == cfg)
+			gen = s->gen[id];
+	pthread_mutex_unlock(&store->snap_lock);
+	return gen;
 }
 
 static void snapshot_free(struct snapshot *s)
@@ -158,33 +194,62 @@ static void snapshot_unref(struct sbc_core_store *store, struct snapshot *s)
 	pthread_mutex_unlock(&store->snap_lock);
 }
 
+/* Wait for dead snapshots, or until a pending trim is due (snap_lock held). */
+static void reaper_wait(struct sbc_core_store *store, bool trim_pending, time_t last_trim)
+{
+	struct timespec due = { .tv_sec = last_trim + TRIM_INTERVAL_SECS };
+	while (!store->dead && !store->reaper_stop) {
+		if (!trim_pending)
+			pthread_cond_wait(&store->reaper_wake, &store->snap_lock);
+		else if (pthread_cond_timedwait(&store->reaper_wake, &store->snap_lock, &due) != 0)
+			return;  /* ETIMEDOUT: time to trim */
+	}
+}
+
 static void *reaper_main(void *arg)
 {
 	struct sbc_core_store *store = arg;
 	time_t last_trim = 0;
+	bool trim_pending = false;
 	pthread_mutex_lock(&store->snap_lock);
 	for (;;) {
-		while (!store->dead && !store->reaper_stop)
-			pthread_cond_wait(&store->reaper_wake, &store->snap_lock);
+		reaper_wait(store, trim_pending, last_trim);
 		struct snapshot *dead = store->dead;
 		store->dead = NULL;
 		if (!dead && store->reaper_stop)
 			break;
 		pthread_mutex_unlock(&store->snap_lock);
+		trim_pending |= dead != NULL;
 		while (dead) {
 			struct snapshot *next = dead->next;
 			snapshot_free(dead);
 			dead = next;
 		}
 		time_t now = time(NULL);
-		if (now - last_trim >= TRIM_INTERVAL_SECS) {
+		if (trim_pending && now - last_trim >= TRIM_INTERVAL_SECS) {
 			malloc_trim(0);
 			last_trim = now;
+			trim_pending = false;
 		}
 		pthread_mutex_lock(&store->snap_lock);
 	}
 	pthread_mutex_unlock(&store->snap_lock);
 	return NULL;
+}
+
+/* Started by the first activation, not at open: the daemon forks after
+ * opening the store, and a thread does not survive fork. Until then, and
+ * without it, snapshots are freed where their last reference goes. */
+static void start_reaper(struct sbc_core_store *store)
+{
+	if (store->reaper_started)  /* only activations set it, under cfg_lock */
+		return;
+	pthread_mutex_lock(&store->snap_lock);
+	store->reaper_started = pthread_create(&store->reaper, NULL, reaper_main, store) == 0;
+	pthread_mutex_unlock(&store->snap_lock);
+	if (!store->reaper_started)
+		sbc_log_warnx("configuration reaper not started: replaced configurations are "
+			      "freed inline");
 }
 
 /* Publish a new running snapshot (adding the running reference); the old
@@ -228,14 +293,17 @@ void sbc_core_running_release(struct sbc_core_store *store, const struct sbc_cfg
  * saved.xml holds exactly s->cfg. */
 static void replace_saved(struct sbc_core_store *store, struct snapshot *s, bool on_disk)
 {
-	snapshot_unref(store, store->saved);
+	pthread_mutex_lock(&store->snap_lock);
+	if (store->saved)
+		snapshot_unref_locked(store, store->saved);
 	store->saved = s;
+	pthread_mutex_unlock(&store->snap_lock);
 	store->saved_on_disk = on_disk;
 }
 
 static int set_saved(struct sbc_core_store *store, struct sbc_cfg *cfg, bool on_disk)
 {
-	struct snapshot *s = snapshot_new(cfg);
+	struct snapshot *s = snapshot_new(store, cfg);
 	if (!s)
 		return -1;
 	replace_saved(store, s, on_disk);
@@ -323,7 +391,8 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 		goto fail;
 	}
 	store->editing = sbc_cfg_copy(saved);
-	struct snapshot *snap = store->editing ? snapshot_new(running) : NULL;
+	struct snapshot *snap = store->editing ? snapshot_new_like(store, running, store->saved)
+					       : NULL;
 	if (!snap) {
 		sbc_cfg_errorf(err, "out of memory");
 		goto fail;
@@ -337,11 +406,6 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 			goto fail;
 		store->saved_on_disk = true;
 	}
-	/* Without the reaper, replaced snapshots are freed where released. */
-	store->reaper_started = pthread_create(&store->reaper, NULL, reaper_main, store) == 0;
-	if (!store->reaper_started)
-		sbc_log_warnx("configuration reaper not started: old configurations are freed "
-			      "inline");
 	return store;
 fail:
 	sbc_cfg_free(running);
@@ -473,7 +537,7 @@ int sbc_core_store_commit_saved(struct sbc_core_store *store, struct sbc_cfg *cf
 		return -1;
 	}
 	free(report);
-	struct snapshot *s = snapshot_new(cfg);
+	struct snapshot *s = snapshot_new_like(store, cfg, store->saved);
 	if (!s) {
 		sbc_cfg_errorf(err, "out of memory");
 		return -1;
@@ -522,7 +586,7 @@ static int link_saved_as_running(struct sbc_core_store *store, struct sbc_cfg_er
 	store_path(store, saved, sizeof saved, SBC_CORE_SAVED_FILE);
 	store_path(store, running, sizeof running, SBC_CORE_RUNNING_FILE);
 	store_path(store, dir, sizeof dir, "config");
-	snprintf(tmp, sizeof tmp, "%s.link", running);  /* activations hold cfg_lock */
+	snprintf(tmp, sizeof tmp, "%s.tmp.link", running);  /* activations hold cfg_lock */
 	if (unlink(tmp) != 0 && errno != ENOENT)
 		goto fail;
 	if (link(saved, tmp) != 0)
@@ -568,6 +632,7 @@ static int activate_locked(struct sbc_core_store *store, struct snapshot *snap,
 			   enum persist how, struct sbc_cfg_error *err)
 {
 	const struct sbc_cfg *next = snap->cfg;
+	start_reaper(store);
 	const struct sbc_cfg *prev = sbc_core_running_acquire(store);
 	size_t prepared = 0;
 	for (; prepared < store->nhooks; prepared++) {
@@ -589,11 +654,13 @@ fail:
 	return -1;
 }
 
-/* A new snapshot for cfg (owned), activated; it is freed on failure. */
+/* A new snapshot for cfg (owned), activated; it is freed on failure. Its
+ * generations follow `like` (the snapshot it was copied from or patched). */
 static int activate_new_locked(struct sbc_core_store *store, struct sbc_cfg *cfg,
-			       enum persist how, struct sbc_cfg_error *err)
+			       const struct snapshot *like, enum persist how,
+			       struct sbc_cfg_error *err)
 {
-	struct snapshot *snap = snapshot_new(cfg);
+	struct snapshot *snap = snapshot_new_like(store, cfg, like);
 	if (!snap) {
 		sbc_cfg_free(cfg);
 		sbc_cfg_errorf(err, "out of memory");
@@ -607,7 +674,9 @@ static int activate_new_locked(struct sbc_core_store *store, struct sbc_cfg *cfg
 int sbc_core_store_activate_cfg_locked(struct sbc_core_store *store, struct sbc_cfg *cfg,
 				       struct sbc_cfg_error *err)
 {
-	return activate_new_locked(store, cfg, PERSIST_WRITE, err);
+	/* The running snapshot stays alive: only activations replace it, and
+	 * the caller holds cfg_lock. */
+	return activate_new_locked(store, cfg, atomic_load(&store->running), PERSIST_WRITE, err);
 }
 
 /* The saved snapshot itself becomes running: no copy. Activating what
@@ -622,7 +691,7 @@ int sbc_core_store_activate_locked(struct sbc_core_store *store, struct sbc_cfg_
 			sbc_cfg_errorf(err, "out of memory");
 			return -1;
 		}
-		return activate_new_locked(store, next, PERSIST_WRITE, err);
+		return activate_new_locked(store, next, saved, PERSIST_WRITE, err);
 	}
 	return activate_locked(store, saved, store->saved_on_disk ? PERSIST_LINK_SAVED :
 				PERSIST_WRITE, err);
@@ -657,12 +726,11 @@ int sbc_core_activate(struct sbc_core_store *store, struct sbc_cfg_error *err)
 int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *err)
 {
 	pthread_mutex_lock(&store->cfg_lock);
-	const struct sbc_cfg *cur = sbc_core_running_acquire(store);
-	struct sbc_cfg *next = sbc_cfg_copy(cur);
-	sbc_core_running_release(store, cur);
+	struct snapshot *cur = atomic_load(&store->running);  /* only activations change it */
+	struct sbc_cfg *next = sbc_cfg_copy(cur->cfg);
 	int rc = -1;
 	if (next)
-		rc = activate_new_locked(store, next, PERSIST_NONE, err);
+		rc = activate_new_locked(store, next, cur, PERSIST_NONE, err);
 	else
 		sbc_cfg_errorf(err, "out of memory");
 	pthread_mutex_unlock(&store->cfg_lock);

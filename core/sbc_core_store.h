@@ -84,6 +84,14 @@ void sbc_core_remove_apply_hook(struct sbc_core_store *store, void *ctx);
  * start-up, after all hooks are registered). */
 int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *err);
 
+/* For apply hooks: a number for element `id` of cfg (the snapshot being
+ * prepared, or one published earlier and still held) that is equal in two
+ * snapshots only when that element is the same in both, so a subsystem
+ * can keep what it built from it without comparing the objects. 0 when
+ * cfg is not a snapshot of this store. */
+uint64_t sbc_core_cfg_generation(struct sbc_core_store *store, const struct sbc_cfg *cfg,
+				 enum sbc_cfg_elem_id id);
+
 /* --- running snapshot, for readers --- */
 
 /* The running configuration, valid until released. Cheap; call once per

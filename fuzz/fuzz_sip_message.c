@@ -187,8 +187,9 @@ static void core_new(void)
 	    !core->spi_pool || !core->sa_backend)
 		abort();
 	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
+	uint64_t gen = sbc_core_cfg_generation(store, cfg, SBC_CFG_IMS_SUBSCRIBER);
 	sbc_sip_limits_load(&core->limits, cfg);
-	if (sbc_sip_registrar_index_prepare(core->registrar, cfg) != 0)
+	if (sbc_sip_registrar_index_prepare(core->registrar, cfg, gen) != 0)
 		abort();
 	sbc_sip_registrar_index_commit(core->registrar);
 	sbc_core_running_release(store, cfg);

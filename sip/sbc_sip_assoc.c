@@ -1,41 +1,414 @@
-/* Sec-agree association table (see sbc_sip_assoc.h): two string-keyed
- * hash tables, by state + IMPU and by TLS connection, and a mutex that
- * writers (the SIP thread) hold while changing them and readers (show
- * commands) hold while copying. */
+/* Sec-agree association table (see sbc_sip_assoc.h): a string-keyed hash
+ * table by state + IMPU, intrusive secondary indexes (TLS connection, the
+ * P-CSCF's two inbound SPIs, the IMPU's user part, the UE's address) and a
+ * mutex that writers (the SIP thread) hold while changing them and readers
+ * (show commands) hold while copying one association or one page. Also
+ * the canonical Security-* text the equality checks compare, and the
+ * strings shared between associations (realm, uri). */
 #include "sbc_sip_assoc.h"
 #include "sbc_sip_spi.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+
+/* --- secondary indexes: chained, grown by doubling at 2 entries per
+ * bucket, the link inside the association at a fixed offset --- */
+
+struct sbc_sip_assocs;
+typedef uint64_t index_hash(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a);
+
+struct lindex {
+	struct sbc_sip_assoc_link **b;
+	size_t n, count;
+	size_t off;        /* of the link from the start of the association */
+	index_hash *hash;
+};
+
+/* An ipsec-3gpp association is one allocation: this. */
+struct assoc_block {
+	struct sbc_sip_assoc a;
+	struct sbc_sip_assoc_ipsec s;
+};
 
 struct sbc_sip_assocs {
-	struct sbc_sip_htab byimpu, byconn;
+	struct sbc_sip_htab byimpu;
+	struct lindex byconn, byspi_c, byspi_s, byuser, byip;
+	uint64_t seed;
 	size_t pending;          /* of byimpu, in state PENDING (sip-config limits) */
 	pthread_mutex_t lock;
 };
 
-/* byimpu insert / remove, keeping `pending` (remove of a node not in the
- * table changes nothing). */
-static int link_impu(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+static uint64_t mix(uint64_t h)
 {
-	int rc = sbc_sip_htab_insert(&t->byimpu, &a->node);
-
-	if (rc == 0 && a->state == SBC_SIP_ASSOC_PENDING)
-		t->pending++;
-	return rc;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
 }
 
-static void unlink_impu(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n, bool fold)
 {
-	size_t before = t->byimpu.count;
+	const unsigned char *c = p;
 
-	sbc_sip_htab_remove(&t->byimpu, &a->node);
-	if (t->byimpu.count < before && a->state == SBC_SIP_ASSOC_PENDING)
-		t->pending--;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(fold ? tolower(c[i]) : c[i])) * 0x100000001b3ULL;
+	return mix(h);
 }
+
+/* The user part of an IMPU: after the scheme's ':' up to '@'; the whole
+ * text without a ':'. */
+static const char *user_part(const char *impu, size_t *len)
+{
+	const char *colon = strchr(impu, ':');
+	const char *from = colon ? colon + 1 : impu, *at = strchr(from, '@');
+
+	*len = colon && at ? (size_t)(at - from) : strlen(from);
+	return from;
+}
+
+static uint64_t hash_user_text(const struct sbc_sip_assocs *t, const char *text)
+{
+	size_t n;
+	const char *u = user_part(text, &n);
+
+	return hash_bytes(t->seed, u, n, true);
+}
+
+static uint64_t hash_ip_addr(const struct sbc_sip_assocs *t, const struct sbc_sip_sa_addr *a)
+{
+	return hash_bytes(t->seed ^ a->family, a->ip, sizeof a->ip, false);
+}
+
+static uint64_t h_conn(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
+{
+	return mix(t->seed ^ a->conn_id);
+}
+
+static uint64_t h_spi_c(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
+{
+	return mix(t->seed ^ a->ipsec->p.pcscf_spi_c);
+}
+
+static uint64_t h_spi_s(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
+{
+	return mix(t->seed ^ a->ipsec->p.pcscf_spi_s);
+}
+
+static uint64_t h_user(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
+{
+	return hash_user_text(t, a->impu);
+}
+
+static uint64_t h_ip(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
+{
+	return hash_ip_addr(t, &a->ue);
+}
+
+static struct sbc_sip_assoc *owner(const struct lindex *ix, const struct sbc_sip_assoc_link *l)
+{
+	return (struct sbc_sip_assoc *)(void *)((char *)(uintptr_t)l - ix->off);
+}
+
+static struct sbc_sip_assoc_link *link_of(const struct lindex *ix, struct sbc_sip_assoc *a)
+{
+	return (struct sbc_sip_assoc_link *)(void *)((char *)a + ix->off);
+}
+
+static int lindex_init(struct lindex *ix, size_t off, index_hash *hash)
+{
+	*ix = (struct lindex){ .b = calloc(64, sizeof(*ix->b)), .n = 64, .off = off, .hash = hash };
+	return ix->b ? 0 : -1;
+}
+
+/* Doubling; on allocation failure the index simply stays denser. */
+static void lindex_grow(const struct sbc_sip_assocs *t, struct lindex *ix)
+{
+	size_t n = ix->n * 2;
+	struct sbc_sip_assoc_link **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < ix->n; i++)
+		for (struct sbc_sip_assoc_link *l = ix->b[i], *next; l; l = next) {
+			next = l->next;
+			size_t k = ix->hash(t, owner(ix, l)) & (n - 1);
+			l->next = b[k];
+			b[k] = l;
+		}
+	free(ix->b);
+	ix->b = b;
+	ix->n = n;
+}
+
+static void lindex_insert(const struct sbc_sip_assocs *t, struct lindex *ix,
+			  struct sbc_sip_assoc *a)
+{
+	if (ix->count >= 2 * ix->n)
+		lindex_grow(t, ix);
+	struct sbc_sip_assoc_link *l = link_of(ix, a), **b = &ix->b[ix->hash(t, a) & (ix->n - 1)];
+	l->next = *b;
+	*b = l;
+	ix->count++;
+}
+
+static void lindex_remove(const struct sbc_sip_assocs *t, struct lindex *ix,
+			  struct sbc_sip_assoc *a)
+{
+	struct sbc_sip_assoc_link *l = link_of(ix, a);
+
+	for (struct sbc_sip_assoc_link **p = &ix->b[ix->hash(t, a) & (ix->n - 1)]; *p;
+	     p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			l->next = NULL;
+			ix->count--;
+			return;
+		}
+}
+
+/* The chain a hash falls in. */
+static struct sbc_sip_assoc_link *lindex_chain(const struct lindex *ix, uint64_t hash)
+{
+	return ix->b[hash & (ix->n - 1)];
+}
+
+/* --- strings shared between associations (realm and uri are the same
+ * for every subscriber of a home network) --- */
+
+struct istr {
+	struct sbc_sip_hnode node;
+	size_t refs;
+	char s[];
+};
+
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sbc_sip_htab interned;  /* buckets NULL while empty */
+
+/* s shared, NULL for NULL; *failed on allocation failure. */
+static const char *intern(const char *s, bool *failed)
+{
+	struct istr *x = NULL;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&intern_lock);
+	struct sbc_sip_hnode *n =
+		interned.buckets || sbc_sip_htab_init(&interned) == 0
+			? sbc_sip_htab_find(&interned, s) : NULL;
+	if (n) {
+		x = SBC_SIP_CONTAINER(n, struct istr, node);
+	} else if (interned.buckets && (x = malloc(sizeof *x + strlen(s) + 1)) != NULL) {
+		strcpy(x->s, s);
+		x->node.key = x->s;
+		x->refs = 0;
+		sbc_sip_htab_insert(&interned, &x->node);
+	}
+	if (x)
+		x->refs++;
+	pthread_mutex_unlock(&intern_lock);
+	*failed |= !x;
+	return x ? x->s : NULL;
+}
+
+static void unintern(const char *s)
+{
+	if (!s)
+		return;
+	struct istr *x = (struct istr *)(void *)((char *)(uintptr_t)s - offsetof(struct istr, s));
+	pthread_mutex_lock(&intern_lock);
+	if (--x->refs == 0) {
+		sbc_sip_htab_remove(&interned, &x->node);
+		free(x);
+		if (interned.count == 0)
+			sbc_sip_htab_destroy(&interned);
+	}
+	pthread_mutex_unlock(&intern_lock);
+}
+
+/* --- canonical Security-* text --- */
+
+static int param_cmp(const struct sbc_sip_secparam *x, const struct sbc_sip_secparam *y)
+{
+	int c = strcasecmp(x->name, y->name);
+
+	if (c || !x->value || !y->value)
+		return c ? c : (x->value != NULL) - (y->value != NULL);
+	return strcmp(x->value, y->value);
+}
+
+static bool is_q(const struct sbc_sip_secparam *p)
+{
+	return strcasecmp(p->name, "q") == 0;
+}
+
+static size_t canon_len(const struct sbc_sip_secmech_list *list)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < list->count; i++) {
+		const struct sbc_sip_secmech *m = &list->items[i];
+		n += strlen(m->name) + 1 + (m->has_q ? 7 : 0);  /* ",", ";q=1000" */
+		for (size_t j = 0; j < m->nparams; j++)
+			n += 2 + strlen(m->params[j].name) +
+			     (m->params[j].value ? strlen(m->params[j].value) : 0);
+	}
+	return n;
+}
+
+static char *put_lower(char *out, const char *s)
+{
+	while (*s)
+		*out++ = (char)tolower((unsigned char)*s++);
+	return out;
+}
+
+/* One mechanism; order: room for its parameters. */
+static char *canon_mech(char *out, const struct sbc_sip_secmech *m,
+			const struct sbc_sip_secparam **order)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < m->nparams; j++) {  /* insertion sort, q aside */
+		const struct sbc_sip_secparam *p = &m->params[j];
+		if (is_q(p))
+			continue;
+		size_t k = n++;
+		for (; k > 0 && param_cmp(order[k - 1], p) > 0; k--)
+			order[k] = order[k - 1];
+		order[k] = p;
+	}
+	out = put_lower(out, m->name);
+	for (size_t k = 0; k < n; k++) {
+		*out++ = ';';
+		out = put_lower(out, order[k]->name);
+		if (order[k]->value) {
+			*out++ = '=';
+			size_t len = strlen(order[k]->value);
+			memcpy(out, order[k]->value, len);
+			out += len;
+		}
+	}
+	if (m->has_q)
+		out += sprintf(out, ";q=%u", m->q > 1000 ? 1000 : m->q);
+	return out;
+}
+
+/* Writes into buf when it is large enough, else into the heap (*heap). */
+static char *canon_into(const struct sbc_sip_secmech_list *list, char *buf, size_t size,
+			char **heap)
+{
+	const struct sbc_sip_secparam *stack_order[32], **order = stack_order;
+	size_t most = 0, len = canon_len(list);
+	char *out = len <= size ? buf : (*heap = malloc(len));
+
+	for (size_t i = 0; i < list->count; i++)
+		most = list->items[i].nparams > most ? list->items[i].nparams : most;
+	if (most > 32 && !(order = malloc(most * sizeof(*order))))
+		out = NULL;
+	if (!out) {
+		free(*heap);
+		*heap = NULL;
+		if (order != stack_order)
+			free(order);
+		return NULL;
+	}
+	char *p = out;
+	for (size_t i = 0; i < list->count; i++) {
+		if (i)
+			*p++ = ',';
+		p = canon_mech(p, &list->items[i], order);
+	}
+	*p = '\0';
+	if (order != stack_order)
+		free(order);
+	return out;
+}
+
+char *sbc_sip_assoc_canon(const struct sbc_sip_secmech_list *list)
+{
+	char *heap = NULL;
+
+	canon_into(list, NULL, 0, &heap);
+	return heap;
+}
+
+int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *client)
+{
+	char *c = sbc_sip_assoc_canon(client);
+
+	if (!c)
+		return -1;
+	free(a->client);
+	a->client = c;
+	return 0;
+}
+
+/* got's canonical text equals want's. */
+static bool canon_equal(const char *want, const struct sbc_sip_secmech_list *got)
+{
+	char buf[1024], *heap = NULL;
+	const char *text = canon_into(got, buf, sizeof buf, &heap);
+	bool same = text && strcmp(text, want) == 0;
+
+	free(heap);
+	return same;
+}
+
+bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a,
+			       const struct sbc_sip_secmech_list *got)
+{
+	return a->negotiated && a->client && canon_equal(a->client, got);
+}
+
+/* The Security-Server of a, canonical: written here in the canonical order
+ * of sbc_sip_secagree_ipsec_server's parameters (a test holds the two to
+ * each other), so that no association keeps it. */
+static const char *server_canon(const struct sbc_sip_assoc *a, char *buf, size_t size)
+{
+	if (!a->negotiated)
+		return NULL;
+	if (a->mech == SBC_SECAGREE_TLS || !a->ipsec)
+		return "tls";
+	const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
+	snprintf(buf, size, "ipsec-3gpp;alg=%s;ealg=%s;mod=trans;port-c=%u;port-s=%u;prot=esp;"
+		 "spi-c=%" PRIu32 ";spi-s=%" PRIu32, sbc_sip_sa_alg_name(p->alg),
+		 sbc_sip_sa_ealg_name(p->ealg), p->pcscf_port_c, p->pcscf_port_s, p->pcscf_spi_c,
+		 p->pcscf_spi_s);
+	return buf;
+}
+
+bool sbc_sip_assoc_same_server(const struct sbc_sip_assoc *a,
+			       const struct sbc_sip_secmech_list *got)
+{
+	char buf[SBC_SIP_ASSOC_SERVER_MAX];
+	const char *want = server_canon(a, buf, sizeof buf);
+
+	return want && canon_equal(want, got);
+}
+
+const char *sbc_sip_assoc_server(const struct sbc_sip_assoc *a, char *buf, size_t size)
+{
+	if (!a->negotiated)
+		return NULL;
+	if (a->mech == SBC_SECAGREE_TLS || !a->ipsec) {
+		snprintf(buf, size, "tls");
+		return buf;
+	}
+	const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
+	sbc_sip_secagree_ipsec_server(buf, size, sbc_sip_sa_alg_name(p->alg),
+				      sbc_sip_sa_ealg_name(p->ealg), p->pcscf_spi_c, p->pcscf_spi_s,
+				      p->pcscf_port_c, p->pcscf_port_s);
+	return buf;
+}
+
+/* --- associations --- */
 
 struct sbc_sip_assocs *sbc_sip_assocs_new(void)
 {
@@ -43,8 +416,19 @@ struct sbc_sip_assocs *sbc_sip_assocs_new(void)
 
 	if (!t)
 		return NULL;
-	if (sbc_sip_htab_init(&t->byimpu) != 0 || sbc_sip_htab_init(&t->byconn) != 0) {
+	if (RAND_bytes((unsigned char *)&t->seed, sizeof t->seed) != 1)
+		t->seed = 0x9e3779b97f4a7c15ULL;
+	int rc = sbc_sip_htab_init(&t->byimpu);
+	rc |= lindex_init(&t->byconn, offsetof(struct sbc_sip_assoc, conn_link), h_conn);
+	rc |= lindex_init(&t->byspi_c, offsetof(struct assoc_block, s.spi_c_link), h_spi_c);
+	rc |= lindex_init(&t->byspi_s, offsetof(struct assoc_block, s.spi_s_link), h_spi_s);
+	rc |= lindex_init(&t->byuser, offsetof(struct sbc_sip_assoc, user_link), h_user);
+	rc |= lindex_init(&t->byip, offsetof(struct sbc_sip_assoc, ip_link), h_ip);
+	if (rc != 0) {
 		sbc_sip_htab_destroy(&t->byimpu);
+		struct lindex *ix[] = { &t->byconn, &t->byspi_c, &t->byspi_s, &t->byuser, &t->byip };
+		for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++)
+			free(ix[i]->b);
 		free(t);
 		return NULL;
 	}
@@ -62,7 +446,6 @@ static void ipsec_release(struct sbc_sip_assoc_ipsec *s)
 		sbc_sip_spi_release(s->pool, s->p.pcscf_spi_c);
 	if (s->p.pcscf_spi_s)
 		sbc_sip_spi_release(s->pool, s->p.pcscf_spi_s);
-	free(s);
 }
 
 void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
@@ -71,26 +454,31 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 		return;
 	ipsec_release(a->ipsec);
 	free(a->key);
-	free(a->username);
-	free(a->realm);
-	free(a->uri);
-	sbc_sip_secagree_clear(&a->client_list);
-	sbc_sip_secagree_clear(&a->server_list);
-	free(a->server);
+	free((char *)(uintptr_t)a->username);
+	unintern(a->realm);
+	unintern(a->uri);
+	free(a->client);
 	free(a->fwd_key);
 	free(a);
 }
 
 static void unlink_one(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 {
-	unlink_impu(t, a);
+	if (!a->linked)
+		return;
+	sbc_sip_htab_remove(&t->byimpu, &a->node);
+	if (a->state == SBC_SIP_ASSOC_PENDING)
+		t->pending--;
+	lindex_remove(t, &t->byuser, a);
+	lindex_remove(t, &t->byip, a);
 	if (a->conn_id)
-		sbc_sip_htab_remove(&t->byconn, &a->conn_node);
+		lindex_remove(t, &t->byconn, a);
 	if (a->ipsec && a->ipsec->indexed) {
-		sbc_sip_htab_remove(&t->byconn, &a->ipsec->spi_ref[0].node);
-		sbc_sip_htab_remove(&t->byconn, &a->ipsec->spi_ref[1].node);
+		lindex_remove(t, &t->byspi_c, a);
+		lindex_remove(t, &t->byspi_s, a);
 		a->ipsec->indexed = false;
 	}
+	a->linked = false;
 }
 
 static void free_node(struct sbc_sip_hnode *n, void *arg)
@@ -108,7 +496,9 @@ void sbc_sip_assocs_free(struct sbc_sip_assocs *t)
 		return;
 	sbc_sip_htab_foreach(&t->byimpu, free_node, t);
 	sbc_sip_htab_destroy(&t->byimpu);
-	sbc_sip_htab_destroy(&t->byconn);
+	struct lindex *ix[] = { &t->byconn, &t->byspi_c, &t->byspi_s, &t->byuser, &t->byip };
+	for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++)
+		free(ix[i]->b);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -124,6 +514,40 @@ int sbc_sip_assoc_set(char **field, const char *value)
 	return 0;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int sbc_sip_assoc_set_identity(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a,
+			       const char *username, const char *realm, const char *uri)
+{
+	if (same_str(a->username, username) && same_str(a->realm, realm) && same_str(a->uri, uri))
+		return 0;  /* the usual case on the protected REGISTER */
+	bool failed = false;
+	char *user = username ? strdup(username) : NULL;
+	const char *r = intern(realm, &failed), *u = intern(uri, &failed);
+	failed |= username && !user;
+	if (failed) {
+		free(user);
+		unintern(r);
+		unintern(u);
+		return -1;
+	}
+	const char *old_user = a->username, *old_realm = a->realm, *old_uri = a->uri;
+	if (t && a->linked)
+		pthread_mutex_lock(&t->lock);
+	a->username = user;
+	a->realm = r;
+	a->uri = u;
+	if (t && a->linked)
+		pthread_mutex_unlock(&t->lock);
+	free((char *)(uintptr_t)old_user);
+	unintern(old_realm);
+	unintern(old_uri);
+	return 0;
+}
+
 /* The longest IMPU an association takes (was the size of a key array). */
 #define IMPU_MAX 517
 
@@ -135,7 +559,9 @@ static char state_char(enum sbc_sip_assoc_state s)
 struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_mech mech)
 {
 	size_t n = strlen(impu);
-	struct sbc_sip_assoc *a = n <= IMPU_MAX ? calloc(1, sizeof(*a)) : NULL;
+	size_t size = mech == SBC_SECAGREE_IPSEC3GPP ? sizeof(struct assoc_block)
+						     : sizeof(struct sbc_sip_assoc);
+	struct sbc_sip_assoc *a = n <= IMPU_MAX ? calloc(1, size) : NULL;
 
 	if (!a || !(a->key = malloc(n + 2))) {
 		free(a);
@@ -144,10 +570,23 @@ struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_
 	a->key[0] = state_char(SBC_SIP_ASSOC_PENDING);
 	memcpy(a->key + 1, impu, n + 1);
 	a->impu = a->key + 1;
-	a->mech = mech;
+	a->mech = (uint8_t)mech;
 	a->state = SBC_SIP_ASSOC_PENDING;
 	a->phase = SBC_SIP_ASSOC_IDLE;
 	return a;
+}
+
+struct sbc_sip_assoc_ipsec *sbc_sip_assoc_ipsec_attach(struct sbc_sip_assoc *a,
+						       struct sbc_sip_sa_backend *backend,
+						       struct sbc_sip_spi_pool *pool)
+{
+	if (a->mech != SBC_SECAGREE_IPSEC3GPP)
+		return NULL;
+	struct sbc_sip_assoc_ipsec *s = &((struct assoc_block *)(void *)a)->s;
+	ipsec_release(a->ipsec);
+	*s = (struct sbc_sip_assoc_ipsec){ .backend = backend, .pool = pool };
+	a->ipsec = s;
+	return s;
 }
 
 static struct sbc_sip_assoc *find_locked(struct sbc_sip_assocs *t, const char *impu,
@@ -164,40 +603,37 @@ static struct sbc_sip_assoc *find_locked(struct sbc_sip_assocs *t, const char *i
 	return hn ? SBC_SIP_CONTAINER(hn, struct sbc_sip_assoc, node) : NULL;
 }
 
-/* Index a->conn_id; a connection belongs to one association only. */
-static int index_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+static struct sbc_sip_assoc *by_conn_locked(struct sbc_sip_assocs *t, uint64_t conn_id)
 {
-	snprintf(a->conn_key, sizeof a->conn_key, "c%" PRIu64, a->conn_id);
-	a->conn_node.key = a->conn_key;
-	struct sbc_sip_hnode *n = sbc_sip_htab_find(&t->byconn, a->conn_key);
-	if (n) {
-		struct sbc_sip_assoc *other = SBC_SIP_CONTAINER(n, struct sbc_sip_assoc, conn_node);
-		sbc_sip_htab_remove(&t->byconn, n);
-		other->conn_id = 0;
-	}
-	return sbc_sip_htab_insert(&t->byconn, &a->conn_node);
+	struct sbc_sip_assoc probe = { .conn_id = conn_id };
+
+	for (struct sbc_sip_assoc_link *l = lindex_chain(&t->byconn, h_conn(t, &probe)); l;
+	     l = l->next)
+		if (owner(&t->byconn, l)->conn_id == conn_id)
+			return owner(&t->byconn, l);
+	return NULL;
 }
 
-static int index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+/* Index a->conn_id; a connection belongs to one association only. */
+static void index_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 {
-	struct sbc_sip_assoc_ipsec *s = a->ipsec;
-	uint32_t spis[2] = { s->p.pcscf_spi_c, s->p.pcscf_spi_s };
+	struct sbc_sip_assoc *other = by_conn_locked(t, a->conn_id);
 
-	if (s->indexed)
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		struct sbc_sip_assoc_spi_ref *r = &s->spi_ref[i];
-		snprintf(r->key, sizeof r->key, "s%" PRIu32, spis[i]);
-		r->node.key = r->key;
-		r->owner = a;
-		if (sbc_sip_htab_insert(&t->byconn, &r->node) != 0) {
-			if (i == 1)
-				sbc_sip_htab_remove(&t->byconn, &s->spi_ref[0].node);
-			return -1;
-		}
+	if (other && other != a) {
+		lindex_remove(t, &t->byconn, other);
+		other->conn_id = 0;
 	}
-	s->indexed = true;
-	return 0;
+	if (other != a)
+		lindex_insert(t, &t->byconn, a);
+}
+
+static void index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+{
+	if (a->ipsec->indexed)
+		return;
+	lindex_insert(t, &t->byspi_c, a);
+	lindex_insert(t, &t->byspi_s, a);
+	a->ipsec->indexed = true;
 }
 
 int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
@@ -210,34 +646,50 @@ int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 		unlink_one(t, old);
 		sbc_sip_assoc_free(old);
 	}
+	unlink_one(t, a);
 	a->key[0] = state_char(a->state);
 	a->node.key = a->key;
-	rc = link_impu(t, a);
-	if (rc == 0 && a->conn_id && (rc = index_conn(t, a)) != 0)
-		unlink_impu(t, a);
-	if (rc == 0 && a->ipsec && a->ipsec->installed && (rc = index_spis(t, a)) != 0)
-		unlink_one(t, a);
+	rc = sbc_sip_htab_insert(&t->byimpu, &a->node);
+	if (rc == 0) {
+		a->linked = true;
+		t->pending += a->state == SBC_SIP_ASSOC_PENDING;
+		lindex_insert(t, &t->byuser, a);
+		lindex_insert(t, &t->byip, a);
+		if (a->conn_id)
+			index_conn(t, a);
+		if (a->ipsec && a->ipsec->installed)
+			index_spis(t, a);
+	}
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
 
 int sbc_sip_assoc_index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 {
+	if (!a->ipsec || !a->linked)
+		return -1;
 	pthread_mutex_lock(&t->lock);
-	int rc = index_spis(t, a);
+	index_spis(t, a);
 	pthread_mutex_unlock(&t->lock);
-	return rc;
+	return 0;
+}
+
+static struct sbc_sip_assoc *spi_in(struct sbc_sip_assocs *t, struct lindex *ix, uint32_t spi,
+				    bool spi_c)
+{
+	for (struct sbc_sip_assoc_link *l = lindex_chain(ix, mix(t->seed ^ spi)); l; l = l->next) {
+		struct sbc_sip_assoc *a = owner(ix, l);
+		if ((spi_c ? a->ipsec->p.pcscf_spi_c : a->ipsec->p.pcscf_spi_s) == spi)
+			return a;
+	}
+	return NULL;
 }
 
 struct sbc_sip_assoc *sbc_sip_assoc_by_spi(struct sbc_sip_assocs *t, uint32_t spi)
 {
-	char key[16];
+	struct sbc_sip_assoc *a = spi_in(t, &t->byspi_c, spi, true);
 
-	snprintf(key, sizeof key, "s%" PRIu32, spi);
-	struct sbc_sip_hnode *n = sbc_sip_htab_find(&t->byconn, key);
-	if (!n)
-		return NULL;
-	return SBC_SIP_CONTAINER(n, struct sbc_sip_assoc_spi_ref, node)->owner;
+	return a ? a : spi_in(t, &t->byspi_s, spi, false);
 }
 
 void sbc_sip_assoc_drop(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
@@ -268,17 +720,21 @@ int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, t
 int sbc_sip_assoc_bind_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, uint64_t conn_id,
 			    const struct sockaddr_storage *peer)
 {
-	int rc = 0;
-
 	pthread_mutex_lock(&t->lock);
-	if (a->conn_id)
-		sbc_sip_htab_remove(&t->byconn, &a->conn_node);
+	if (a->linked) {
+		if (a->conn_id)
+			lindex_remove(t, &t->byconn, a);
+		lindex_remove(t, &t->byip, a);
+	}
 	a->conn_id = conn_id;
-	a->ue = *peer;
-	if (conn_id)
-		rc = index_conn(t, a);
+	sbc_sip_sa_addr_set(&a->ue, (const struct sockaddr *)peer);
+	if (a->linked) {
+		lindex_insert(t, &t->byip, a);
+		if (conn_id)
+			index_conn(t, a);
+	}
 	pthread_mutex_unlock(&t->lock);
-	return rc;
+	return 0;
 }
 
 struct sbc_sip_assoc *sbc_sip_assoc_find(struct sbc_sip_assocs *t, const char *impu,
@@ -290,11 +746,7 @@ struct sbc_sip_assoc *sbc_sip_assoc_find(struct sbc_sip_assocs *t, const char *i
 
 struct sbc_sip_assoc *sbc_sip_assoc_by_conn(struct sbc_sip_assocs *t, uint64_t conn_id)
 {
-	char key[24];
-
-	snprintf(key, sizeof key, "c%" PRIu64, conn_id);
-	struct sbc_sip_hnode *n = sbc_sip_htab_find(&t->byconn, key);
-	return n ? SBC_SIP_CONTAINER(n, struct sbc_sip_assoc, conn_node) : NULL;
+	return conn_id ? by_conn_locked(t, conn_id) : NULL;
 }
 
 struct expire_ctx {
@@ -341,59 +793,137 @@ size_t sbc_sip_assoc_count(struct sbc_sip_assocs *t)
 	return n;
 }
 
-struct copy_ctx {
-	struct sbc_sip_assoc_view *views;
-	size_t n, max;
-};
+/* --- views --- */
 
-static void copy_one(struct sbc_sip_hnode *n, void *arg)
+static void fill_view(const struct sbc_sip_assoc *a, struct sbc_sip_assoc_view *v)
 {
-	struct copy_ctx *c = arg;
-	const struct sbc_sip_assoc *a = SBC_SIP_CONTAINER(n, struct sbc_sip_assoc, node);
-
-	if (c->n >= c->max)
-		return;
-	struct sbc_sip_assoc_view *v = &c->views[c->n++];
+	memset(v, 0, sizeof *v);
 	snprintf(v->impu, sizeof v->impu, "%s", a->impu);
 	snprintf(v->username, sizeof v->username, "%s", a->username ? a->username : "");
-	snprintf(v->server, sizeof v->server, "%s", a->server ? a->server : "");
-	snprintf(v->tls_peer, sizeof v->tls_peer, "%s", a->conn_id ? a->tls_peer : "");
-	v->mech = a->mech;
-	v->state = a->state;
+	if (!sbc_sip_assoc_server(a, v->server, sizeof v->server))
+		v->server[0] = '\0';
+	v->mech = (enum sbc_sip_secagree_mech)a->mech;
+	v->state = (enum sbc_sip_assoc_state)a->state;
 	v->negotiated = a->negotiated;
 	v->transport = a->transport;
+	v->conn_id = a->conn_id;
 	v->ue = a->ue;
 	v->local = a->local;
 	v->expires = a->expires;
 	if (a->ipsec) {
-		const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
 		v->has_ipsec = true;
 		v->installed = a->ipsec->installed;
-		v->ue_port_c = p->ue_port_c;
-		v->ue_port_s = p->ue_port_s;
-		v->pcscf_port_c = p->pcscf_port_c;
-		v->pcscf_port_s = p->pcscf_port_s;
-		v->ue_spi_c = p->ue_spi_c;
-		v->ue_spi_s = p->ue_spi_s;
-		v->pcscf_spi_c = p->pcscf_spi_c;
-		v->pcscf_spi_s = p->pcscf_spi_s;
-		memcpy(v->alg, a->ipsec->alg, sizeof v->alg);
-		memcpy(v->ealg, a->ipsec->ealg, sizeof v->ealg);
+		v->p = a->ipsec->p;
 	}
 }
 
-void sbc_sip_assoc_foreach(struct sbc_sip_assocs *t,
-			   void (*fn)(const struct sbc_sip_assoc_view *, void *), void *arg)
+/* `show ... by-user` semantics: the IMPU without case, or its user part. */
+static bool user_matches(const struct sbc_sip_assoc *a, const char *user)
 {
-	struct copy_ctx c = { 0 };
+	size_t n;
+	const char *u = user_part(a->impu, &n);
+
+	if (strcasecmp(a->impu, user) == 0)
+		return true;
+	return strchr(a->impu, ':') && n == strlen(user) && strncmp(u, user, n) == 0;
+}
+
+static size_t user_chain(struct sbc_sip_assocs *t, struct sbc_sip_assoc_link *l,
+			 const char *user, struct sbc_sip_assoc_view *out, size_t max,
+			 size_t found)
+{
+	for (; l; l = l->next) {
+		const struct sbc_sip_assoc *a = owner(&t->byuser, l);
+		if (!user_matches(a, user))
+			continue;
+		if (found < max)
+			fill_view(a, &out[found]);
+		found++;
+	}
+	return found;
+}
+
+size_t sbc_sip_assoc_view_user(struct sbc_sip_assocs *t, const char *user,
+			       struct sbc_sip_assoc_view *out, size_t max)
+{
+	/* An association matching `user` as its user part hashes like `user`;
+	 * one whose IMPU equals `user` without case, like user's user part. */
+	size_t found = 0;
+	uint64_t h1 = hash_bytes(t->seed, user, strlen(user), true);
+	uint64_t h2 = hash_user_text(t, user);
 
 	pthread_mutex_lock(&t->lock);
-	c.max = t->byimpu.count;
-	c.views = c.max ? calloc(c.max, sizeof(*c.views)) : NULL;
-	if (c.views)
-		sbc_sip_htab_foreach(&t->byimpu, copy_one, &c);
+	size_t mask = t->byuser.n - 1;
+	found = user_chain(t, lindex_chain(&t->byuser, h1), user, out, max, found);
+	if ((h1 & mask) != (h2 & mask))
+		found = user_chain(t, lindex_chain(&t->byuser, h2), user, out, max, found);
 	pthread_mutex_unlock(&t->lock);
-	for (size_t i = 0; i < c.n; i++)
-		fn(&c.views[i], arg);
-	free(c.views);
+	return found;
+}
+
+size_t sbc_sip_assoc_view_ip(struct sbc_sip_assocs *t, const char *ip,
+			     struct sbc_sip_assoc_view *out, size_t max)
+{
+	struct sbc_sip_sa_addr want;
+	bool with_port;
+	size_t found = 0;
+
+	if (sbc_sip_sa_addr_parse(ip, &want, &with_port) != 0)
+		return 0;
+	uint16_t port = want.port;
+	want.port = 0;
+	pthread_mutex_lock(&t->lock);
+	for (struct sbc_sip_assoc_link *l = lindex_chain(&t->byip, hash_ip_addr(t, &want)); l;
+	     l = l->next) {
+		const struct sbc_sip_assoc *a = owner(&t->byip, l);
+		if (a->ue.family != want.family || memcmp(a->ue.ip, want.ip, sizeof want.ip) != 0 ||
+		    (with_port && a->ue.port != port))
+			continue;
+		if (found < max)
+			fill_view(a, &out[found]);
+		found++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+static uint64_t rev64(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (int i = 0; i < 64; i++, v >>= 1)
+		r = (r << 1) | (v & 1);
+	return r;
+}
+
+size_t sbc_sip_assoc_view_page(struct sbc_sip_assocs *t, struct sbc_sip_assoc_cursor *c,
+			       struct sbc_sip_assoc_view *out, size_t max)
+{
+	size_t got = 0;
+
+	pthread_mutex_lock(&t->lock);
+	size_t n = t->byimpu.nbuckets;
+	if (c->nbuckets != n)
+		c->skip = 0;  /* the table grew: that bucket split, list it whole */
+	c->nbuckets = n;
+	while (!c->done && got < max) {
+		const struct sbc_sip_hnode *x = t->byimpu.buckets[c->bucket & (n - 1)];
+		size_t len = 0, i = 0;
+		for (const struct sbc_sip_hnode *y = x; y; y = y->next)
+			len++;
+		if (got > 0 && got + (len > c->skip ? len - c->skip : 0) > max)
+			break;  /* pages end between buckets, so a growing table repeats none */
+		for (; x && got < max; x = x->next, i++)
+			if (i >= c->skip)
+				fill_view(SBC_SIP_CONTAINER(x, struct sbc_sip_assoc, node), &out[got++]);
+		if (x) {
+			c->skip = i;  /* a bucket longer than a page (load <= 1: rare) */
+			break;
+		}
+		c->skip = 0;
+		c->bucket = rev64(rev64(c->bucket | ~(uint64_t)(n - 1)) + 1);
+		c->done = c->bucket == 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return got;
 }

@@ -3,7 +3,15 @@
  * to the end of the registration. At most one pending and one established
  * association per IMPU: a new negotiation never disturbs the registration
  * in force until it completes. The SIP thread changes the table under its
- * mutex; ACLI threads read it only through sbc_sip_assoc_foreach. */
+ * mutex; ACLI threads read it only through the view functions, each of
+ * which holds the mutex for O(1) work or one page of a listing.
+ *
+ * Kept compact (issue 7: a million established ipsec-3gpp associations
+ * under 1 KiB each, their SAs included): addresses in 20 bytes, algorithms
+ * as enums, the ipsec-3gpp part in the association's own allocation, the
+ * Security-Client as one canonical string, the Security-Server not kept at
+ * all (rebuilt from the SA parameters), realm and uri shared between
+ * associations. */
 #ifndef SBC_SIP_ASSOC_H
 #define SBC_SIP_ASSOC_H
 
@@ -27,48 +35,52 @@ enum sbc_sip_assoc_phase {
 	SBC_SIP_ASSOC_IDLE,
 };
 
+/* A chain link of one of the table's secondary indexes. */
+struct sbc_sip_assoc_link {
+	struct sbc_sip_assoc_link *next;
+};
+
 /* The ipsec-3gpp side of an association: its SPIs (from the pool since
  * the negotiation) and its 4 SAs (installed when the core's 401 brings
- * IK / CK), both given back when the association is freed. */
+ * IK / CK), both given back when the association is freed. Allocated with
+ * the association (sbc_sip_assoc_ipsec_attach). */
 struct sbc_sip_assoc_ipsec {
 	struct sbc_sip_sa_backend *backend;
 	struct sbc_sip_spi_pool *pool;
-	struct sbc_sip_ipsec_params p;   /* alg / ealg point to the arrays below; ik / ck NULL */
-	char alg[16], ealg[16];
+	struct sbc_sip_ipsec_params p;
 	bool installed, indexed;
-	struct sbc_sip_assoc_spi_ref {   /* index entries: "s" + P-CSCF spi-c / spi-s */
-		struct sbc_sip_hnode node;
-		struct sbc_sip_assoc *owner;
-		char key[16];
-	} spi_ref[2];
+	struct sbc_sip_assoc_link spi_c_link, spi_s_link;  /* by P-CSCF spi-c / spi-s */
 };
 
 struct sbc_sip_assoc {
 	struct sbc_sip_hnode node;       /* key "P|E" + impu */
-	struct sbc_sip_hnode conn_node;  /* key "c" + conn_id, when bound to a TLS connection */
-	/* "P" or "E", then impu (which points into it): one allocation, and
-	 * the struct stays under malloc's large-request size (issue 5). */
-	char *key;
-	char conn_key[24];
-	enum sbc_sip_secagree_mech mech;
-	enum sbc_sip_assoc_state state;
-	enum sbc_sip_assoc_phase phase;
-	bool negotiated;                 /* sec-agree headers (false: TLS set up before) */
+	/* By TLS connection (when bound), by the IMPU's user part (for
+	 * `show sec-agree by-user`), by the UE's address (`endpoint-ip`). */
+	struct sbc_sip_assoc_link conn_link, user_link, ip_link;
+	char *key;                       /* "P" or "E", then impu */
 	const char *impu;                /* key + 1 */
-	char *username, *realm, *uri;    /* Authorization identity fields */
-	char *server;                    /* Security-Server sent */
-	/* Parsed once, for the RFC 3329 / TS 33.203 equality checks of every
-	 * later REGISTER: the first REGISTER's Security-Client, and `server`. */
-	struct sbc_sip_secmech_list client_list, server_list;
+	/* Authorization identity fields (sbc_sip_assoc_set_identity): username
+	 * owned, realm and uri shared (interned); NULL when absent. */
+	const char *username, *realm, *uri;
+	/* The first REGISTER's Security-Client, canonical (sbc_sip_assoc_canon);
+	 * NULL when not negotiated. */
+	char *client;
 	char *fwd_key;                   /* transaction of the REGISTER at the core now */
-	int transport;                   /* enum sbc_cfg_transport the UE uses */
 	uint64_t conn_id;                /* TLS connection, 0 when none yet */
-	struct sockaddr_storage ue, local;
-	char tls_peer[80];               /* "ip:port" of the TLS connection */
+	struct sbc_sip_sa_addr ue, local;  /* the UE (TLS: the connection's peer) and us */
 	time_t created, expires;         /* pending: negotiation deadline */
+	struct sbc_sip_assoc_ipsec *ipsec; /* ipsec-3gpp only, once attached */
+	uint8_t mech;                    /* enum sbc_sip_secagree_mech */
+	uint8_t state;                   /* enum sbc_sip_assoc_state */
+	uint8_t phase;                   /* enum sbc_sip_assoc_phase */
+	uint8_t transport;               /* enum sbc_cfg_transport the UE uses */
+	bool negotiated;                 /* sec-agree headers (false: TLS set up before) */
 	bool ending;                     /* de-registered: freed once the 200 is sent */
-	struct sbc_sip_assoc_ipsec *ipsec; /* ipsec-3gpp only */
+	bool linked;                     /* in a table */
 };
+
+/* The longest Security-Server value the P-CSCF sends for one association. */
+#define SBC_SIP_ASSOC_SERVER_MAX 192
 
 /* A copy for show commands (no pointers into the table). */
 struct sbc_sip_assoc_view {
@@ -77,14 +89,12 @@ struct sbc_sip_assoc_view {
 	enum sbc_sip_assoc_state state;
 	bool negotiated;
 	int transport;
-	struct sockaddr_storage ue, local;
-	char tls_peer[80];
-	char server[256];
+	uint64_t conn_id;
+	struct sbc_sip_sa_addr ue, local;
+	char server[SBC_SIP_ASSOC_SERVER_MAX];  /* "" when not negotiated */
 	time_t expires;
 	bool has_ipsec, installed;
-	uint16_t ue_port_c, ue_port_s, pcscf_port_c, pcscf_port_s;
-	uint32_t ue_spi_c, ue_spi_s, pcscf_spi_c, pcscf_spi_s;
-	char alg[16], ealg[16];
+	struct sbc_sip_ipsec_params p;
 };
 
 struct sbc_sip_assocs;
@@ -94,11 +104,46 @@ void sbc_sip_assocs_free(struct sbc_sip_assocs *t);
 
 /* A new association (not in the table yet); NULL on allocation failure. */
 struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_mech mech);
+/* The ipsec-3gpp part of an association made for ipsec-3gpp (zeroed, with
+ * backend and pool set), or NULL for another mechanism. */
+struct sbc_sip_assoc_ipsec *sbc_sip_assoc_ipsec_attach(struct sbc_sip_assoc *a,
+						       struct sbc_sip_sa_backend *backend,
+						       struct sbc_sip_spi_pool *pool);
 /* Free an association that is not in a table (NULL allowed), giving back
  * its SAs and SPIs. */
 void sbc_sip_assoc_free(struct sbc_sip_assoc *a);
 /* Set a string field (heap copy; NULL clears). 0 / -1. */
 int sbc_sip_assoc_set(char **field, const char *value);
+/* Username, realm and uri of the Authorization (NULLs allowed), under t's
+ * mutex when a is in t. 0 / -1 (a unchanged). */
+int sbc_sip_assoc_set_identity(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a,
+			       const char *username, const char *realm, const char *uri);
+
+/* --- the RFC 3329 2.3.1 / TS 33.203 equality checks --- */
+
+/* Canonical text of a Security-Client / -Server / -Verify list: the same
+ * mechanisms in the same order; mechanism and parameter names in lower
+ * case; each mechanism's parameters sorted (their order carries no
+ * meaning, as in sbc_sip_secagree_equal); q as a number in thousandths;
+ * values verbatim; no white space. Two lists are equal in the RFC's sense
+ * exactly when their canonical texts are equal bytes. Heap string, NULL on
+ * allocation failure. */
+char *sbc_sip_assoc_canon(const struct sbc_sip_secmech_list *list);
+/* Keep the first REGISTER's Security-Client (canonical). 0 / -1. */
+int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *client);
+/* A later REGISTER's Security-Client / Security-Verify against what the
+ * association holds; false for an association set up without sec-agree
+ * headers. */
+bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a,
+			       const struct sbc_sip_secmech_list *got);
+bool sbc_sip_assoc_same_server(const struct sbc_sip_assoc *a,
+			       const struct sbc_sip_secmech_list *got);
+/* The Security-Server value the P-CSCF sends for a ("tls" or its ipsec-3gpp
+ * parameters), written to buf (SBC_SIP_ASSOC_SERVER_MAX bytes do); NULL
+ * when a was not negotiated. */
+const char *sbc_sip_assoc_server(const struct sbc_sip_assoc *a, char *buf, size_t size);
+
+/* --- the table (SIP thread) --- */
 
 /* Insert `a` under its impu and state, replacing (and freeing) an
  * association already there. Also indexes conn_id when set. 0 / -1. */
@@ -107,7 +152,7 @@ int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a);
 void sbc_sip_assoc_drop(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a);
 /* Pending -> established, replacing the IMPU's previous established one. */
 int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, time_t expires);
-/* Bind `a` (in the table) to a TLS connection. 0 / -1. */
+/* Bind `a` (in the table) to a TLS connection whose peer is the UE. 0 / -1. */
 int sbc_sip_assoc_bind_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, uint64_t conn_id,
 			    const struct sockaddr_storage *peer);
 
@@ -128,9 +173,32 @@ size_t sbc_sip_assoc_expire(struct sbc_sip_assocs *t, time_t now);
 size_t sbc_sip_assoc_count(struct sbc_sip_assocs *t);
 /* Of those, the pending ones (negotiations in progress). */
 size_t sbc_sip_assoc_pending_count(struct sbc_sip_assocs *t);
-/* Copies every association into views (under the mutex) and calls fn on
- * each afterwards, so fn may block. */
-void sbc_sip_assoc_foreach(struct sbc_sip_assocs *t,
-			   void (*fn)(const struct sbc_sip_assoc_view *, void *), void *arg);
+
+/* The associations of one user: `user` is an IMPU (compared without case)
+ * or an IMPU's user part ("alice" for sip:alice@home). Through the user
+ * index, O(1) in the table's size. Copies up to max views; returns how
+ * many matched. */
+size_t sbc_sip_assoc_view_user(struct sbc_sip_assocs *t, const char *user,
+			       struct sbc_sip_assoc_view *out, size_t max);
+/* The associations of one UE address ("ip" or "ip:port"), the same way;
+ * 0 for text that is not an address. */
+size_t sbc_sip_assoc_view_ip(struct sbc_sip_assocs *t, const char *ip,
+			     struct sbc_sip_assoc_view *out, size_t max);
+
+/* A listing in pages: zero a cursor, then call until c->done. Each call
+ * copies at most max views and holds the mutex for that page only.
+ * Associations present from the first call to the last are listed once,
+ * even when the table grows in between (pages end between hash buckets;
+ * only a bucket longer than a page, cut by a growth, would be listed
+ * again from its start); those added or removed meanwhile may or may not
+ * be. */
+struct sbc_sip_assoc_cursor {
+	uint64_t bucket;   /* reverse-binary bucket cursor (as Redis' SCAN) */
+	size_t skip;       /* entries of that bucket already listed ... */
+	size_t nbuckets;   /* ... when the table had this many buckets */
+	bool done;
+};
+size_t sbc_sip_assoc_view_page(struct sbc_sip_assocs *t, struct sbc_sip_assoc_cursor *c,
+			       struct sbc_sip_assoc_view *out, size_t max);
 
 #endif

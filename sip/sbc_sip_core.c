@@ -88,7 +88,8 @@ static int hook_prepare(void *ctx, const struct sbc_cfg *next, const struct sbc_
 	/* The registrar's ims-subscriber index for this snapshot (the current
 	 * one when the subscribers' identities did not change). */
 	unsigned long builds = sbc_sip_registrar_index_builds(core->registrar);
-	if (sbc_sip_registrar_index_prepare(core->registrar, next) != 0) {
+	uint64_t gen = sbc_core_cfg_generation(core->store, next, SBC_CFG_IMS_SUBSCRIBER);
+	if (sbc_sip_registrar_index_prepare(core->registrar, next, gen) != 0) {
 		sbc_cfg_errorf(err, "ims-subscriber index: out of memory");
 		return -1;
 	}

@@ -9,16 +9,19 @@
 
 #include "sbc_sip_sa.h"
 
+/* What an association keeps of its SAs (68 bytes): no keys, which only
+ * the backend holds once installed. */
 struct sbc_sip_ipsec_params {
-	struct sockaddr_storage ue, pcscf;  /* addresses; ports below */
+	struct sbc_sip_sa_addr ue, pcscf;   /* addresses; their ports unused (0) */
 	uint16_t ue_port_c, ue_port_s, pcscf_port_c, pcscf_port_s;
 	uint32_t ue_spi_c, ue_spi_s, pcscf_spi_c, pcscf_spi_s;
-	const char *alg, *ealg;
-	const uint8_t *ik, *ck;             /* 16 bytes each, from AKA */
+	uint8_t alg, ealg;                  /* enum sbc_sip_sa_alg / sbc_sip_sa_ealg */
 };
 
+/* ik / ck: 16 bytes each, from AKA; expanded, given to the backend and
+ * wiped here. 0, or -1 with a reason (nothing installed). */
 int sbc_sip_ipsec_install(struct sbc_sip_sa_backend *b, const struct sbc_sip_ipsec_params *p,
-			  char *err, size_t errlen);
+			  const uint8_t ik[16], const uint8_t ck[16], char *err, size_t errlen);
 void sbc_sip_ipsec_remove(struct sbc_sip_sa_backend *b, const struct sbc_sip_ipsec_params *p);
 
 #endif

@@ -38,8 +38,10 @@ struct sbc_sip_registrar {
 	pthread_mutex_t idx_lock;
 	struct sbc_sip_subindex *idx_cur;      /* of the committed snapshot */
 	const struct sbc_cfg *idx_cur_cfg;
+	uint64_t idx_cur_gen;                  /* its ims-subscriber generation */
 	struct sbc_sip_subindex *idx_next;     /* prepared, not committed yet */
 	const struct sbc_cfg *idx_next_cfg;
+	uint64_t idx_next_gen;
 	struct sbc_sip_subindex *idx_retired;  /* chain, freed by the tick */
 	unsigned long idx_builds;              /* indexes built, for tests */
 };
@@ -110,15 +112,17 @@ void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now)
 	sbc_sip_subindex_free(retired);
 }
 
-/* The committed index when next's subscribers still fit it (an
- * activate-config that left identities alone: no rebuild), else a new one. */
-int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next)
+/* The committed index when next's ims-subscriber element is the same
+ * (equal generations: O(1)) or its identities still fit (O(n) compares, a
+ * password changed), else a new one. */
+int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next,
+				    uint64_t gen)
 {
 	/* Only the apply hook changes idx_cur, and hooks run one at a time. */
 	struct sbc_sip_subindex *idx = r->idx_cur;
-	bool built = false;
+	bool built = false, same = idx && gen && gen == r->idx_cur_gen;
 
-	if (!idx || !sbc_sip_subindex_fits(idx, next)) {
+	if (!same && (!idx || !sbc_sip_subindex_fits(idx, next))) {
 		if (!(idx = sbc_sip_subindex_build(next)))
 			return -1;
 		built = true;
@@ -128,6 +132,7 @@ int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sb
 		sbc_sip_subindex_chain(&r->idx_retired, r->idx_next);
 	r->idx_next = idx;
 	r->idx_next_cfg = next;
+	r->idx_next_gen = gen;
 	r->idx_builds += built;
 	pthread_mutex_unlock(&r->idx_lock);
 	return 0;
@@ -141,6 +146,7 @@ void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r)
 			sbc_sip_subindex_chain(&r->idx_retired, r->idx_cur);
 		r->idx_cur = r->idx_next;
 		r->idx_cur_cfg = r->idx_next_cfg;
+		r->idx_cur_gen = r->idx_next_gen;
 		r->idx_next = NULL;
 		r->idx_next_cfg = NULL;
 	}

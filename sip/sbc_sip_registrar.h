@@ -38,10 +38,12 @@ void sbc_sip_registrar_free(struct sbc_sip_registrar *r);
 void sbc_sip_registrar_tick(struct sbc_sip_registrar *r, time_t now);
 /* The SIP apply hook's part (any thread): prepare indexes the subscribers
  * of `next` (0, or -1 out of memory), reusing the current index when next's
- * subscriber identities still fit it; commit makes that index the current
- * one (a replaced one is freed by a later tick), abort drops it. REGISTERs
- * use the index of the snapshot they were handed. */
-int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next);
+ * ims-subscriber generation (sbc_core_cfg_generation; 0 = unknown) is the
+ * current one's or its subscriber identities still fit; commit makes that
+ * index the current one (a replaced one is freed by a later tick), abort
+ * drops it. REGISTERs use the index of the snapshot they were handed. */
+int sbc_sip_registrar_index_prepare(struct sbc_sip_registrar *r, const struct sbc_cfg *next,
+				    uint64_t gen);
 void sbc_sip_registrar_index_commit(struct sbc_sip_registrar *r);
 void sbc_sip_registrar_index_abort(struct sbc_sip_registrar *r);
 /* How many indexes prepare has built (not reused) so far. */

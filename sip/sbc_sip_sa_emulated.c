@@ -1,175 +1,465 @@
 /* The emulated SA backend: an SAD in memory, indexed by SPI+destination for
  * deletion and by the selector (source and destination address and port)
- * for the inbound check the protected sockets make on every message. */
+ * for the inbound check the protected sockets make on every message.
+ * An SA is one allocation sized to what it holds: 4-byte addresses for
+ * IPv4, keys as long as the algorithms need (56 bytes for IPv4 with
+ * hmac-sha-1-96 and null, so a 64-byte malloc chunk). Both indexes double
+ * as they fill (at most 2 SAs per bucket), so memory follows the SAs held,
+ * not the configured maximum. Also the compact address helpers of
+ * sbc_sip_sa.h. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "sbc_sip_sa.h"
 
+/* --- compact addresses --- */
+
+void sbc_sip_sa_addr_set(struct sbc_sip_sa_addr *out, const struct sockaddr *sa)
+{
+	memset(out, 0, sizeof *out);
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		out->family = AF_INET;
+		out->port = ntohs(in->sin_port);
+		memcpy(out->ip, &in->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		out->family = AF_INET6;
+		out->port = ntohs(in6->sin6_port);
+		memcpy(out->ip, &in6->sin6_addr, 16);
+	}
+}
+
+void sbc_sip_sa_addr_with_port(struct sbc_sip_sa_addr *out, const struct sbc_sip_sa_addr *a,
+			       uint16_t port)
+{
+	*out = *a;
+	out->port = port;
+}
+
+void sbc_sip_sa_addr_get(const struct sbc_sip_sa_addr *a, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof *out);
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)out;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(a->port);
+		memcpy(&in->sin_addr, a->ip, 4);
+	} else if (a->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(a->port);
+		memcpy(&in6->sin6_addr, a->ip, 16);
+	}
+}
+
+bool sbc_sip_sa_addr_equal(const struct sbc_sip_sa_addr *a, const struct sbc_sip_sa_addr *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
+}
+
+const char *sbc_sip_sa_addr_str(const struct sbc_sip_sa_addr *a, bool with_port, char *buf,
+				size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if ((a->family != AF_INET && a->family != AF_INET6) ||
+	    !inet_ntop(a->family, a->ip, host, sizeof host))
+		snprintf(buf, size, "-");
+	else if (!with_port)
+		snprintf(buf, size, "%s", host);
+	else
+		snprintf(buf, size, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, a->port);
+	return buf;
+}
+
+static int parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+
+	if (!*text || *end || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int sbc_sip_sa_addr_parse(const char *text, struct sbc_sip_sa_addr *out, bool *has_port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(text, ':'), *port = NULL;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	*has_port = false;
+	if (*text == '[') {  /* [v6]:port */
+		const char *close = strchr(text, ']');
+		if (!close || close[1] != ':')
+			return -1;
+		n = (size_t)(close - text - 1);
+		port = close + 2;
+		text++;
+	} else if (colon && strchr(text, ':') == colon) {  /* v4:port */
+		n = (size_t)(colon - text);
+		port = colon + 1;
+	} else {
+		n = strlen(text);
+	}
+	if (n >= sizeof host)
+		return -1;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, out->ip) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, out->ip) == 1)
+		out->family = AF_INET6;
+	else
+		return -1;
+	if (port && parse_port(port, &out->port) != 0)
+		return -1;
+	*has_port = port != NULL;
+	return 0;
+}
+
+bool sbc_sip_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	struct sbc_sip_sa_addr x, y;
+
+	sbc_sip_sa_addr_set(&x, a);
+	sbc_sip_sa_addr_set(&y, b);
+	return x.family && sbc_sip_sa_addr_equal(&x, &y);
+}
+
+/* --- algorithms --- */
+
+static const char *const alg_names[] = { "unknown", "hmac-md5-96", "hmac-sha-1-96" };
+static const char *const ealg_names[] = { "unknown", "null", "aes-cbc", "des-ede3-cbc" };
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+enum sbc_sip_sa_alg sbc_sip_sa_alg_of(const char *name)
+{
+	for (size_t i = 1; name && i < COUNT(alg_names); i++)
+		if (strcmp(name, alg_names[i]) == 0)
+			return (enum sbc_sip_sa_alg)i;
+	return SBC_SIP_SA_ALG_UNKNOWN;
+}
+
+enum sbc_sip_sa_ealg sbc_sip_sa_ealg_of(const char *name)
+{
+	for (size_t i = 1; name && i < COUNT(ealg_names); i++)
+		if (strcmp(name, ealg_names[i]) == 0)
+			return (enum sbc_sip_sa_ealg)i;
+	return SBC_SIP_SA_EALG_UNKNOWN;
+}
+
+const char *sbc_sip_sa_alg_name(unsigned alg)
+{
+	return alg_names[alg < COUNT(alg_names) ? alg : 0];
+}
+
+const char *sbc_sip_sa_ealg_name(unsigned ealg)
+{
+	return ealg_names[ealg < COUNT(ealg_names) ? ealg : 0];
+}
+
+/* TS 33.203 Annex I key lengths (sbc_sec_esp_keys_derive). */
+static size_t ik_len(unsigned alg)
+{
+	return alg == SBC_SIP_SA_HMAC_MD5_96 ? 16 : alg == SBC_SIP_SA_HMAC_SHA1_96 ? 20 : 0;
+}
+
+static size_t ck_len(unsigned ealg)
+{
+	return ealg == SBC_SIP_SA_AES_CBC ? 16 : ealg == SBC_SIP_SA_DES_EDE3_CBC ? 24 : 0;
+}
+
+/* --- the SAD --- */
+
+/* data: source address, destination address (4 or 16 bytes each), the
+ * integrity key, the encryption key. */
 struct entry {
-	struct sbc_sip_sa sa;
 	struct entry *next_by_selector, *next_by_spi;
+	uint32_t spi;
+	uint8_t family, alg, ealg;
+	bool inbound;
+	uint16_t sport, dport;
+	uint8_t data[];
+};
+
+struct index {
+	struct entry **b;
+	size_t n;                /* a power of two */
 };
 
 struct emulated {
 	pthread_mutex_t lock;
-	size_t max, count, nbuckets;
-	struct entry **by_selector, **by_spi;
+	size_t max, count;
+	uint64_t seed;
+	struct index by_selector, by_spi;
 };
 
-bool sbc_sip_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+static size_t ip_len(uint8_t family)
 {
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-		return x->sin6_port == y->sin6_port &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-	}
-	return false;
+	return family == AF_INET6 ? 16 : 4;
 }
 
-/* FNV-1a over the address bytes and port of a sockaddr. */
-static uint64_t hash_addr(uint64_t h, const struct sockaddr *sa)
+static size_t entry_size(uint8_t family, unsigned alg, unsigned ealg)
 {
-	const uint8_t *p = NULL;
-	size_t len = 0;
-	uint16_t port = 0;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-		p = (const uint8_t *)&in->sin_addr;
-		len = sizeof in->sin_addr;
-		port = in->sin_port;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-		p = (const uint8_t *)&in6->sin6_addr;
-		len = sizeof in6->sin6_addr;
-		port = in6->sin6_port;
-	}
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h = (h ^ (port & 0xff)) * 0x100000001b3ULL;
-	return (h ^ (port >> 8)) * 0x100000001b3ULL;
+	return sizeof(struct entry) + 2 * ip_len(family) + ik_len(alg) + ck_len(ealg);
 }
 
-static size_t selector_bucket(const struct emulated *e, const struct sockaddr *src,
-			      const struct sockaddr *dst)
+static void entry_addr(const struct entry *e, bool dst, struct sbc_sip_sa_addr *out)
 {
-	return hash_addr(hash_addr(0xcbf29ce484222325ULL, src), dst) % e->nbuckets;
+	size_t len = ip_len(e->family);
+
+	memset(out, 0, sizeof *out);
+	out->family = e->family;
+	out->port = dst ? e->dport : e->sport;
+	memcpy(out->ip, e->data + (dst ? len : 0), len);
 }
 
-static size_t spi_bucket(const struct emulated *e, uint32_t spi, const struct sockaddr *dst)
+static bool entry_is(const struct entry *e, bool dst, const struct sbc_sip_sa_addr *a)
 {
-	return hash_addr(0xcbf29ce484222325ULL ^ spi, dst) % e->nbuckets;
+	return e->family == a->family && (dst ? e->dport : e->sport) == a->port &&
+	       memcmp(e->data + (dst ? ip_len(e->family) : 0), a->ip, ip_len(e->family)) == 0;
 }
 
-static struct entry *find_selector(struct emulated *e, const struct sockaddr *src,
-				   const struct sockaddr *dst)
+/* FNV-1a over the address bytes and port, from a per-backend seed. */
+static uint64_t hash_addr(uint64_t h, const struct sbc_sip_sa_addr *a)
 {
-	for (struct entry *n = e->by_selector[selector_bucket(e, src, dst)]; n; n = n->next_by_selector)
-		if (sbc_sip_sockaddr_equal((const void *)&n->sa.src, src) &&
-		    sbc_sip_sockaddr_equal((const void *)&n->sa.dst, dst))
-			return n;
+	for (size_t i = 0; i < ip_len(a->family); i++)
+		h = (h ^ a->ip[i]) * 0x100000001b3ULL;
+	h = (h ^ (a->port & 0xff)) * 0x100000001b3ULL;
+	h = (h ^ (a->port >> 8)) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t selector_hash(const struct emulated *e, const struct sbc_sip_sa_addr *src,
+			      const struct sbc_sip_sa_addr *dst)
+{
+	return hash_addr(hash_addr(e->seed, src), dst);
+}
+
+static uint64_t spi_hash(const struct emulated *e, uint32_t spi, const struct sbc_sip_sa_addr *dst)
+{
+	return hash_addr(e->seed ^ ((uint64_t)spi * 0x9e3779b97f4a7c15ULL), dst);
+}
+
+static uint64_t entry_hash(const struct emulated *e, const struct entry *x, bool by_spi)
+{
+	struct sbc_sip_sa_addr src, dst;
+
+	entry_addr(x, false, &src);
+	entry_addr(x, true, &dst);
+	return by_spi ? spi_hash(e, x->spi, &dst) : selector_hash(e, &src, &dst);
+}
+
+static struct entry **next_of(struct entry *x, bool by_spi)
+{
+	return by_spi ? &x->next_by_spi : &x->next_by_selector;
+}
+
+/* Double an index; on allocation failure it simply stays denser. */
+static void grow(struct emulated *e, struct index *ix, bool by_spi)
+{
+	size_t n = ix->n * 2;
+	struct entry **b = calloc(n, sizeof *b);
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < ix->n; i++)
+		for (struct entry *x = ix->b[i], *next; x; x = next) {
+			next = *next_of(x, by_spi);
+			size_t k = entry_hash(e, x, by_spi) & (n - 1);
+			*next_of(x, by_spi) = b[k];
+			b[k] = x;
+		}
+	free(ix->b);
+	ix->b = b;
+	ix->n = n;
+}
+
+static struct entry *find_selector(struct emulated *e, const struct sbc_sip_sa_addr *src,
+				   const struct sbc_sip_sa_addr *dst)
+{
+	size_t k = selector_hash(e, src, dst) & (e->by_selector.n - 1);
+
+	for (struct entry *x = e->by_selector.b[k]; x; x = x->next_by_selector)
+		if (entry_is(x, false, src) && entry_is(x, true, dst))
+			return x;
 	return NULL;
 }
 
-static struct entry **find_spi(struct emulated *e, uint32_t spi, const struct sockaddr *dst)
+static struct entry **find_spi(struct emulated *e, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 {
-	for (struct entry **p = &e->by_spi[spi_bucket(e, spi, dst)]; *p; p = &(*p)->next_by_spi)
-		if ((*p)->sa.spi == spi && sbc_sip_sockaddr_equal((const void *)&(*p)->sa.dst, dst))
+	size_t k = spi_hash(e, spi, dst) & (e->by_spi.n - 1);
+
+	for (struct entry **p = &e->by_spi.b[k]; *p; p = &(*p)->next_by_spi)
+		if ((*p)->spi == spi && entry_is(*p, true, dst))
 			return p;
 	return NULL;
+}
+
+static const char *refusal(struct emulated *e, const struct sbc_sip_sa *sa, char *err,
+			   size_t errlen)
+{
+	if (e->count >= e->max)
+		snprintf(err, errlen, "the SA database is full (%zu SAs)", e->max);
+	else if (find_spi(e, sa->spi, &sa->dst))
+		snprintf(err, errlen, "SPI %u is already in use toward that address", sa->spi);
+	else if (find_selector(e, &sa->src, &sa->dst))
+		snprintf(err, errlen, "an SA with the same addresses and ports exists");
+	else
+		return NULL;
+	return err;
+}
+
+static struct entry *entry_new(const struct sbc_sip_sa *sa)
+{
+	size_t len = ip_len(sa->src.family), ik = ik_len(sa->alg), ck = ck_len(sa->ealg);
+	struct entry *x = malloc(entry_size(sa->src.family, sa->alg, sa->ealg));
+
+	if (!x)
+		return NULL;
+	*x = (struct entry){ .spi = sa->spi, .family = sa->src.family, .alg = sa->alg,
+			     .ealg = sa->ealg, .inbound = sa->inbound, .sport = sa->src.port,
+			     .dport = sa->dst.port };
+	memcpy(x->data, sa->src.ip, len);
+	memcpy(x->data + len, sa->dst.ip, len);
+	memcpy(x->data + 2 * len, sa->keys->ik, ik);
+	memcpy(x->data + 2 * len + ik, sa->keys->ck, ck);
+	return x;
+}
+
+static void entry_free(struct entry *x)
+{
+	explicit_bzero(x, entry_size(x->family, x->alg, x->ealg));  /* the keys */
+	free(x);
 }
 
 static int emu_add(void *impl, const struct sbc_sip_sa *sa, char *err, size_t errlen)
 {
 	struct emulated *e = impl;
-	const struct sockaddr *src = (const void *)&sa->src, *dst = (const void *)&sa->dst;
-	int rc = -1;
-	pthread_mutex_lock(&e->lock);
-	if (e->count >= e->max)
-		snprintf(err, errlen, "the SA database is full (%zu SAs)", e->max);
-	else if (find_spi(e, sa->spi, dst))
-		snprintf(err, errlen, "SPI %u is already in use toward that address", sa->spi);
-	else if (find_selector(e, src, dst))
-		snprintf(err, errlen, "an SA with the same addresses and ports exists");
-	else
-		rc = 0;
-	struct entry *n = rc == 0 ? calloc(1, sizeof *n) : NULL;
-	if (rc == 0 && !n) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
+
+	if ((sa->src.family != AF_INET && sa->src.family != AF_INET6) ||
+	    sa->dst.family != sa->src.family) {
+		snprintf(err, errlen, "the SA's addresses are not of one family");
+		return -1;
 	}
-	if (n) {
-		n->sa = *sa;
-		size_t s = selector_bucket(e, src, dst), k = spi_bucket(e, sa->spi, dst);
-		n->next_by_selector = e->by_selector[s];
-		e->by_selector[s] = n;
-		n->next_by_spi = e->by_spi[k];
-		e->by_spi[k] = n;
+	if (!ik_len(sa->alg) || !sa->ealg || sa->ealg > SBC_SIP_SA_DES_EDE3_CBC || !sa->keys ||
+	    sa->keys->ik_len != ik_len(sa->alg) || sa->keys->ck_len != ck_len(sa->ealg)) {
+		snprintf(err, errlen, "unsupported algorithms %s / %s", sbc_sip_sa_alg_name(sa->alg),
+			 sbc_sip_sa_ealg_name(sa->ealg));
+		return -1;
+	}
+	pthread_mutex_lock(&e->lock);
+	struct entry *x = NULL;
+	if (!refusal(e, sa, err, errlen) && !(x = entry_new(sa)))
+		snprintf(err, errlen, "out of memory");
+	if (x) {
+		if (e->count >= 2 * e->by_selector.n)
+			grow(e, &e->by_selector, false);
+		if (e->count >= 2 * e->by_spi.n)
+			grow(e, &e->by_spi, true);
+		size_t s = selector_hash(e, &sa->src, &sa->dst) & (e->by_selector.n - 1);
+		size_t k = spi_hash(e, sa->spi, &sa->dst) & (e->by_spi.n - 1);
+		x->next_by_selector = e->by_selector.b[s];
+		e->by_selector.b[s] = x;
+		x->next_by_spi = e->by_spi.b[k];
+		e->by_spi.b[k] = x;
 		e->count++;
 	}
 	pthread_mutex_unlock(&e->lock);
-	return rc;
+	return x ? 0 : -1;
 }
 
-static int emu_del(void *impl, uint32_t spi, const struct sockaddr *dst)
+static int emu_del(void *impl, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 {
 	struct emulated *e = impl;
+
 	pthread_mutex_lock(&e->lock);
 	struct entry **p = find_spi(e, spi, dst);
-	struct entry *n = p ? *p : NULL;
-	if (n) {
-		*p = n->next_by_spi;
-		struct entry **q = &e->by_selector[selector_bucket(e, (const void *)&n->sa.src,
-								   (const void *)&n->sa.dst)];
-		while (*q != n)
+	struct entry *x = p ? *p : NULL;
+	if (x) {
+		*p = x->next_by_spi;
+		struct entry **q = &e->by_selector.b[entry_hash(e, x, false) &
+						     (e->by_selector.n - 1)];
+		while (*q != x)
 			q = &(*q)->next_by_selector;
-		*q = n->next_by_selector;
+		*q = x->next_by_selector;
 		e->count--;
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (!n)
+	if (!x)
 		return -1;
-	sbc_sec_esp_keys_wipe(&n->sa.keys);
-	free(n);
+	entry_free(x);
 	return 0;
 }
 
-static uint32_t emu_lookup_inbound(void *impl, const struct sockaddr *src, const struct sockaddr *dst)
+static uint32_t emu_lookup_inbound(void *impl, const struct sbc_sip_sa_addr *src,
+				   const struct sbc_sip_sa_addr *dst)
 {
 	struct emulated *e = impl;
+
 	pthread_mutex_lock(&e->lock);
-	struct entry *n = find_selector(e, src, dst);
-	uint32_t spi = n && n->sa.inbound ? n->sa.spi : 0;
+	struct entry *x = find_selector(e, src, dst);
+	uint32_t spi = x && x->inbound ? x->spi : 0;
 	pthread_mutex_unlock(&e->lock);
 	return spi;
 }
 
-static size_t emu_list(void *impl, struct sbc_sip_sa_view *out, size_t max)
+static uint64_t rev64(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (int i = 0; i < 64; i++, v >>= 1)
+		r = (r << 1) | (v & 1);
+	return r;
+}
+
+/* The bucket after `cursor` in reverse-binary order (Redis' SCAN): when the
+ * index doubles between two pages, no bucket is visited twice and none is
+ * skipped. 0 once every bucket was visited. */
+static uint64_t next_bucket(uint64_t cursor, size_t n)
+{
+	cursor |= ~(uint64_t)(n - 1);
+	return rev64(rev64(cursor) + 1);
+}
+
+static size_t emu_list(void *impl, uint64_t *cursor, struct sbc_sip_sa_view *out, size_t max)
 {
 	struct emulated *e = impl;
-	size_t n = 0;
+	size_t got = 0;
+
 	pthread_mutex_lock(&e->lock);
-	for (size_t b = 0; b < e->nbuckets && n < max; b++)
-		for (struct entry *x = e->by_spi[b]; x && n < max; x = x->next_by_spi) {
-			struct sbc_sip_sa_view *v = &out[n++];
-			v->spi = x->sa.spi;
-			v->src = x->sa.src;
-			v->dst = x->sa.dst;
-			memcpy(v->alg, x->sa.alg, sizeof v->alg);
-			memcpy(v->ealg, x->sa.ealg, sizeof v->ealg);
-			v->inbound = x->sa.inbound;
+	uint64_t c = *cursor;
+	do {
+		size_t chain = 0;
+		const struct entry *x = e->by_spi.b[c & (e->by_spi.n - 1)];
+		for (const struct entry *y = x; y; y = y->next_by_spi)
+			chain++;
+		if (got && got + chain > max)
+			break;  /* next page; a chain longer than a page is cut (load <= 2) */
+		for (; x && got < max; x = x->next_by_spi) {
+			struct sbc_sip_sa_view *v = &out[got++];
+			v->spi = x->spi;
+			entry_addr(x, false, &v->src);
+			entry_addr(x, true, &v->dst);
+			v->alg = x->alg;
+			v->ealg = x->ealg;
+			v->inbound = x->inbound;
 		}
+		c = next_bucket(c, e->by_spi.n);
+	} while (c != 0 && got < max);
+	*cursor = c;
 	pthread_mutex_unlock(&e->lock);
-	return n;
+	return got;
 }
 
 static size_t emu_count(void *impl)
@@ -184,14 +474,13 @@ static size_t emu_count(void *impl)
 static void emu_free(void *impl)
 {
 	struct emulated *e = impl;
-	for (size_t b = 0; b < e->nbuckets; b++)
-		for (struct entry *n = e->by_spi[b], *next; n; n = next) {
-			next = n->next_by_spi;
-			sbc_sec_esp_keys_wipe(&n->sa.keys);
-			free(n);
+	for (size_t b = 0; b < e->by_spi.n; b++)
+		for (struct entry *x = e->by_spi.b[b], *next; x; x = next) {
+			next = x->next_by_spi;
+			entry_free(x);
 		}
-	free(e->by_selector);
-	free(e->by_spi);
+	free(e->by_selector.b);
+	free(e->by_spi.b);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -201,6 +490,8 @@ static const struct sbc_sip_sa_ops emulated_ops = {
 	.list = emu_list, .count = emu_count, .free = emu_free,
 };
 
+#define FIRST_BUCKETS 256
+
 struct sbc_sip_sa_backend *sbc_sip_sa_emulated_new(size_t max_sas)
 {
 	struct sbc_sip_sa_backend *b = calloc(1, sizeof *b);
@@ -208,20 +499,20 @@ struct sbc_sip_sa_backend *sbc_sip_sa_emulated_new(size_t max_sas)
 	if (!b || !e || max_sas == 0)
 		goto fail;
 	e->max = max_sas;
-	/* About one bucket per SA, bounded so a huge limit does not cost
-	 * memory before SAs exist. */
-	e->nbuckets = max_sas < (1u << 20) ? max_sas : (1u << 20);
-	e->by_selector = calloc(e->nbuckets, sizeof *e->by_selector);
-	e->by_spi = calloc(e->nbuckets, sizeof *e->by_spi);
-	if (!e->by_selector || !e->by_spi)
+	e->by_selector = (struct index){ calloc(FIRST_BUCKETS, sizeof(struct entry *)),
+					 FIRST_BUCKETS };
+	e->by_spi = (struct index){ calloc(FIRST_BUCKETS, sizeof(struct entry *)), FIRST_BUCKETS };
+	if (!e->by_selector.b || !e->by_spi.b)
 		goto fail;
+	if (RAND_bytes((unsigned char *)&e->seed, sizeof e->seed) != 1)
+		e->seed = 0xcbf29ce484222325ULL;
 	pthread_mutex_init(&e->lock, NULL);
 	*b = (struct sbc_sip_sa_backend){ .name = "emulated", .ops = &emulated_ops, .impl = e };
 	return b;
 fail:
 	if (e) {
-		free(e->by_selector);
-		free(e->by_spi);
+		free(e->by_selector.b);
+		free(e->by_spi.b);
 	}
 	free(e);
 	free(b);
@@ -242,7 +533,7 @@ int sbc_sip_sa_add(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sa, ch
 	return b->ops->add(b->impl, sa, err, errlen);
 }
 
-int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sockaddr *dst)
+int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 {
 	return b->ops->del(b->impl, spi, dst);
 }
@@ -250,12 +541,17 @@ int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sock
 uint32_t sbc_sip_sa_lookup_inbound(struct sbc_sip_sa_backend *b, const struct sockaddr *src,
 				   const struct sockaddr *dst)
 {
-	return b->ops->lookup_inbound(b->impl, src, dst);
+	struct sbc_sip_sa_addr s, d;
+
+	sbc_sip_sa_addr_set(&s, src);
+	sbc_sip_sa_addr_set(&d, dst);
+	return b->ops->lookup_inbound(b->impl, &s, &d);
 }
 
-size_t sbc_sip_sa_list(struct sbc_sip_sa_backend *b, struct sbc_sip_sa_view *out, size_t max)
+size_t sbc_sip_sa_list(struct sbc_sip_sa_backend *b, uint64_t *cursor,
+		       struct sbc_sip_sa_view *out, size_t max)
 {
-	return b->ops->list(b->impl, out, max);
+	return max ? b->ops->list(b->impl, cursor, out, max) : 0;
 }
 
 size_t sbc_sip_sa_count(struct sbc_sip_sa_backend *b)

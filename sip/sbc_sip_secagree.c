@@ -200,7 +200,8 @@ static void load_creds(struct sa_ctx *x)
 	if (x->creds_loaded)
 		return;
 	x->creds_loaded = true;
-	x->has_creds = auth && sbc_sec_digest_parse(auth, &x->creds) == 0;
+	/* Only username / realm / uri are read here (the core checks the rest). */
+	x->has_creds = auth && sbc_sip_secagree_auth_identity(auth, &x->creds) == 0;
 }
 
 static int take_identity(struct sa_ctx *x, struct sbc_sip_assoc *a)
@@ -209,22 +210,14 @@ static int take_identity(struct sa_ctx *x, struct sbc_sip_assoc *a)
 
 	load_creds(x);
 
-	return sbc_sip_assoc_set(&a->username, x->has_creds ? c->username : NULL) |
-	       sbc_sip_assoc_set(&a->realm, x->has_creds ? c->realm : NULL) |
-	       sbc_sip_assoc_set(&a->uri, x->has_creds ? c->uri : NULL);
+	return sbc_sip_assoc_set_identity(x->core->assocs, a, x->has_creds ? c->username : NULL,
+					  x->has_creds ? c->realm : NULL,
+					  x->has_creds ? c->uri : NULL);
 }
 
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* A list the association keeps against a received one (RFC 3329
- * 2.3.1); an association set up without sec-agree headers has none. */
-static bool same_list(const struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *stored,
-		      const struct sbc_sip_secmech_list *got)
-{
-	return a->negotiated && sbc_sip_secagree_equal(stored, got);
 }
 
 /* --- the REGISTER cases --- */
@@ -240,28 +233,22 @@ static int ipsec_prepare(struct sa_ctx *x, const struct sbc_sip_secagree_caps *c
 
 	if (!o->spi_c || !o->spi_s || !o->port_c || !o->port_s)
 		return 2;
-	if (!(s = calloc(1, sizeof(*s))))
+	if (!(s = sbc_sip_assoc_ipsec_attach(a, x->core->sa_backend, x->core->spi_pool)))
 		return -1;
-	s->backend = x->core->sa_backend;
-	s->pool = x->core->spi_pool;
 	if (sbc_sip_spi_alloc_pair(s->pool, o->spi_c, o->spi_s, &s->p.pcscf_spi_c,
-				   &s->p.pcscf_spi_s) != 0) {
-		free(s);
+				   &s->p.pcscf_spi_s) != 0)
 		return 1;
-	}
-	snprintf(s->alg, sizeof s->alg, "%s", ch->alg);
-	snprintf(s->ealg, sizeof s->ealg, "%s", ch->ealg);
-	s->p.alg = s->alg;
-	s->p.ealg = s->ealg;
-	s->p.ue = x->src->peer;
-	s->p.pcscf = x->src->local;
+	s->p.alg = (uint8_t)sbc_sip_sa_alg_of(ch->alg);
+	s->p.ealg = (uint8_t)sbc_sip_sa_ealg_of(ch->ealg);
+	sbc_sip_sa_addr_set(&s->p.ue, (const struct sockaddr *)&x->src->peer);
+	sbc_sip_sa_addr_set(&s->p.pcscf, (const struct sockaddr *)&x->src->local);
+	s->p.ue.port = s->p.pcscf.port = 0;
 	s->p.ue_port_c = o->port_c;
 	s->p.ue_port_s = o->port_s;
 	s->p.ue_spi_c = o->spi_c;
 	s->p.ue_spi_s = o->spi_s;
 	s->p.pcscf_port_c = (uint16_t)caps->aka->protected_client_port;
 	s->p.pcscf_port_s = (uint16_t)caps->aka->protected_server_port;
-	a->ipsec = s;
 	return 0;
 }
 
@@ -285,8 +272,6 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 					   const struct sbc_sip_secagree_caps *caps,
 					   const struct sbc_sip_secagree_choice *choice)
 {
-	struct sbc_sip_secagree_local local = { 0 };
-
 	if (choice->mech == SBC_SECAGREE_IPSEC3GPP) {
 		int rc = ipsec_prepare(x, caps, choice, a);
 		if (rc == 1) {
@@ -309,20 +294,14 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 		}
 		if (rc != 0)
 			goto fail;
-		local.spi_c = a->ipsec->p.pcscf_spi_c;
-		local.spi_s = a->ipsec->p.pcscf_spi_s;
 	}
-	char err[160];
-	if (!(a->server = sbc_sip_secagree_server_value(caps, choice, &local)) ||
-	    sbc_sip_secagree_parse(a->server, &a->server_list, err, sizeof err) != 0 ||
-	    take_identity(x, a) != 0)
+	/* The Security-Server is not kept: sbc_sip_assoc_server rebuilds it. */
+	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 || take_identity(x, a) != 0)
 		goto fail;
-	a->client_list = x->h.client;  /* kept parsed; x no longer owns it */
-	x->h.client = (struct sbc_sip_secmech_list){ 0 };
 	a->negotiated = true;
-	a->transport = x->src->transport;
-	a->ue = x->src->peer;
-	a->local = x->src->local;
+	a->transport = (uint8_t)x->src->transport;
+	sbc_sip_sa_addr_set(&a->ue, (const struct sockaddr *)&x->src->peer);
+	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
 	a->created = time(NULL);
 	a->expires = a->created + PENDING_TTL;
 	return SBC_SIP_SECAGREE_FORWARD;
@@ -356,11 +335,12 @@ static enum sbc_sip_secagree_verdict negotiate(struct sa_ctx *x)
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	}
 	bool tls = choice.mech == SBC_SECAGREE_TLS;
+	char server[SBC_SIP_ASSOC_SERVER_MAX];
 	sbc_sip_stat_inc(x->core->stats, tls ? SBC_SIP_STAT_SA_NEG_TLS : SBC_SIP_STAT_SA_NEG_IPSEC);
 	sbc_log_info("sec-agree: %s chosen for %s from %s (rule sec-agree-pref %s), "
-		     "Security-Server: %s to follow the core's challenge",
+		     "Security-Server with the challenge: %s",
 		     sbc_sip_secagree_mech_name(choice.mech), x->impu, x->peer,
-		     pref_name(caps.pref), a->server);
+		     pref_name(caps.pref), sbc_sip_assoc_server(a, server, sizeof server));
 	/* Seed 003: no integrity-protected when TLS is selected; TS 24.229
 	 * 5.2.2.1: "no" on the unprotected REGISTER of ipsec-3gpp. */
 	return forward(x, a, SBC_SIP_ASSOC_FIRST, tls ? NULL : "no");
@@ -374,15 +354,15 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 
 	if (!x->h.has_verify)
 		rule = "security-verify-missing";
-	else if (!same_list(a, &a->server_list, &x->h.verify))
+	else if (!sbc_sip_assoc_same_server(a, &x->h.verify))
 		rule = "security-verify-mismatch";
 	else if (!x->h.has_client)
 		rule = "security-client-missing";
-	else if (!same_list(a, &a->client_list, &x->h.client))
+	else if (!sbc_sip_assoc_same_client(a, &x->h.client))
 		rule = "security-client-changed";
 	if (rule) {
-		char *server = a->server;
-		a->server = NULL;  /* outlives the association for the answer */
+		char buf[SBC_SIP_ASSOC_SERVER_MAX];  /* outlives the association for the answer */
+		const char *server = sbc_sip_assoc_server(a, buf, sizeof buf);
 		bool sas = a->ipsec != NULL;
 		sbc_sip_assoc_drop(x->core->assocs, a);
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_VERIFY_FAIL);
@@ -390,21 +370,17 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 			sbc_log_info("sec-agree: pending association of %s discarded with its SAs and "
 				     "SPIs (%zu SAs in the SAD)", x->impu,
 				     sbc_sip_sa_count(x->core->sa_backend));
-		enum sbc_sip_secagree_verdict v = reject_494(x, server, rule);
-		free(server);
-		return v;
+		return reject_494(x, server, rule);
 	}
 	bool tls = a->mech == SBC_SECAGREE_TLS;
 	if ((tls && sbc_sip_assoc_bind_conn(x->core->assocs, a, x->src->conn_id,
 					    &x->src->peer) != 0) ||
 	    take_identity(x, a) != 0)
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
-	if (tls)
-		snprintf(a->tls_peer, sizeof a->tls_peer, "%s", x->peer);
-	a->transport = x->src->transport;
-	a->local = x->src->local;
-	sbc_log_info("sec-agree: Security-Verify and Security-Client of %s over %s from %s "
-		     "match (rule ts33203-verify): integrity-protected=%s", x->impu,
+	a->transport = (uint8_t)x->src->transport;
+	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
+	sbc_log_info("sec-agree: %s verified over %s from %s (rule ts33203-verify): "
+		     "integrity-protected=%s", x->impu,
 		     tls ? "TLS" : "the SA", x->peer, tls ? "tls-pending" : "yes");
 	return forward(x, a, SBC_SIP_ASSOC_VERIFY, tls ? "tls-pending" : "yes");
 }
@@ -432,13 +408,12 @@ static enum sbc_sip_secagree_verdict tls_prior(struct sa_ctx *x)
 		sbc_sip_assoc_free(a);
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	}
-	a->transport = x->src->transport;
-	a->local = x->src->local;
+	a->transport = (uint8_t)x->src->transport;
+	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
 	a->created = time(NULL);
 	a->expires = a->created + PENDING_TTL;
 	a->conn_id = x->src->conn_id;
-	a->ue = x->src->peer;
-	snprintf(a->tls_peer, sizeof a->tls_peer, "%s", x->peer);
+	sbc_sip_sa_addr_set(&a->ue, (const struct sockaddr *)&x->src->peer);  /* the TLS peer */
 	if (sbc_sip_assoc_put(x->core->assocs, a) != 0) {
 		sbc_sip_assoc_free(a);
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
@@ -457,12 +432,13 @@ static enum sbc_sip_secagree_verdict refresh(struct sa_ctx *x, struct sbc_sip_as
 	if (a->negotiated && (!x->h.has_client || !x->h.has_verify))
 		rule = "refresh-security-headers-missing";
 	else if (a->negotiated &&
-		 (!same_list(a, &a->client_list, &x->h.client) ||
-		  !same_list(a, &a->server_list, &x->h.verify)))
+		 (!sbc_sip_assoc_same_client(a, &x->h.client) ||
+		  !sbc_sip_assoc_same_server(a, &x->h.verify)))
 		rule = "refresh-security-headers-changed";
 	if (rule) {
+		char server[SBC_SIP_ASSOC_SERVER_MAX];
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_REFRESH_REJECT);
-		return reject_494(x, a->server, rule);
+		return reject_494(x, sbc_sip_assoc_server(a, server, sizeof server), rule);
 	}
 	const struct sbc_sec_digest_creds *c = &x->creds;
 	load_creds(x);
@@ -533,12 +509,12 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		return verify(x, pend);
 	if (x->h.has_verify) {
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_VERIFY_FAIL);
-		char *server = pend && pend->server ? strdup(pend->server) : NULL;
+		char buf[SBC_SIP_ASSOC_SERVER_MAX];
+		const char *server = pend ? sbc_sip_assoc_server(pend, buf, sizeof buf) : NULL;
 		sbc_sip_assoc_drop(t, pend);
 		enum sbc_sip_secagree_verdict v = reject_494(
 			x, server, over_tls ? "security-verify-without-negotiation"
 					    : "security-verify-not-over-negotiated-mechanism");
-		free(server);
 		return v;
 	}
 	if (x->h.require_tag || x->h.proxy_require_tag || x->h.has_client)
@@ -657,10 +633,7 @@ static osip_message_t *install(struct sbc_sip_core *core, struct sbc_sip_assoc *
 	struct sbc_sip_assoc_ipsec *s = a->ipsec;
 
 	if (keys) {
-		s->p.ck = ck;
-		s->p.ik = ik;
-		int rc = sbc_sip_ipsec_install(s->backend, &s->p, err, sizeof err);
-		s->p.ck = s->p.ik = NULL;
+		int rc = sbc_sip_ipsec_install(s->backend, &s->p, ik, ck, err, sizeof err);
 		if (rc == 0) {
 			s->installed = true;
 			if (sbc_sip_assoc_index_spis(core->assocs, a) == 0) {
@@ -722,6 +695,7 @@ osip_message_t *sbc_sip_secagree_response(struct sbc_sip_core *core,
 	osip_message_t *instead = NULL;
 
 	uint8_t ck[16], ik[16];
+	char server[SBC_SIP_ASSOC_SERVER_MAX];
 	bool keys = false;
 	int code = resp->status_code;
 
@@ -742,17 +716,19 @@ osip_message_t *sbc_sip_secagree_response(struct sbc_sip_core *core,
 		if (first && a->ipsec && !a->ipsec->installed &&
 		    (instead = install(core, a, resp, ck, ik, keys)) != NULL)
 			goto out;
-		if (first && a->negotiated && a->server &&
-		    osip_message_set_header(resp, "Security-Server", a->server) != 0)
+		if (first && a->negotiated &&
+		    osip_message_set_header(resp, "Security-Server",
+					    sbc_sip_assoc_server(a, server, sizeof server)) != 0)
 			sbc_log_warnx("sec-agree: cannot add Security-Server for %s", impu);
 	} else if (code >= 200 && code < 300 && first && a->negotiated) {
 		/* RFC 3329 2.3.1: an unprotected sec-agree request is answered
 		 * 494 even when the core lets it through without a challenge. */
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_SA_494);
+		sbc_sip_assoc_server(a, server, sizeof server);
 		sbc_log_info("sec-agree: 494 instead of the core's %d for %s (rule "
-			     "core-did-not-challenge), Security-Server: %s", code, impu, a->server);
+			     "core-did-not-challenge), Security-Server: %s", code, impu, server);
 		instead = make_answer(resp, 494, "Security Agreement Required", "Security-Server",
-				      a->server);
+				      server);
 	} else if (code >= 200 && code < 300) {
 		registered(core, a, resp);
 	} else if (code >= 300 && a->state == SBC_SIP_ASSOC_PENDING) {

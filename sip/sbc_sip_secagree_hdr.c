@@ -511,11 +511,28 @@ static bool params_within(const struct sbc_sip_secmech *a, const struct sbc_sip_
 	return true;
 }
 
+/* The usual case of a Security-Verify: the server's parameters in the
+ * same order. Pairwise equal parameters (q by number, checked by the
+ * caller) satisfy params_within both ways; anything else goes there. */
+static bool params_in_order(const struct sbc_sip_secmech *a, const struct sbc_sip_secmech *b)
+{
+	for (size_t i = 0; i < a->nparams; i++) {
+		const struct sbc_sip_secparam *pa = &a->params[i], *pb = &b->params[i];
+		if (strcasecmp(pa->name, pb->name) != 0)
+			return false;
+		if ((pa->name[0] | 0x20) == 'q' && !pa->name[1])
+			continue;
+		if (pa->value ? !pb->value || strcmp(pa->value, pb->value) != 0 : pb->value != NULL)
+			return false;
+	}
+	return true;
+}
+
 static bool mech_equal(const struct sbc_sip_secmech *a, const struct sbc_sip_secmech *b)
 {
 	return strcasecmp(a->name, b->name) == 0 && a->nparams == b->nparams &&
-	       a->has_q == b->has_q && (!a->has_q || a->q == b->q) && params_within(a, b) &&
-	       params_within(b, a);
+	       a->has_q == b->has_q && (!a->has_q || a->q == b->q) &&
+	       (params_in_order(a, b) || (params_within(a, b) && params_within(b, a)));
 }
 
 bool sbc_sip_secagree_equal(const struct sbc_sip_secmech_list *a,

@@ -1,35 +1,76 @@
 /* Message edits of sec-agree (see sbc_sip_secagree_msg.h). */
 #include "sbc_sip_secagree_msg.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* isspace() of the C locale, without the locale lookup per byte. */
+static bool is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* Calls fn on each comma-separated element of v outside quoted strings,
- * with its bounds (leading / trailing white space trimmed). */
+ * with its bounds (leading / trailing white space trimmed). A '"' after a
+ * backslash does not open or close a quoted string. */
 static void each_element(const char *v, void (*fn)(const char *, size_t, void *), void *arg)
 {
 	bool quoted = false;
-	const char *start = v;
+	const char *start = v, *p = v;
 
-	for (const char *p = v;; p++) {
-		if (*p == '"' && (p == v || p[-1] != '\\'))
-			quoted = !quoted;
-		if (*p && (quoted || *p != ','))
+	for (;;) {
+		p += strcspn(p, quoted ? "\"" : ",\"");  /* jump to the next one that counts */
+		if (*p == '"') {
+			if (p == v || p[-1] != '\\')
+				quoted = !quoted;
+			p++;
 			continue;
+		}
 		const char *b = start, *e = p;
-		while (b < e && isspace((unsigned char)*b))
+		while (b < e && is_space(*b))
 			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
+		while (e > b && is_space(e[-1]))
 			e--;
 		fn(b, (size_t)(e - b), arg);
 		if (!*p)
 			break;
-		start = p + 1;
+		start = ++p;
 	}
+}
+
+/* The headers sec-agree reads or edits, told apart by length and one
+ * character before a single case-insensitive comparison. */
+enum hdr_kind { H_OTHER, H_SEC_CLIENT, H_SEC_VERIFY, H_REQUIRE, H_PROXY_REQUIRE, H_AUTHORIZATION,
+		H_WWW_AUTHENTICATE };
+
+static enum hdr_kind kind_of(const osip_header_t *h)
+{
+	const char *n = h->hname, *want;
+	enum hdr_kind k;
+
+	if (!n)
+		return H_OTHER;
+	switch (strlen(n)) {
+	case 7: k = H_REQUIRE, want = "Require"; break;
+	case 13:
+		if ((n[0] | 0x20) == 'p')
+			k = H_PROXY_REQUIRE, want = "Proxy-Require";
+		else
+			k = H_AUTHORIZATION, want = "Authorization";
+		break;
+	case 15:
+		if ((n[9] | 0x20) == 'c')
+			k = H_SEC_CLIENT, want = "Security-Client";
+		else
+			k = H_SEC_VERIFY, want = "Security-Verify";
+		break;
+	case 16: k = H_WWW_AUTHENTICATE, want = "WWW-Authenticate"; break;
+	default: return H_OTHER;
+	}
+	return strcasecmp(n, want) == 0 ? k : H_OTHER;
 }
 
 /* Output of an edited header value. Every writer below sizes `buf` for
@@ -80,11 +121,6 @@ static void keep_other(const char *b, size_t n, void *arg)
 	put(&x->out, b, n);
 }
 
-static bool named(const osip_header_t *h, const char *hname)
-{
-	return h->hname && strcasecmp(h->hname, hname) == 0;
-}
-
 static bool lists_tag(const osip_header_t *h, const char *tag)
 {
 	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
@@ -133,14 +169,14 @@ static void keep_auth(const char *b, size_t n, void *arg)
 	bool first = x->seen++ == 0;
 
 	if (first) {  /* the first element holds the scheme: skip it */
-		while (m && !isspace((unsigned char)*p))
+		while (m && !is_space(*p))
 			p++, m--;
-		while (m && isspace((unsigned char)*p))
+		while (m && is_space(*p))
 			p++, m--;
 	}
 	const char *eq = memchr(p, '=', m);
 	size_t nlen = eq ? (size_t)(eq - p) : m;
-	while (nlen && isspace((unsigned char)p[nlen - 1]))
+	while (nlen && is_space(p[nlen - 1]))
 		nlen--;
 	int hit = -1;
 	for (int i = 0; x->drop[i]; i++)
@@ -148,7 +184,7 @@ static void keep_auth(const char *b, size_t n, void *arg)
 			hit = i;
 	if (hit >= 0 && x->got && eq && !x->got[hit]) {
 		const char *v = eq + 1, *e = p + m;
-		while (v < e && isspace((unsigned char)*v))
+		while (v < e && is_space(*v))
 			v++;
 		if (e - v >= 2 && *v == '"' && e[-1] == '"')
 			v++, e--;
@@ -201,10 +237,9 @@ int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdr
 	memset(out, 0, sizeof *out);
 	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
 	     h = osip_list_get_next(&it)) {
-		if (!h->hname)
-			continue;
-		bool client = strcasecmp(h->hname, "Security-Client") == 0;
-		if (client || strcasecmp(h->hname, "Security-Verify") == 0) {
+		enum hdr_kind k = kind_of(h);
+		bool client = k == H_SEC_CLIENT;
+		if (client || k == H_SEC_VERIFY) {
 			*(client ? &out->has_client : &out->has_verify) = true;
 			/* After an error the list is not used: stop parsing it. */
 			if (client ? bad_client : *verify_err != '\0')
@@ -219,9 +254,9 @@ int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdr
 			} else {
 				snprintf(verify_err, sizeof verify_err, "Security-Verify: %s", why);
 			}
-		} else if (h->hvalue && strcasecmp(h->hname, "Require") == 0) {
+		} else if (h->hvalue && k == H_REQUIRE) {
 			out->require_tag = out->require_tag || lists_tag(h, SEC_AGREE);
-		} else if (h->hvalue && strcasecmp(h->hname, "Proxy-Require") == 0) {
+		} else if (h->hvalue && k == H_PROXY_REQUIRE) {
 			out->proxy_require_tag = out->proxy_require_tag || lists_tag(h, SEC_AGREE);
 		}
 	}
@@ -249,11 +284,12 @@ int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity)
 		snprintf(add, sizeof add, "integrity-protected=%s", integrity);
 	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;) {
 		int r = 0;
-		if (named(h, "Security-Client") || named(h, "Security-Verify"))
+		enum hdr_kind k = kind_of(h);
+		if (k == H_SEC_CLIENT || k == H_SEC_VERIFY)
 			r = 1;
-		else if (h->hvalue && (named(h, "Require") || named(h, "Proxy-Require")))
+		else if (h->hvalue && (k == H_REQUIRE || k == H_PROXY_REQUIRE))
 			r = strip_one(h, SEC_AGREE);
-		else if (h->hvalue && named(h, "Authorization"))
+		else if (h->hvalue && k == H_AUTHORIZATION)
 			r = filter_auth_one(h, drop, NULL, integrity ? add : NULL);
 		if (r < 0)
 			rc = -1;
@@ -299,7 +335,7 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 
 	for (osip_header_t *h = osip_list_get_first(&resp->headers, &it); h;
 	     h = osip_list_get_next(&it))
-		if (h->hvalue && named(h, "WWW-Authenticate") &&
+		if (h->hvalue && kind_of(h) == H_WWW_AUTHENTICATE &&
 		    filter_auth_one(h, drop, got, NULL) != 0)
 			rc = -1;
 	osip_message_force_update(resp);
@@ -309,6 +345,37 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 			explicit_bzero(got[i], strlen(got[i]));
 		free(got[i]);
 	}
+	return rc;
+}
+
+/* A field libosip2 parsed, taken over unquoted: no custom osip allocator
+ * is set in sbcemu, so osip_malloc is malloc and free() releases it. */
+static char *take_unquoted(char **field)
+{
+	char *v = *field;
+
+	*field = NULL;
+	if (v && v[0] == '"')
+		osip_dequote(v);
+	return v;
+}
+
+int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *c)
+{
+	osip_authorization_t *a = NULL;
+	int rc = -1;
+
+	memset(c, 0, sizeof *c);
+	if (!hvalue || osip_authorization_init(&a) != 0)
+		return -1;
+	if (osip_authorization_parse(a, hvalue) == 0 && a->auth_type &&
+	    strcasecmp(a->auth_type, "Digest") == 0) {
+		c->username = take_unquoted(&a->username);
+		c->realm = take_unquoted(&a->realm);
+		c->uri = take_unquoted(&a->uri);
+		rc = 0;
+	}
+	osip_authorization_free(a);
 	return rc;
 }
 

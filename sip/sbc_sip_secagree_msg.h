@@ -13,6 +13,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "sbc_sec_digest.h"
 #include "sbc_sip_secagree_hdr.h"
 
 /* What sec-agree reads of a REGISTER, in one pass over its headers. */
@@ -37,6 +38,12 @@ int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity);
  * both were there and valid. 0 / -1 (allocation). */
 int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[16],
 			       bool *found);
+/* The identity an association keeps of a Digest Authorization value:
+ * username, realm and uri in creds (quotes removed), the other fields
+ * NULL. The same acceptance as sbc_sec_digest_parse (libosip2 parses,
+ * scheme Digest) without copying the ten fields sec-agree does not read.
+ * 0 / -1; free with sbc_sec_digest_creds_free either way. */
+int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *creds);
 /* Request-URI urn:service:sos or a sub-service (RFC 5031). */
 bool sbc_sip_secagree_is_emergency(const osip_uri_t *uri);
 

@@ -134,6 +134,12 @@ enum sbc_sip_secagree_mech sbc_sip_secagree_choose(const struct sbc_sip_secagree
 #define IPSEC_FMT \
 	"ipsec-3gpp;alg=%s;ealg=%s;prot=esp;mod=trans;spi-c=%u;spi-s=%u;port-c=%u;port-s=%u"
 
+int sbc_sip_secagree_ipsec_server(char *buf, size_t size, const char *alg, const char *ealg,
+				  uint32_t spi_c, uint32_t spi_s, unsigned port_c, unsigned port_s)
+{
+	return snprintf(buf, size, IPSEC_FMT, alg, ealg, spi_c, spi_s, port_c, port_s);
+}
+
 static void write_ipsec(FILE *out, const struct sbc_cfg_ims_aka_profile *aka, const char *alg,
 			const char *ealg, uint32_t spi_c, uint32_t spi_s)
 {

@@ -5,6 +5,7 @@
 #ifndef SBC_SIP_SECAGREE_POLICY_H
 #define SBC_SIP_SECAGREE_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sbc_cfg_value.h"
@@ -50,6 +51,11 @@ enum sbc_sip_secagree_mech sbc_sip_secagree_choose(const struct sbc_sip_secagree
 char *sbc_sip_secagree_server_value(const struct sbc_sip_secagree_caps *caps,
 				    const struct sbc_sip_secagree_choice *choice,
 				    const struct sbc_sip_secagree_local *local);
+/* The ipsec-3gpp Security-Server value of one association into buf (the
+ * same text as sbc_sip_secagree_server_value), for associations that keep
+ * its parameters rather than the text. What snprintf returns. */
+int sbc_sip_secagree_ipsec_server(char *buf, size_t size, const char *alg, const char *ealg,
+				  uint32_t spi_c, uint32_t spi_s, unsigned port_c, unsigned port_s);
 /* Security-Server value listing every mechanism the interface supports, in
  * preference order with decreasing q, for a 494. Heap string; NULL when the
  * interface supports none. */

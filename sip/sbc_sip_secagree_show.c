@@ -1,8 +1,10 @@
-/* Sec-agree show commands (see sbc_sip_secagree_show.h). Associations are
- * copied out of the table under its mutex (sbc_sip_assoc_foreach), SAs
- * out of the backend under its own, counters are atomics; everything is
- * formatted into memory first and printed after, so a slow telnet peer
- * never holds a lock the SIP thread needs. Keys are never printed. */
+/* Sec-agree show commands (see sbc_sip_secagree_show.h). One user's or one
+ * address's associations are found through the table's indexes (O(1));
+ * listings are copied out a page at a time (the table's mutex, or the SA
+ * backend's, held for one page) and each page is printed before the next
+ * is made (sbc_sip_show_stream), so the first page of a million appears at
+ * once and a slow telnet peer never holds a lock the SIP thread needs.
+ * Counters are atomics. Keys are never printed. */
 #include "sbc_sip_secagree_show.h"
 
 #include <arpa/inet.h>
@@ -27,87 +29,109 @@ static const char *transport_name(int t)
 	return t == SBC_CFG_TRANSPORT_TCP ? "TCP" : t == SBC_CFG_TRANSPORT_TLS ? "TLS" : "UDP";
 }
 
-/* The address without its port. */
-static const char *host_of(const struct sockaddr_storage *ss, char *buf, size_t size)
+/* One association, detail form (every listing shares it). */
+static void assoc_one(FILE *f, const struct sbc_sip_assoc_view *v, time_t now)
 {
-	const void *a = ss->ss_family == AF_INET
-				? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-				: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	char ue[64], local[64];
+	long left = v->expires > now ? (long)(v->expires - now) : 0;
 
-	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-	return buf;
+	sbc_sip_sa_addr_str(&v->ue, true, ue, sizeof ue);
+	sbc_sip_sa_addr_str(&v->local, true, local, sizeof local);
+	fprintf(f, "User: %s\n", v->impu);
+	fprintf(f, "  IMPI: %s\n", *v->username ? v->username : "-");
+	fprintf(f, "  Mechanism: %s%s\n", sbc_sip_secagree_mech_name(v->mech),
+		v->negotiated ? "" : " (set up before registration)");
+	fprintf(f, "  State: %s\n", v->state == SBC_SIP_ASSOC_ESTABLISHED ? "established"
+									: "pending");
+	fprintf(f, "  Transport: %s\n", transport_name(v->transport));
+	fprintf(f, "  Local Address: %s\n", local);
+	fprintf(f, "  Remote Address: %s\n", ue);
+	if (v->mech == SBC_SECAGREE_TLS)  /* the connection's peer is the UE */
+		fprintf(f, "  TLS Peer: %s\n", v->conn_id ? ue : "-");
+	if (v->has_ipsec) {
+		const struct sbc_sip_ipsec_params *p = &v->p;
+		char lh[64], rh[64];
+		sbc_sip_sa_addr_str(&p->pcscf, false, lh, sizeof lh);
+		sbc_sip_sa_addr_str(&p->ue, false, rh, sizeof rh);
+		fprintf(f, "  Algorithms: alg %s ealg %s prot esp mod trans\n",
+			sbc_sip_sa_alg_name(p->alg), sbc_sip_sa_ealg_name(p->ealg));
+		fprintf(f, "  P-CSCF: %s port-c %u port-s %u spi-c %u spi-s %u\n", lh,
+			p->pcscf_port_c, p->pcscf_port_s, p->pcscf_spi_c, p->pcscf_spi_s);
+		fprintf(f, "  UE: %s port-c %u port-s %u spi-c %u spi-s %u\n", rh, p->ue_port_c,
+			p->ue_port_s, p->ue_spi_c, p->ue_spi_s);
+		fprintf(f, "  SAs: %s\n", v->installed ? "4 installed" : "none yet");
+	}
+	fprintf(f, "  Security-Server: %s\n", *v->server ? v->server : "-");
+	fprintf(f, "  Expires: %ld\n", left);
 }
 
-struct assoc_match {
-	FILE *f;
-	const char *user, *ip;  /* NULL: all */
-	time_t now;
+/* by-user / endpoint-ip: through the table's indexes, O(1) in its size. */
+static void show_some(FILE *f, struct sbc_sip_core *core, const char *what, bool by_user)
+{
+	size_t max = 16, n;
+	struct sbc_sip_assoc_view *v = NULL;
+	time_t now = time(NULL);
+
+	for (;;) {  /* a second round only for more than 16 (many UEs behind one NAT) */
+		struct sbc_sip_assoc_view *more = realloc(v, max * sizeof(*v));
+		if (!more) {
+			fprintf(f, "%% out of memory\n");
+			free(v);
+			return;
+		}
+		v = more;
+		n = by_user ? sbc_sip_assoc_view_user(core->assocs, what, v, max)
+			    : sbc_sip_assoc_view_ip(core->assocs, what, v, max);
+		if (n <= max)
+			break;
+		max = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		assoc_one(f, &v[i], now);
+	free(v);
+	fprintf(f, "%zu association(s) found for %s %s\n", n, by_user ? "user" : "endpoint", what);
+}
+
+/* The full listing, a page of the table at a time (sbc_sip_show_stream). */
+#define PAGE 64
+#define FIRST_PAGE 4
+
+struct listing {
+	struct sbc_sip_assoc_cursor cursor;
+	struct sbc_sip_assoc_view views[PAGE];
 	size_t found;
+	time_t now;
 };
 
-static bool user_matches(const char *impu, const char *user)
+static bool list_step(FILE *f, struct sbc_sip_core *core, const char *arg, void *state)
 {
-	const char *colon = strchr(impu, ':'), *at = strchr(impu, '@');
-	size_t ulen = strlen(user);
+	struct listing *l = state;
+	/* A small first page: the operator's first screen holds two. */
+	size_t n = sbc_sip_assoc_view_page(core->assocs, &l->cursor, l->views,
+					   l->found ? PAGE : FIRST_PAGE);
 
-	if (strcasecmp(impu, user) == 0)
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		assoc_one(f, &l->views[i], l->now);
+	l->found += n;
+	if (!l->cursor.done)
 		return true;
-	if (!colon)
-		return false;
-	size_t len = at ? (size_t)(at - colon - 1) : strlen(colon + 1);
-	return len == ulen && strncmp(colon + 1, user, ulen) == 0;
+	fprintf(f, "%zu association(s) found\n", l->found);
+	return false;
 }
 
-static void assoc_one(const struct sbc_sip_assoc_view *v, void *arg)
+static int run_listing(struct cli_def *cli)
 {
-	struct assoc_match *m = arg;
-	char ue[80], local[80], host[64];
-	long left = v->expires > m->now ? (long)(v->expires - m->now) : 0;
+	struct listing *l = calloc(1, sizeof *l);
 
-	if (m->user && !user_matches(v->impu, m->user))
-		return;
-	sbc_sip_addr_str(&v->ue, ue, sizeof ue);
-	if (m->ip && strcmp(host_of(&v->ue, host, sizeof host), m->ip) != 0 &&
-	    strcmp(ue, m->ip) != 0)
-		return;
-	sbc_sip_addr_str(&v->local, local, sizeof local);
-	m->found++;
-	fprintf(m->f, "User: %s\n", v->impu);
-	fprintf(m->f, "  IMPI: %s\n", *v->username ? v->username : "-");
-	fprintf(m->f, "  Mechanism: %s%s\n", sbc_sip_secagree_mech_name(v->mech),
-		v->negotiated ? "" : " (set up before registration)");
-	fprintf(m->f, "  State: %s\n", v->state == SBC_SIP_ASSOC_ESTABLISHED ? "established"
-										  : "pending");
-	fprintf(m->f, "  Transport: %s\n", transport_name(v->transport));
-	fprintf(m->f, "  Local Address: %s\n", local);
-	fprintf(m->f, "  Remote Address: %s\n", ue);
-	if (v->mech == SBC_SECAGREE_TLS)
-		fprintf(m->f, "  TLS Peer: %s\n", *v->tls_peer ? v->tls_peer : "-");
-	if (v->has_ipsec) {
-		char lh[64], rh[64];
-		host_of(&v->local, lh, sizeof lh);
-		host_of(&v->ue, rh, sizeof rh);
-		fprintf(m->f, "  Algorithms: alg %s ealg %s prot esp mod trans\n", v->alg, v->ealg);
-		fprintf(m->f, "  P-CSCF: %s port-c %u port-s %u spi-c %u spi-s %u\n", lh,
-			v->pcscf_port_c, v->pcscf_port_s, v->pcscf_spi_c, v->pcscf_spi_s);
-		fprintf(m->f, "  UE: %s port-c %u port-s %u spi-c %u spi-s %u\n", rh, v->ue_port_c,
-			v->ue_port_s, v->ue_spi_c, v->ue_spi_s);
-		fprintf(m->f, "  SAs: %s\n", v->installed ? "4 installed" : "none yet");
+	if (!l) {
+		cli_print(cli, "%% out of memory");
+		return CLI_ERROR;
 	}
-	fprintf(m->f, "  Security-Server: %s\n", *v->server ? v->server : "-");
-	fprintf(m->f, "  Expires: %ld\n", left);
-}
-
-static void show_assocs(FILE *f, struct sbc_sip_core *core, const char *user, const char *ip)
-{
-	struct assoc_match m = { .f = f, .user = user, .ip = ip, .now = time(NULL) };
-
-	sbc_sip_assoc_foreach(core->assocs, assoc_one, &m);
-	fprintf(f, "%zu association(s) found", m.found);
-	if (user || ip)
-		fprintf(f, " for %s %s", user ? "user" : "endpoint", user ? user : ip);
-	fprintf(f, "\n");
+	l->now = time(NULL);
+	int rc = sbc_sip_show_stream(cli, list_step, NULL, l);
+	free(l);
+	return rc;
 }
 
 static void show_counters(FILE *f, struct sbc_sip_core *core)
@@ -138,52 +162,75 @@ static void show_counters(FILE *f, struct sbc_sip_core *core)
 }
 
 /* `show security ipsec sad|spd`: one entry per SA (SAD), one policy per
- * SA selector (SPD), as the real SBC lists them; keys never shown. */
-static void show_ipsec(FILE *f, struct sbc_sip_core *core, bool sad)
-{
-	size_t n = sbc_sip_sa_count(core->sa_backend) + 16;
-	struct sbc_sip_sa_view *v = calloc(n, sizeof(*v));
+ * SA selector (SPD), as the real SBC lists them; keys never shown. Paged
+ * out of the backend like the association listing. */
+struct sad_listing {
+	bool sad, started;
+	uint64_t cursor;
+	size_t n;
+	struct sbc_sip_sa_view v[PAGE];
+};
 
-	if (!v) {
-		fprintf(f, "%% out of memory\n");
-		return;
+static void sa_one(FILE *f, const struct sbc_sip_sa_view *v, bool sad, size_t i)
+{
+	char src[64], dst[64];
+
+	sbc_sip_sa_addr_str(&v->src, true, src, sizeof src);
+	sbc_sip_sa_addr_str(&v->dst, true, dst, sizeof dst);
+	if (sad) {
+		fprintf(f, "  spi: %u (0x%08x)  direction: %s\n", v->spi, v->spi,
+			v->inbound ? "inbound" : "outbound");
+		fprintf(f, "    src: %s  dst: %s  protocol: esp  mode: transport\n", src, dst);
+		fprintf(f, "    auth-algo: %s  encr-algo: %s\n", sbc_sip_sa_alg_name(v->alg),
+			sbc_sip_sa_ealg_name(v->ealg));
+	} else {
+		fprintf(f, "  policy %zu: %s -> %s  proto: any  direction: %s\n", i, src, dst,
+			v->inbound ? "in" : "out");
+		fprintf(f, "    action: ipsec  esp/transport  spi: %u\n", v->spi);
 	}
-	n = sbc_sip_sa_list(core->sa_backend, v, n);
-	fprintf(f, "%s (%s backend): %zu entr%s\n", sad ? "Security Association Database"
-							: "Security Policy Database",
-		core->sa_backend->name ? core->sa_backend->name : "?", n, n == 1 ? "y" : "ies");
-	for (size_t i = 0; i < n; i++) {
-		char src[80], dst[80];
-		sbc_sip_addr_str(&v[i].src, src, sizeof src);
-		sbc_sip_addr_str(&v[i].dst, dst, sizeof dst);
-		if (sad) {
-			fprintf(f, "  spi: %u (0x%08x)  direction: %s\n", v[i].spi, v[i].spi,
-				v[i].inbound ? "inbound" : "outbound");
-			fprintf(f, "    src: %s  dst: %s  protocol: esp  mode: transport\n", src, dst);
-			fprintf(f, "    auth-algo: %s  encr-algo: %s\n", v[i].alg, v[i].ealg);
-		} else {
-			fprintf(f, "  policy %zu: %s -> %s  proto: any  direction: %s\n", i + 1, src, dst,
-				v[i].inbound ? "in" : "out");
-			fprintf(f, "    action: ipsec  esp/transport  spi: %u\n", v[i].spi);
-		}
-	}
-	free(v);
 }
 
-static void fmt_all(FILE *f, struct sbc_sip_core *core, const char *arg)
+static bool sad_step(FILE *f, struct sbc_sip_core *core, const char *arg, void *state)
 {
+	struct sad_listing *l = state;
+
 	(void)arg;
-	show_assocs(f, core, NULL, NULL);
+	if (!l->started) {
+		size_t n = sbc_sip_sa_count(core->sa_backend);
+		fprintf(f, "%s (%s backend): %zu entr%s\n", l->sad ? "Security Association Database"
+								   : "Security Policy Database",
+			core->sa_backend->name ? core->sa_backend->name : "?", n,
+			n == 1 ? "y" : "ies");
+		l->started = true;
+	}
+	size_t got = sbc_sip_sa_list(core->sa_backend, &l->cursor, l->v, PAGE);
+	for (size_t i = 0; i < got; i++)
+		sa_one(f, &l->v[i], l->sad, ++l->n);
+	return l->cursor != 0;
+}
+
+static int run_sad(struct cli_def *cli, bool sad)
+{
+	struct sad_listing *l = calloc(1, sizeof *l);
+
+	if (!l) {
+		cli_print(cli, "%% out of memory");
+		return CLI_ERROR;
+	}
+	l->sad = sad;
+	int rc = sbc_sip_show_stream(cli, sad_step, NULL, l);
+	free(l);
+	return rc;
 }
 
 static void fmt_user(FILE *f, struct sbc_sip_core *core, const char *arg)
 {
-	show_assocs(f, core, arg, NULL);
+	show_some(f, core, arg, true);
 }
 
 static void fmt_ip(FILE *f, struct sbc_sip_core *core, const char *arg)
 {
-	show_assocs(f, core, NULL, arg);
+	show_some(f, core, arg, false);
 }
 
 static void fmt_counters(FILE *f, struct sbc_sip_core *core, const char *arg)
@@ -192,24 +239,12 @@ static void fmt_counters(FILE *f, struct sbc_sip_core *core, const char *arg)
 	show_counters(f, core);
 }
 
-static void fmt_sad(FILE *f, struct sbc_sip_core *core, const char *arg)
-{
-	(void)arg;
-	show_ipsec(f, core, true);
-}
-
-static void fmt_spd(FILE *f, struct sbc_sip_core *core, const char *arg)
-{
-	(void)arg;
-	show_ipsec(f, core, false);
-}
-
 /* show sec-agree [associations | by-user USER | endpoint-ip IP | counters] */
 static int cmd_sec_agree(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 0 || (argc == 1 && strcmp(argv[0], "associations") == 0))
-		return sbc_sip_show_run(cli, fmt_all, NULL);
+		return run_listing(cli);
 	if (argc == 1 && strcmp(argv[0], "counters") == 0)
 		return sbc_sip_show_run(cli, fmt_counters, NULL);
 	if (argc == 2 && strcmp(argv[0], "by-user") == 0)
@@ -226,9 +261,9 @@ static int cmd_security(struct cli_def *cli, void *ctx, char **argv, int argc)
 {
 	(void)ctx;
 	if (argc == 2 && strcmp(argv[0], "ipsec") == 0 && strcmp(argv[1], "sad") == 0)
-		return sbc_sip_show_run(cli, fmt_sad, NULL);
+		return run_sad(cli, true);
 	if (argc == 2 && strcmp(argv[0], "ipsec") == 0 && strcmp(argv[1], "spd") == 0)
-		return sbc_sip_show_run(cli, fmt_spd, NULL);
+		return run_sad(cli, false);
 	cli_print(cli, "%% usage: show security ipsec sad | show security ipsec spd");
 	return CLI_ERROR;
 }

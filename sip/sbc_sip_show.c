@@ -30,6 +30,7 @@
 
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sbc_sip_core *attached;
+static uint64_t attach_gen;  /* changes with every attach / detach */
 static bool added;
 
 /* Print a memstream's text line by line through cli_print (paging, | include). */
@@ -309,6 +310,35 @@ int sbc_sip_show_run(struct cli_def *cli, sbc_sip_show_format *format, const cha
 	return CLI_OK;
 }
 
+int sbc_sip_show_stream(struct cli_def *cli, sbc_sip_show_step *step, const char *arg,
+			void *state)
+{
+	uint64_t gen = 0;
+	bool more = true;
+
+	for (bool first = true; more; first = false) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = NULL;
+		pthread_mutex_lock(&attach_lock);
+		if (!attached || (!first && attach_gen != gen) || !(f = open_memstream(&text, &len))) {
+			pthread_mutex_unlock(&attach_lock);
+			cli_print(cli, first ? "%% the SIP core is not running"
+					     : "%% the SIP core stopped: output cut short");
+			return CLI_ERROR;
+		}
+		gen = attach_gen;
+		more = step(f, attached, arg, state);
+		pthread_mutex_unlock(&attach_lock);
+		fclose(f);
+		print_text(cli, text);
+		free(text);
+		if (more && sbc_cli_show_stopped(cli))
+			break;  /* q at --More--: make no more pages */
+	}
+	return CLI_OK;
+}
+
 static void fmt_summary(FILE *f, struct sbc_sip_core *core, const char *arg)
 {
 	(void)arg;
@@ -373,6 +403,7 @@ void sbc_sip_show_attach(struct sbc_sip_core *core)
 
 	pthread_mutex_lock(&attach_lock);
 	attached = core;
+	attach_gen++;
 	/* The registry has no removal: add once per process, then re-attach. */
 	for (size_t i = 0; !added && i < sizeof cmds / sizeof cmds[0]; i++)
 		if (sbc_cli_show_add(&cmds[i]) != 0)
@@ -388,7 +419,9 @@ void sbc_sip_show_attach(struct sbc_sip_core *core)
 void sbc_sip_show_detach(struct sbc_sip_core *core)
 {
 	pthread_mutex_lock(&attach_lock);
-	if (attached == core)
+	if (attached == core) {
 		attached = NULL;
+		attach_gen++;
+	}
 	pthread_mutex_unlock(&attach_lock);
 }

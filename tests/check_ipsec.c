@@ -1,14 +1,21 @@
 /* Tests of emulated ipsec-3gpp: TS 33.203 key expansion, the P-CSCF SPI
  * pool (pairs, avoidance of the UE's SPIs, exhaustion without leaks), the
- * emulated SA backend and the all-or-nothing SA quadruple. */
+ * emulated SA backend (compact addresses, keys sized to the algorithms,
+ * growing indexes, paged listing) and the all-or-nothing SA quadruple; the
+ * association table's compact forms (canonical Security-* text equal
+ * exactly when RFC 3329 2.3.1 says so, the Security-Server rebuilt, shared
+ * identity strings) and its direct show lookups and paging. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbc_sec_esp_keys.h"
+#include "sbc_sip_assoc.h"
 #include "sbc_sip_ipsec.h"
+#include "sbc_sip_secagree_hdr.h"
 #include "sbc_sip_spi.h"
 
 static const uint8_t IK[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -95,13 +102,53 @@ static struct sockaddr_storage v4(const char *ip, uint16_t port)
 
 #define SA(x) ((const struct sockaddr *)&(x))
 
+static struct sbc_sip_sa_addr c4(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss = v4(ip, port);
+	struct sbc_sip_sa_addr a;
+	sbc_sip_sa_addr_set(&a, SA(ss));
+	return a;
+}
+
+START_TEST(compact_addresses_round_trip)
+{
+	struct sbc_sip_sa_addr a = c4("192.0.2.7", 5060), b, c;
+	char buf[64];
+	ck_assert_uint_eq(sizeof a, 20);
+	ck_assert_str_eq(sbc_sip_sa_addr_str(&a, true, buf, sizeof buf), "192.0.2.7:5060");
+	ck_assert_str_eq(sbc_sip_sa_addr_str(&a, false, buf, sizeof buf), "192.0.2.7");
+	struct sockaddr_storage ss;
+	sbc_sip_sa_addr_get(&a, &ss);
+	sbc_sip_sa_addr_set(&b, SA(ss));
+	ck_assert(sbc_sip_sa_addr_equal(&a, &b));
+	sbc_sip_sa_addr_with_port(&b, &a, 5061);
+	ck_assert(!sbc_sip_sa_addr_equal(&a, &b));
+	bool port;
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("192.0.2.7:5060", &c, &port), 0);
+	ck_assert(port && sbc_sip_sa_addr_equal(&a, &c));
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("[2001:db8::1]:7", &c, &port), 0);
+	ck_assert(port && c.family == AF_INET6 && c.port == 7);
+	ck_assert_str_eq(sbc_sip_sa_addr_str(&c, true, buf, sizeof buf), "[2001:db8::1]:7");
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("2001:db8::1", &c, &port), 0);
+	ck_assert(!port && c.family == AF_INET6);
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("alice", &c, &port), -1);
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("192.0.2.7:99999", &c, &port), -1);
+	ck_assert_uint_eq(sbc_sip_sa_alg_of("hmac-sha-1-96"), SBC_SIP_SA_HMAC_SHA1_96);
+	ck_assert_str_eq(sbc_sip_sa_ealg_name(sbc_sip_sa_ealg_of("des-ede3-cbc")), "des-ede3-cbc");
+	ck_assert_uint_eq(sbc_sip_sa_alg_of("sha2-512"), SBC_SIP_SA_ALG_UNKNOWN);
+}
+END_TEST
+
+static const struct sbc_sec_esp_keys sha1_null = { .ik_len = 20 };
+
 START_TEST(emulated_backend_add_lookup_delete)
 {
 	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(2);
 	char err[128];
-	struct sbc_sip_sa sa = { .spi = 4242, .inbound = true, .alg = "hmac-sha-1-96", .ealg = "null" };
-	sa.src = v4("127.0.0.2", 7524);
-	sa.dst = v4("127.0.0.1", 5066);
+	struct sbc_sip_sa sa = { .spi = 4242, .inbound = true, .alg = SBC_SIP_SA_HMAC_SHA1_96,
+				 .ealg = SBC_SIP_SA_EALG_NULL, .keys = &sha1_null };
+	sa.src = c4("127.0.0.2", 7524);
+	sa.dst = c4("127.0.0.1", 5066);
 	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), 0);
 	struct sockaddr_storage ue = v4("127.0.0.2", 7524), other = v4("127.0.0.2", 7525);
 	struct sockaddr_storage ps = v4("127.0.0.1", 5066);
@@ -112,18 +159,85 @@ START_TEST(emulated_backend_add_lookup_delete)
 	sa.spi = 4243;
 	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), -1);
 	ck_assert(strstr(err, "same addresses and ports"));
-	sa.src = other;
+	sa.src = c4("127.0.0.2", 7525);
 	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), 0);
 	sa.spi = 4244;
-	sa.src = v4("127.0.0.3", 1);
+	sa.src = c4("127.0.0.3", 1);
 	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), -1);
 	ck_assert(strstr(err, "full"));
 	struct sbc_sip_sa_view views[4];
-	ck_assert_uint_eq(sbc_sip_sa_list(b, views, 4), 2);
-	ck_assert_int_eq(sbc_sip_sa_del(b, 4242, SA(ps)), 0);
-	ck_assert_int_eq(sbc_sip_sa_del(b, 4242, SA(ps)), -1);
+	uint64_t cursor = 0;
+	ck_assert_uint_eq(sbc_sip_sa_list(b, &cursor, views, 4), 2);
+	ck_assert_uint_eq(cursor, 0);
+	struct sbc_sip_sa_addr psc = c4("127.0.0.1", 5066);
+	ck_assert_int_eq(sbc_sip_sa_del(b, 4242, &psc), 0);
+	ck_assert_int_eq(sbc_sip_sa_del(b, 4242, &psc), -1);
 	ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(ue), SA(ps)), 0);
 	ck_assert_uint_eq(sbc_sip_sa_count(b), 1);
+	sbc_sip_sa_backend_free(b);
+}
+END_TEST
+
+/* Keys sized to the algorithm: an add whose keys do not fit is refused. */
+START_TEST(emulated_backend_checks_algorithms_and_keys)
+{
+	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(8);
+	char err[128];
+	struct sbc_sec_esp_keys md5_aes = { .ik_len = 16, .ck_len = 16 };
+	struct sbc_sip_sa sa = { .spi = 300, .alg = SBC_SIP_SA_HMAC_MD5_96, .ealg = SBC_SIP_SA_AES_CBC,
+				 .keys = &md5_aes };
+	sa.src = c4("127.0.0.1", 1);
+	sa.dst = c4("127.0.0.2", 2);
+	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), 0);
+	sa.spi = 301;
+	sa.src.port = 3;
+	sa.ealg = SBC_SIP_SA_DES_EDE3_CBC;  /* 24-byte key expected */
+	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), -1);
+	ck_assert(strstr(err, "unsupported algorithms"));
+	sa.ealg = SBC_SIP_SA_AES_CBC;
+	bool port;
+	ck_assert_int_eq(sbc_sip_sa_addr_parse("[::1]:2", &sa.dst, &port), 0);  /* families mixed */
+	ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), -1);
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 1);
+	sbc_sip_sa_backend_free(b);
+}
+END_TEST
+
+/* Many SAs: the indexes grow, every SA stays found, a paged listing
+ * returns each exactly once. */
+START_TEST(emulated_backend_grows_and_pages)
+{
+	enum { N = 5000 };
+	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(N);
+	char err[128];
+	for (unsigned i = 0; i < N; i++) {
+		struct sbc_sip_sa sa = { .spi = 1000 + i, .alg = SBC_SIP_SA_HMAC_SHA1_96,
+					 .ealg = SBC_SIP_SA_EALG_NULL, .keys = &sha1_null,
+					 .inbound = true };
+		sa.src = c4("10.0.0.1", (uint16_t)(1 + i));
+		sa.dst = c4("10.0.0.2", 5064);
+		ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), 0);
+	}
+	for (unsigned i = 0; i < N; i += 97) {
+		struct sockaddr_storage s = v4("10.0.0.1", (uint16_t)(1 + i)), d = v4("10.0.0.2", 5064);
+		ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(s), SA(d)), 1000 + i);
+	}
+	static unsigned char seen[N];
+	struct sbc_sip_sa_view v[64];
+	uint64_t cursor = 0;
+	size_t total = 0, pages = 0;
+	do {
+		size_t n = sbc_sip_sa_list(b, &cursor, v, 64);
+		ck_assert_uint_le(n, 64);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_uint_eq(seen[v[i].spi - 1000]++, 0);
+			ck_assert_str_eq(sbc_sip_sa_alg_name(v[i].alg), "hmac-sha-1-96");
+		}
+		total += n;
+		pages++;
+	} while (cursor != 0);
+	ck_assert_uint_eq(total, N);
+	ck_assert_uint_gt(pages, N / 64);
 	sbc_sip_sa_backend_free(b);
 }
 END_TEST
@@ -131,10 +245,10 @@ END_TEST
 static struct sbc_sip_ipsec_params params(void)
 {
 	struct sbc_sip_ipsec_params p = {
-		.ue = v4("127.0.0.2", 0), .pcscf = v4("127.0.0.1", 0),
+		.ue = c4("127.0.0.2", 0), .pcscf = c4("127.0.0.1", 0),
 		.ue_port_c = 7524, .ue_port_s = 1358, .pcscf_port_c = 5064, .pcscf_port_s = 5066,
 		.ue_spi_c = 8765423, .ue_spi_s = 1234563, .pcscf_spi_c = 1000, .pcscf_spi_s = 1001,
-		.alg = "hmac-sha-1-96", .ealg = "aes-cbc", .ik = IK, .ck = CK,
+		.alg = SBC_SIP_SA_HMAC_SHA1_96, .ealg = SBC_SIP_SA_AES_CBC,
 	};
 	return p;
 }
@@ -144,7 +258,7 @@ START_TEST(association_installs_four_sas)
 	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(100);
 	struct sbc_sip_ipsec_params p = params();
 	char err[128];
-	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, IK, CK, err, sizeof err), 0);
 	ck_assert_uint_eq(sbc_sip_sa_count(b), 4);
 	struct sockaddr_storage uc = v4("127.0.0.2", 7524), us = v4("127.0.0.2", 1358);
 	struct sockaddr_storage pc = v4("127.0.0.1", 5064), ps = v4("127.0.0.1", 5066);
@@ -155,13 +269,15 @@ START_TEST(association_installs_four_sas)
 	ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(uc), SA(pc)), 0);
 	ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(ps), SA(uc)), 0); /* outbound SA */
 	struct sbc_sip_sa_view v[8];
-	size_t n = sbc_sip_sa_list(b, v, 8);
+	uint64_t cursor = 0;
+	size_t n = sbc_sip_sa_list(b, &cursor, v, 8);
 	int outbound = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].inbound) {
 			outbound++;
 			ck_assert(v[i].spi == 8765423 || v[i].spi == 1234563);
-			ck_assert_str_eq(v[i].alg, "hmac-sha-1-96");
+			ck_assert_str_eq(sbc_sip_sa_alg_name(v[i].alg), "hmac-sha-1-96");
+			ck_assert_str_eq(sbc_sip_sa_ealg_name(v[i].ealg), "aes-cbc");
 		}
 	ck_assert_int_eq(outbound, 2);
 	sbc_sip_ipsec_remove(b, &p);
@@ -176,17 +292,237 @@ START_TEST(association_is_all_or_nothing)
 	struct sbc_sip_ipsec_params p = params();
 	char err[128];
 	/* Another UE already holds the selector of the third SA. */
-	struct sbc_sip_sa squatter = { .spi = 1234563, .alg = "hmac-md5-96", .ealg = "null" };
-	squatter.src = v4("127.0.0.1", 5064);
-	squatter.dst = v4("127.0.0.2", 1358);
+	struct sbc_sec_esp_keys md5 = { .ik_len = 16 };
+	struct sbc_sip_sa squatter = { .spi = 1234563, .alg = SBC_SIP_SA_HMAC_MD5_96,
+				       .ealg = SBC_SIP_SA_EALG_NULL, .keys = &md5 };
+	squatter.src = c4("127.0.0.1", 5064);
+	squatter.dst = c4("127.0.0.2", 1358);
 	ck_assert_int_eq(sbc_sip_sa_add(b, &squatter, err, sizeof err), 0);
-	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, err, sizeof err), -1);
+	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, IK, CK, err, sizeof err), -1);
 	ck_assert_uint_eq(sbc_sip_sa_count(b), 1);
-	p.alg = "sha2-512"; /* seed 000 offers it; sbcemu does not implement it */
-	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, err, sizeof err), -1);
+	p.alg = SBC_SIP_SA_ALG_UNKNOWN; /* seed 000 offers sha2-512; sbcemu does not implement it */
+	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, IK, CK, err, sizeof err), -1);
 	ck_assert(strstr(err, "unsupported algorithms"));
 	ck_assert_uint_eq(sbc_sip_sa_count(b), 1);
 	sbc_sip_sa_backend_free(b);
+}
+END_TEST
+
+/* --- the association's compact Security-* lists --- */
+
+static struct sbc_sip_secmech_list parsed(const char *value)
+{
+	struct sbc_sip_secmech_list l = { 0 };
+	char err[128];
+	ck_assert_msg(sbc_sip_secagree_parse(value, &l, err, sizeof err) == 0, "%s: %s", value, err);
+	return l;
+}
+
+/* Canonical texts are equal exactly when sbc_sip_secagree_equal says so. */
+static void same_as_equal(const char *x, const char *y, bool want)
+{
+	struct sbc_sip_secmech_list a = parsed(x), b = parsed(y);
+	char *ca = sbc_sip_assoc_canon(&a), *cb = sbc_sip_assoc_canon(&b);
+	ck_assert_msg(sbc_sip_secagree_equal(&a, &b) == want, "equal(%s, %s)", x, y);
+	ck_assert_msg((strcmp(ca, cb) == 0) == want, "canon %s / %s", ca, cb);
+	free(ca);
+	free(cb);
+	sbc_sip_secagree_clear(&a);
+	sbc_sip_secagree_clear(&b);
+}
+
+START_TEST(canonical_lists_compare_as_rfc_3329)
+{
+	const char *client = "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2222;port-c=5062;"
+			     "port-s=5064, tls;q=0.2";
+	/* White space and name case do not matter; parameter order carries no
+	 * meaning; q is a number. */
+	same_as_equal(client, "ipsec-3gpp ; ALG=hmac-sha-1-96;spi-c=1111; spi-s=2222;"
+			      "port-c=5062;port-s=5064 ,  TLS;q=0.200", true);
+	same_as_equal(client, "ipsec-3gpp;spi-s=2222;alg=hmac-sha-1-96;port-s=5064;"
+			      "port-c=5062;spi-c=1111, tls;q=0.2", true);
+	/* Values, mechanisms, their order, parameters and q do. */
+	same_as_equal(client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2223;port-c=5062;"
+			      "port-s=5064, tls;q=0.2", false);
+	same_as_equal(client, "tls;q=0.2, ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2222;"
+			      "port-c=5062;port-s=5064", false);
+	same_as_equal(client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2222;port-c=5062;"
+			      "port-s=5064, tls;q=0.3", false);
+	same_as_equal(client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2222;port-c=5062;"
+			      "port-s=5064, tls", false);
+	same_as_equal(client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1111;spi-s=2222;port-c=5062;"
+			      "port-s=5064;ealg=null, tls;q=0.2", false);
+	same_as_equal("digest;d-alg=md5;d-qop=auth", "digest;d-alg=MD5;d-qop=auth", false);
+	same_as_equal("digest;x", "digest;x=\"\"", false);
+	same_as_equal("tls", "tls, tls", false);
+}
+END_TEST
+
+static struct sbc_sip_assoc *ipsec_assoc(const char *impu, const char *client)
+{
+	struct sbc_sip_assoc *a = sbc_sip_assoc_new(impu, SBC_SECAGREE_IPSEC3GPP);
+	struct sbc_sip_assoc_ipsec *s = sbc_sip_assoc_ipsec_attach(a, NULL, NULL);
+	ck_assert_ptr_nonnull(s);
+	s->p = params();
+	s->p.pcscf_spi_c = s->p.pcscf_spi_s = 0;  /* not from a pool here */
+	struct sbc_sip_secmech_list l = parsed(client);
+	ck_assert_int_eq(sbc_sip_assoc_set_client(a, &l), 0);
+	sbc_sip_secagree_clear(&l);
+	a->negotiated = true;
+	return a;
+}
+
+/* The Security-Server is rebuilt from the SA parameters: the text sent
+ * is what sbc_sip_secagree_server_value makes, and its canonical form
+ * (written directly) is what parsing and canonicalising it gives. */
+START_TEST(server_rebuilt_from_parameters)
+{
+	struct sbc_sip_assoc *a = ipsec_assoc("sip:alice@home", "ipsec-3gpp;alg=hmac-sha-1-96;"
+					      "spi-c=1;spi-s=2;port-c=3;port-s=4");
+	char buf[SBC_SIP_ASSOC_SERVER_MAX];
+	const char *server = sbc_sip_assoc_server(a, buf, sizeof buf);
+	ck_assert_str_eq(server, "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;"
+				 "spi-c=0;spi-s=0;port-c=5064;port-s=5066");
+	struct sbc_sip_secmech_list l = parsed(server);
+	ck_assert(sbc_sip_assoc_same_server(a, &l));
+	sbc_sip_secagree_clear(&l);
+	l = parsed("ipsec-3gpp; mod=trans ;prot=esp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-s=0;"
+		   "spi-c=0;port-c=5064;port-s=5066");
+	ck_assert(sbc_sip_assoc_same_server(a, &l));
+	sbc_sip_secagree_clear(&l);
+	l = parsed("ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;prot=esp;mod=trans;"
+		   "spi-c=0;spi-s=0;port-c=5064;port-s=5066");
+	ck_assert(!sbc_sip_assoc_same_server(a, &l));
+	sbc_sip_secagree_clear(&l);
+	/* The client's list: as canonical text. */
+	l = parsed("ipsec-3gpp;port-s=4;port-c=3;spi-s=2;spi-c=1;alg=hmac-sha-1-96");
+	ck_assert(sbc_sip_assoc_same_client(a, &l));
+	sbc_sip_secagree_clear(&l);
+	l = parsed("ipsec-3gpp;port-s=4;port-c=3;spi-s=2;spi-c=9;alg=hmac-sha-1-96");
+	ck_assert(!sbc_sip_assoc_same_client(a, &l));
+	sbc_sip_secagree_clear(&l);
+	/* Without sec-agree headers nothing is equal. */
+	a->negotiated = false;
+	ck_assert_ptr_null(sbc_sip_assoc_server(a, buf, sizeof buf));
+	l = parsed("tls");
+	ck_assert(!sbc_sip_assoc_same_server(a, &l));
+	sbc_sip_secagree_clear(&l);
+	sbc_sip_assoc_free(a);
+	struct sbc_sip_assoc *t = sbc_sip_assoc_new("sip:bob@home", SBC_SECAGREE_TLS);
+	ck_assert_ptr_null(sbc_sip_assoc_ipsec_attach(t, NULL, NULL));
+	t->negotiated = true;
+	ck_assert_str_eq(sbc_sip_assoc_server(t, buf, sizeof buf), "tls");
+	sbc_sip_assoc_free(t);
+}
+END_TEST
+
+/* --- direct show lookups and paging --- */
+
+static struct sbc_sip_assoc *put_user(struct sbc_sip_assocs *t, unsigned i, const char *ip,
+				      uint16_t port)
+{
+	char impu[64];
+	snprintf(impu, sizeof impu, "sip:user%u@home.example", i);
+	struct sbc_sip_assoc *a = sbc_sip_assoc_new(impu, SBC_SECAGREE_TLS);
+	ck_assert_ptr_nonnull(a);
+	a->ue = c4(ip, port);
+	a->negotiated = true;
+	ck_assert_int_eq(sbc_sip_assoc_set_identity(t, a, "u", "home.example", "sip:home"), 0);
+	ck_assert_int_eq(sbc_sip_assoc_put(t, a), 0);
+	return a;
+}
+
+START_TEST(show_lookups_use_the_indexes)
+{
+	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
+	struct sbc_sip_assoc_view v[4];
+	for (unsigned i = 0; i < 3000; i++)
+		put_user(t, i, i % 2 ? "10.0.0.1" : "10.0.0.2", (uint16_t)(1000 + i));
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "user1234", v, 4), 1);
+	ck_assert_str_eq(v[0].impu, "sip:user1234@home.example");
+	ck_assert_str_eq(v[0].username, "u");
+	ck_assert_str_eq(v[0].server, "tls");
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "SIP:USER1234@home.example", v, 4), 1);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "USER1234", v, 4), 0);  /* user part: exact */
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "user12345", v, 4), 0);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "user3000", v, 4), 0);
+	/* Pending and established of one IMPU are both shown. */
+	struct sbc_sip_assoc *e = sbc_sip_assoc_new("sip:user7@home.example", SBC_SECAGREE_TLS);
+	ck_assert_int_eq(sbc_sip_assoc_put(t, e), 0);  /* replaces the pending one */
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, e, 100), 0);
+	put_user(t, 7, "10.0.0.9", 9);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "user7", v, 4), 2);
+	/* By address: the port optional. */
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.0.0.1:1001", v, 4), 1);
+	ck_assert_str_eq(v[0].impu, "sip:user1@home.example");
+	/* Counted, 4 copied; user7 moved to 10.0.0.9. */
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.0.0.1", v, 4), 1499);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.0.0.9", v, 4), 1);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.0.0.3", v, 4), 0);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "not-an-ip", v, 4), 0);
+	/* A TLS binding moves the association in the address index. */
+	struct sbc_sip_assoc *a = sbc_sip_assoc_find(t, "sip:user1@home.example",
+						     SBC_SIP_ASSOC_PENDING);
+	struct sockaddr_storage peer = v4("192.0.2.1", 4000);
+	ck_assert_int_eq(sbc_sip_assoc_bind_conn(t, a, 77, &peer), 0);
+	ck_assert_ptr_eq(sbc_sip_assoc_by_conn(t, 77), a);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "192.0.2.1:4000", v, 4), 1);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.0.0.1", v, 4), 1498);
+	sbc_sip_assoc_drop(t, a);
+	ck_assert_ptr_null(sbc_sip_assoc_by_conn(t, 77));
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "192.0.2.1", v, 4), 0);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "user1", v, 4), 0);
+	sbc_sip_assocs_free(t);
+}
+END_TEST
+
+START_TEST(listing_pages_each_association_once)
+{
+	enum { N = 2000 };
+	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
+	static struct sbc_sip_assoc_view v[7];
+	static unsigned char seen[2 * N];
+	for (unsigned i = 0; i < N; i++)
+		put_user(t, i, "10.1.0.1", (uint16_t)i);
+	struct sbc_sip_assoc_cursor c = { 0 };
+	size_t total = 0, pages = 0;
+	while (!c.done) {
+		size_t n = sbc_sip_assoc_view_page(t, &c, v, 7);
+		ck_assert_uint_le(n, 7);
+		for (size_t i = 0; i < n; i++) {
+			unsigned u;
+			ck_assert_int_eq(sscanf(v[i].impu, "sip:user%u@", &u), 1);
+			ck_assert_uint_eq(seen[u]++, 0);
+		}
+		total += n;
+		/* The table grows (several doublings) while it is being listed:
+		 * what was there from the start is still listed once. */
+		if (++pages % 10 == 0 && pages < 200)
+			for (unsigned k = 0; k < 20; k++)
+				put_user(t, N + (unsigned)(pages / 10) * 20 + k, "10.1.0.2", 1);
+	}
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_msg(seen[i] == 1, "user%u listed %u times", i, seen[i]);
+	ck_assert_uint_ge(total, N);
+	ck_assert_uint_eq(sbc_sip_assoc_view_page(t, &c, v, 7), 0);
+	sbc_sip_assocs_free(t);
+}
+END_TEST
+
+/* The shared realm / uri strings and the owned username survive
+ * replacement and are freed with the last association (ASan checks). */
+START_TEST(identity_strings_are_shared_and_freed)
+{
+	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
+	struct sbc_sip_assoc *a = put_user(t, 1, "10.0.0.1", 1), *b = put_user(t, 2, "10.0.0.1", 2);
+	ck_assert_ptr_eq(a->realm, b->realm);
+	ck_assert_ptr_eq(a->uri, b->uri);
+	ck_assert_int_eq(sbc_sip_assoc_set_identity(t, a, "v", "other", NULL), 0);
+	ck_assert_str_eq(a->username, "v");
+	ck_assert_str_eq(a->realm, "other");
+	ck_assert_ptr_null(a->uri);
+	ck_assert_str_eq(b->realm, "home.example");
+	sbc_sip_assocs_free(t);
 }
 END_TEST
 
@@ -201,9 +537,19 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, released_spi_not_reused_at_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sa");
+	tcase_add_test(tc, compact_addresses_round_trip);
 	tcase_add_test(tc, emulated_backend_add_lookup_delete);
+	tcase_add_test(tc, emulated_backend_checks_algorithms_and_keys);
+	tcase_add_test(tc, emulated_backend_grows_and_pages);
 	tcase_add_test(tc, association_installs_four_sas);
 	tcase_add_test(tc, association_is_all_or_nothing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("assoc");
+	tcase_add_test(tc, canonical_lists_compare_as_rfc_3329);
+	tcase_add_test(tc, server_rebuilt_from_parameters);
+	tcase_add_test(tc, show_lookups_use_the_indexes);
+	tcase_add_test(tc, listing_pages_each_association_once);
+	tcase_add_test(tc, identity_strings_are_shared_and_freed);
 	suite_add_tcase(s, tc);
 	return s;
 }

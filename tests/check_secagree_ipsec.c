@@ -404,43 +404,15 @@ END_TEST
 
 /* --- hot apply of the ims-aka-profile through the ACLI --- */
 
-static char *acli(struct sbc_test_telnet *t, const char *line, const char *prompt)
-{
-	char *out = sbc_test_telnet_cmd(t, line, prompt, 10000);
-
-	ck_assert_msg(out != NULL, "`%s`: %s", line, sbc_test_telnet_pending(t));
-	return out;
-}
-
 /* Set attributes of ims-aka-profile aka1 (NULL-terminated "attr value"
  * lines), save-config and activate-config. */
 static void set_aka1(const char *const *lines)
 {
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(daemon_.telnet_port, BOUND_MS);
+	static const char *const path[] = { "security", "ims-aka-profile", NULL };
+	char why[512];
 
-	ck_assert_ptr_nonnull(t);
-	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", BOUND_MS));
-	free(acli(t, "configure terminal", "ORACLE(configure)#"));
-	free(acli(t, "security", "ORACLE(security)#"));
-	free(acli(t, "ims-aka-profile", "ORACLE(ims-aka-profile)#"));
-	free(acli(t, "select aka1", "ORACLE(ims-aka-profile)#"));
-	for (; *lines; lines++) {
-		char *out = acli(t, *lines, "ORACLE(ims-aka-profile)#");
-		ck_assert_msg(strstr(out, "%") == NULL && strstr(out, "ERROR") == NULL, "`%s`: %s",
-			      *lines, out);
-		free(out);
-	}
-	free(acli(t, "done", "ORACLE(ims-aka-profile)#"));
-	free(acli(t, "exit", "ORACLE(security)#"));
-	free(acli(t, "exit", "ORACLE(configure)#"));
-	free(acli(t, "exit", "ORACLE#"));
-	char *out = acli(t, "save-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
-	free(out);
-	out = acli(t, "activate-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
-	free(out);
-	sbc_test_telnet_close(t);
+	ck_assert_msg(sbc_test_acli_apply(daemon_.telnet_port, path, "aka1", lines, BOUND_MS, why,
+					  sizeof why) == 0, "%s", why);
 }
 
 /* A whole negotiation (first and protected REGISTER) of user: 200. */

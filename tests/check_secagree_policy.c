@@ -1,13 +1,15 @@
 /* Tests of the sec-agree policy: every sec-agree-pref against client offers
  * of tls only, ipsec-3gpp only, both and neither; the algorithm preference
  * of the ims-aka-profile; q as a tie-breaker; and the Security-Server
- * values for a 401 and a 494. */
+ * values for a 401 and a 494. Also the message edits that carry them
+ * (sbc_sip_secagree_msg.h): header reading, rewriting, ck / ik. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbc_cfg_xml.h"
+#include "sbc_sip_secagree_msg.h"
 #include "sbc_sip_secagree_policy.h"
 
 static struct sbc_cfg *cfg;
@@ -198,6 +200,131 @@ START_TEST(server_values)
 }
 END_TEST
 
+/* --- message edits (sbc_sip_secagree_msg.c) --- */
+
+static osip_message_t *message(const char *const *headers)
+{
+	osip_message_t *m = NULL;
+	ck_assert_int_eq(osip_message_init(&m), 0);
+	for (size_t i = 0; headers[i]; i += 2)
+		ck_assert_int_eq(osip_message_set_header(m, headers[i], headers[i + 1]), 0);
+	return m;
+}
+
+static const char *value_of(const osip_message_t *m, const char *name, int at)
+{
+	osip_header_t *h = NULL;
+	return osip_message_header_get_byname(m, name, at, &h) >= 0 && h ? h->hvalue : NULL;
+}
+
+/* Header names in any case; tags in quoted strings do not count;
+ * Security-* headers of a name accumulate; the first bad Security-Client
+ * is what is reported. */
+START_TEST(read_names_any_case_and_tags)
+{
+	static const char *const hdrs[] = {
+		"REQUIRE", "path, \"sec-agree\"",
+		"proxy-require", "foo , Sec-Agree",
+		"security-CLIENT", "tls;q=0.1",
+		"Security-Client", "ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4",
+		"SECURITY-VERIFY", "tls",
+		"Security-Clients", "x;;",
+		"Requires", "sec-agree",
+		NULL };
+	osip_message_t *m = message(hdrs);
+	struct sbc_sip_secagree_hdrs h;
+	char err[200];
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), 0);
+	ck_assert(!h.require_tag);
+	ck_assert(h.proxy_require_tag);
+	ck_assert(h.has_client && h.has_verify);
+	ck_assert_uint_eq(h.client.count, 2);
+	ck_assert_uint_eq(h.verify.count, 1);
+	sbc_sip_secagree_hdrs_clear(&h);
+	ck_assert_int_eq(osip_message_set_header(m, "Security-Verify", "tls;"), 0);
+	ck_assert_int_eq(osip_message_set_header(m, "security-client", "tls tls"), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), -1);
+	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
+	sbc_sip_secagree_hdrs_clear(&h);
+	osip_message_free(m);
+}
+END_TEST
+
+/* What the core gets: no Security-*, sec-agree out of the tag lists
+ * (quoted commas kept), integrity-protected replaced. */
+START_TEST(rewrite_for_the_core)
+{
+	static const char *const hdrs[] = {
+		"Require", "sec-agree",
+		"Proxy-Require", "a, \"x,\\\" sec-agree\" ,SEC-AGREE, b",
+		"SECURITY-client", "tls",
+		"security-verify", "tls",
+		"authorization", "Digest username=\"u@d\", realm=\"d\", integrity-protected=\"no\", "
+				 "nonce=\"a,b\", uri=\"sip:d\", response=\"\"",
+		"Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1",
+		NULL };
+	osip_message_t *m = message(hdrs);
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes"), 0);
+	ck_assert_ptr_null(value_of(m, "Require", 0));
+	ck_assert_str_eq(value_of(m, "Proxy-Require", 0), "a, \"x,\\\" sec-agree\", b");
+	ck_assert_ptr_null(value_of(m, "Security-Client", 0));
+	ck_assert_ptr_null(value_of(m, "Security-Verify", 0));
+	ck_assert_str_eq(value_of(m, "Authorization", 0),
+			 "Digest username=\"u@d\", realm=\"d\", nonce=\"a,b\", uri=\"sip:d\", "
+			 "response=\"\", integrity-protected=yes");
+	osip_message_free(m);
+}
+END_TEST
+
+START_TEST(keys_taken_out_of_the_challenge)
+{
+	static const char *const hdrs[] = {
+		"WWW-AUTHENTICATE", "Digest realm=\"d\", nonce=\"n,1\", algorithm=AKAv1-MD5, "
+				    "ck=\"000102030405060708090a0b0c0d0e0F\", qop=\"auth\", "
+				    "IK=\"ffeeddccbbaa99887766554433221100\"",
+		NULL };
+	osip_message_t *m = message(hdrs);
+	uint8_t ck[16], ik[16];
+	bool found = false;
+	ck_assert_int_eq(sbc_sip_secagree_take_keys(m, ck, ik, &found), 0);
+	ck_assert(found);
+	ck_assert_uint_eq(ck[0], 0x00);
+	ck_assert_uint_eq(ck[15], 0x0f);
+	ck_assert_uint_eq(ik[0], 0xff);
+	ck_assert_str_eq(value_of(m, "WWW-Authenticate", 0),
+			 "Digest realm=\"d\", nonce=\"n,1\", algorithm=AKAv1-MD5, qop=\"auth\"");
+	osip_message_free(m);
+	static const char *const short_ck[] = {
+		"www-authenticate", "Digest realm=\"d\", ck=\"0001\", ik=\"ffeeddccbbaa99887766554433221100\"",
+		NULL };
+	m = message(short_ck);
+	ck_assert_int_eq(sbc_sip_secagree_take_keys(m, ck, ik, &found), 0);
+	ck_assert(!found);
+	ck_assert_str_eq(value_of(m, "WWW-Authenticate", 0), "Digest realm=\"d\"");
+	osip_message_free(m);
+}
+END_TEST
+
+START_TEST(identity_of_authorization)
+{
+	struct sbc_sec_digest_creds c;
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digest username=\"u@d\", realm=\"d\", "
+							"uri=\"sip:d\", nonce=\"\", response=\"\"", &c), 0);
+	ck_assert_str_eq(c.username, "u@d");
+	ck_assert_str_eq(c.realm, "d");
+	ck_assert_str_eq(c.uri, "sip:d");
+	ck_assert_ptr_null(c.nonce);
+	sbc_sec_digest_creds_free(&c);
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("digest realm=\"d\"", &c), 0);
+	ck_assert_ptr_null(c.username);
+	ck_assert_str_eq(c.realm, "d");
+	sbc_sec_digest_creds_free(&c);
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Basic dTpw", &c), -1);
+	ck_assert_ptr_null(c.username);
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity(NULL, &c), -1);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("secagree-policy");
@@ -212,6 +339,12 @@ static Suite *policy_suite(void)
 	tc = tcase_create("security-server");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, server_values);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("message-edits");
+	tcase_add_test(tc, read_names_any_case_and_tags);
+	tcase_add_test(tc, rewrite_for_the_core);
+	tcase_add_test(tc, keys_taken_out_of_the_challenge);
+	tcase_add_test(tc, identity_of_authorization);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -570,46 +570,16 @@ END_TEST
 
 /* --- hot apply through the ACLI --- */
 
-static struct sbc_test_telnet *acli_open(void)
-{
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(daemon_.telnet_port, BOUND_MS);
-
-	ck_assert_ptr_nonnull(t);
-	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", BOUND_MS));
-	return t;
-}
-
-static char *acli(struct sbc_test_telnet *t, const char *line, const char *prompt)
-{
-	char *out = sbc_test_telnet_cmd(t, line, prompt, 10000);
-
-	ck_assert_msg(out != NULL, "`%s`: %s", line, sbc_test_telnet_pending(t));
-	return out;
-}
-
 /* Set one attribute of sip-interface realm01, save and activate. */
 static void set_realm01(const char *attr, const char *value)
 {
-	struct sbc_test_telnet *t = acli_open();
-	char line[128];
+	static const char *const path[] = { "session-router", "sip-interface", NULL };
+	char line[128], why[512];
 
-	free(acli(t, "configure terminal", "ORACLE(configure)#"));
-	free(acli(t, "session-router", "ORACLE(session-router)#"));
-	free(acli(t, "sip-interface", "ORACLE(sip-interface)#"));
-	free(acli(t, "select realm01", "ORACLE(sip-interface)#"));
 	snprintf(line, sizeof line, "%s %s", attr, value);
-	free(acli(t, line, "ORACLE(sip-interface)#"));
-	free(acli(t, "done", "ORACLE(sip-interface)#"));
-	free(acli(t, "exit", "ORACLE(session-router)#"));
-	free(acli(t, "exit", "ORACLE(configure)#"));
-	free(acli(t, "exit", "ORACLE#"));
-	char *out = acli(t, "save-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
-	free(out);
-	out = acli(t, "activate-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
-	free(out);
-	sbc_test_telnet_close(t);
+	const char *const lines[] = { line, NULL };
+	ck_assert_msg(sbc_test_acli_apply(daemon_.telnet_port, path, "realm01", lines, 10000, why,
+					  sizeof why) == 0, "%s", why);
 }
 
 /* The first REGISTER's answer for one client offer (AKA subscriber

@@ -529,25 +529,13 @@ END_TEST
  * answered nonce works within it, a refresh after it gets 401 stale=TRUE. */
 static void set_nonce_lifetime(const char *secs)
 {
-	struct sbc_test_telnet *t = acli_login();
-	char line[64];
+	static const char *const path[] = { "emulator", "ims-core", NULL };
+	char line[64], why[512];
 
 	snprintf(line, sizeof line, "nonce-lifetime %s", secs);
-	free(acli(t, "configure terminal", "ORACLE(configure)#"));
-	free(acli(t, "emulator", "ORACLE(emulator)#"));
-	free(acli(t, "ims-core", "ORACLE(ims-core)#"));
-	free(acli(t, line, "ORACLE(ims-core)#"));
-	free(acli(t, "done", "ORACLE(ims-core)#"));
-	free(acli(t, "exit", "ORACLE(emulator)#"));
-	free(acli(t, "exit", "ORACLE(configure)#"));
-	free(acli(t, "exit", "ORACLE#"));
-	char *out = acli(t, "save-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Save complete"), "%s", out);
-	free(out);
-	out = acli(t, "activate-config", "ORACLE#");
-	ck_assert_msg(strstr(out, "Activate Complete"), "%s", out);
-	free(out);
-	sbc_test_telnet_close(t);
+	const char *const lines[] = { line, NULL };
+	ck_assert_msg(sbc_test_acli_apply(daemon_.telnet_port, path, NULL, lines, 10000, why,
+					  sizeof why) == 0, "%s", why);
 }
 
 START_TEST(test_nonce_lifetime)

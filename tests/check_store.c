@@ -474,7 +474,69 @@ START_TEST(corrupt_saved_file_is_reported_and_kept)
 	char *kept = sbc_test_read_file(path, NULL);
 	ck_assert_str_eq(kept, "<sbcemu-config");
 	free(kept);
+	/* saved.xml does not hold the saved configuration: activate writes
+	 * running.xml itself instead of linking the bad file. */
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	char *running = read_rel("config/running.xml");
+	ck_assert(sbc_test_contains(running, "realm-id=\"realm01\""));
+	free(running);
+	kept = sbc_test_read_file(path, NULL);
+	ck_assert_str_eq(kept, "<sbcemu-config");
+	free(kept);
 	free(path);
+}
+END_TEST
+
+static ino_t inode_of(const char *rel)
+{
+	char *path = sbc_test_path(dir, rel);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	free(path);
+	return st.st_ino;
+}
+
+/* activate-config publishes the saved snapshot itself and persists it as a
+ * link to saved.xml; a later save-config replaces saved.xml only. */
+START_TEST(activate_links_saved_file)
+{
+	struct sbc_cfg_error err;
+	edit(SBC_CFG_SYSTEM_CONFIG, "", "hostname", "PCSCF7");
+	ck_assert_int_eq(sbc_core_save(store, &err), 0);
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	ck_assert_uint_eq(inode_of("config/running.xml"), inode_of("config/saved.xml"));
+	ck_assert(no_temp_files());
+	char *running = read_rel("config/running.xml");
+	ck_assert(sbc_test_contains(running, "hostname=\"PCSCF7\""));
+	ck_assert(sbc_test_contains(running, "version=\"2\""));
+	free(running);
+	/* The next save leaves running.xml as it was. */
+	edit(SBC_CFG_SYSTEM_CONFIG, "", "hostname", "PCSCF8");
+	ck_assert_int_eq(sbc_core_save(store, &err), 0);
+	ck_assert_uint_ne(inode_of("config/running.xml"), inode_of("config/saved.xml"));
+	running = read_rel("config/running.xml");
+	ck_assert(sbc_test_contains(running, "hostname=\"PCSCF7\""));
+	free(running);
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	/* Activating what already runs again applies a copy, written out. */
+	const struct sbc_cfg *before = sbc_core_running_acquire(store);
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	const struct sbc_cfg *after = sbc_core_running_acquire(store);
+	ck_assert_ptr_ne(before, after);
+	ck_assert(sbc_cfg_equal(before, after));
+	sbc_core_running_release(store, before);
+	sbc_core_running_release(store, after);
+	ck_assert_uint_ne(inode_of("config/running.xml"), inode_of("config/saved.xml"));
+	ck_assert_uint_eq(sbc_core_running_version(store), 3);
+	/* What was linked boots. */
+	sbc_core_store_close(store);
+	store = sbc_core_store_open(dir, NULL, &err);
+	ck_assert_msg(store, "%s", err.text);
+	ck_assert_uint_eq(sbc_core_running_version(store), 3);
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
+	ck_assert_str_eq(SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG,
+					   struct sbc_cfg_system_config)->hostname, "PCSCF8");
+	sbc_core_running_release(store, cfg);
 }
 END_TEST
 
@@ -540,6 +602,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, snapshot_outlives_activate);
 	tcase_add_test(tc, readers_race_activations);
 	tcase_add_test(tc, patch_everywhere_changes_all_three_configs);
+	tcase_add_test(tc, activate_links_saved_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("backups");
 	tcase_add_checked_fixture(tc, setup, teardown);

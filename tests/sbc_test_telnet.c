@@ -271,6 +271,60 @@ char *sbc_test_telnet_admin_cmd(uint16_t port, const char *cmd, int timeout_ms, 
 	return out;
 }
 
+/* One line at the expected prompt; false (and why) otherwise. With
+ * `clean`, output holding "%" or "ERROR" (an ACLI refusal) fails too. */
+static bool acli_step(struct sbc_test_telnet *t, const char *line, const char *prompt,
+		      bool clean, const char *want, int timeout_ms, char *why, size_t whylen)
+{
+	char *out = sbc_test_telnet_cmd(t, line, prompt, timeout_ms);
+	bool ok = out != NULL && (!clean || (!strchr(out, '%') && !strstr(out, "ERROR"))) &&
+		  (!want || strstr(out, want));
+
+	if (!ok)
+		snprintf(why, whylen, "`%s`: %s", line, out ? out : sbc_test_telnet_pending(t));
+	free(out);
+	return ok;
+}
+
+int sbc_test_acli_apply(uint16_t port, const char *const *path, const char *key,
+			const char *const *lines, int timeout_ms, char *why, size_t whylen)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(port, timeout_ms);
+	char prompt[8][64], line[128];
+	size_t depth = 0;
+	bool ok;
+
+	if (t == NULL) {
+		snprintf(why, whylen, "cannot connect to port %u", port);
+		return -1;
+	}
+	free(sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", timeout_ms));
+	snprintf(prompt[0], sizeof prompt[0], "ORACLE(configure)#");
+	ok = acli_step(t, "configure terminal", prompt[0], true, NULL, timeout_ms, why, whylen);
+	for (; ok && path[depth] && depth + 1 < 8; depth++) {
+		snprintf(prompt[depth + 1], sizeof prompt[0], "ORACLE(%s)#", path[depth]);
+		ok = acli_step(t, path[depth], prompt[depth + 1], true, NULL, timeout_ms, why,
+			       whylen);
+	}
+	if (ok && key) {
+		snprintf(line, sizeof line, "select %s", key);
+		ok = acli_step(t, line, prompt[depth], true, NULL, timeout_ms, why, whylen);
+	}
+	for (; ok && lines && *lines; lines++)
+		ok = acli_step(t, *lines, prompt[depth], true, NULL, timeout_ms, why, whylen);
+	if (ok)
+		ok = acli_step(t, "done", prompt[depth], true, NULL, timeout_ms, why, whylen);
+	while (ok && depth-- > 0)
+		ok = acli_step(t, "exit", prompt[depth], false, NULL, timeout_ms, why, whylen);
+	ok = ok && acli_step(t, "exit", "ORACLE#", false, NULL, timeout_ms, why, whylen) &&
+	     acli_step(t, "save-config", "ORACLE#", false, "Save complete", timeout_ms, why,
+		       whylen) &&
+	     acli_step(t, "activate-config", "ORACLE#", false, "Activate Complete", timeout_ms,
+		       why, whylen);
+	sbc_test_telnet_close(t);
+	return ok ? 0 : -1;
+}
+
 long sbc_test_show_value(const char *out, const char *row)
 {
 	const char *p = out ? strstr(out, row) : NULL;

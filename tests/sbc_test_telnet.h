@@ -49,6 +49,15 @@ char *sbc_test_telnet_login(struct sbc_test_telnet *t, const char *user, const c
 char *sbc_test_telnet_admin_cmd(uint16_t port, const char *cmd, int timeout_ms, char *why,
 				size_t whylen);
 
+/* Configure as admin on a fresh session and make it live: `configure
+ * terminal`, each element of `path` (NULL-terminated, e.g. "session-router",
+ * "sip-interface"), `select KEY` unless key is NULL, every line of `lines`
+ * (NULL-terminated "attribute value" lines, may be NULL), `done`, back to
+ * ORACLE#, save-config and activate-config. 0, or -1 with the line that
+ * failed and what came back in why (an ACLI "%" or "ERROR" fails a line). */
+int sbc_test_acli_apply(uint16_t port, const char *const *path, const char *key,
+			const char *const *lines, int timeout_ms, char *why, size_t whylen);
+
 /* The number after `row` in a show command's output, -1 when absent. */
 long sbc_test_show_value(const char *out, const char *row);
 

@@ -5,12 +5,14 @@ tests_check_secagree_hdr_SOURCES = tests/check_secagree_hdr.c
 tests_check_secagree_hdr_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_secagree_hdr_LDADD = sip/libsbcsip.a $(CHECK_LIBS)
 
-# Tests of the sec-agree policy: mechanism choice and Security-Server values.
+# Tests of the sec-agree policy: mechanism choice and Security-Server values,
+# and the message edits that carry them.
 check_PROGRAMS += tests/check_secagree_policy
 TESTS += tests/check_secagree_policy
 tests_check_secagree_policy_SOURCES = tests/check_secagree_policy.c
 tests_check_secagree_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_secagree_policy_LDADD = sip/libsbcsip.a $(SBC_CORE_LIBS) $(SBC_CORE_EXT_LIBS) $(CHECK_LIBS)
+tests_check_secagree_policy_LDADD = sip/libsbcsip.a $(SBC_CORE_LIBS) $(OSIP_LIBS) $(SBC_CORE_EXT_LIBS) \
+	$(CHECK_LIBS)
 
 # Tests of emulated ipsec-3gpp: key expansion, SPI pool, SA backend.
 check_PROGRAMS += tests/check_ipsec
