@@ -35,6 +35,7 @@ struct bench_sbc {
 	char dir[64];
 	uint16_t telnet, ssh;
 	uint16_t sa_udp, sa_tls, pc, ps;  /* realm01: sec-agree enabled */
+	uint16_t sa_tls_ec;               /* realm01: TLS with an ECDSA P-256 certificate */
 	uint16_t plain_udp, plain_tls;    /* realm02: sec-agree disabled */
 };
 

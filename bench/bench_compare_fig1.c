@@ -16,10 +16,10 @@
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
 
-enum run { SIPP_A, SIPP_K, SIPP_KAUTH, UE_A, UE_B, UE_C, UE_K, UE_KAUTH, RUNS };
+enum run { SIPP_A, SIPP_K, SIPP_KAUTH, UE_A, UE_B, UE_B_EC, UE_C, UE_K, UE_KAUTH, RUNS };
 
 static const char *const run_names[RUNS] = {
-	"sipp-a", "sipp-k", "sipp-k-auth", "ue-a", "ue-b", "ue-c", "ue-k", "ue-k-auth",
+	"sipp-a", "sipp-k", "sipp-k-auth", "ue-a", "ue-b", "ue-b-ecdsa", "ue-c", "ue-k", "ue-k-auth",
 };
 
 static const char *const run_what[RUNS] = {
@@ -28,6 +28,7 @@ static const char *const run_what[RUNS] = {
 	"Kamailio Digest (k-auth), sipp",
 	"sbcemu Digest UDP (a), test UE",
 	"sbcemu sec-agree TLS (b), test UE",
+	"sbcemu sec-agree TLS (b), ECDSA P-256 certificate, test UE",
 	"sbcemu sec-agree ipsec-3gpp AKA (c), test UE",
 	"Kamailio no auth (k), test UE",
 	"Kamailio Digest (k-auth), test UE",
@@ -80,10 +81,12 @@ static int run_ue(struct fig1 *x, enum run k, unsigned round, struct result *r)
 
 	if (k == UE_K || k == UE_KAUTH)
 		l.server_port = k == UE_K ? x->kam_port : x->kam_auth_port;
-	if (k == UE_B || k == UE_C) {
-		l.flow = k == UE_B ? SBC_TEST_UE_FLOW_SECAGREE_TLS : SBC_TEST_UE_FLOW_SECAGREE_IPSEC;
+	if (k == UE_B || k == UE_B_EC || k == UE_C) {
+		l.flow = k == UE_C ? SBC_TEST_UE_FLOW_SECAGREE_IPSEC : SBC_TEST_UE_FLOW_SECAGREE_TLS;
 		l.server_port = x->sbc.sa_udp;
 	}
+	if (k == UE_B_EC)  /* the handshake signs with ECDSA instead of RSA-2048 */
+		l.tls_port = x->sbc.sa_tls_ec;
 	if (k == UE_C) {
 		l.impi_fmt = "a%u";
 		l.k_hex = BENCH_AKA_K;
@@ -101,9 +104,9 @@ static int run_ue(struct fig1 *x, enum run k, unsigned round, struct result *r)
  * decides; set it (hot apply) before the run, outside what is measured. */
 static int ue_prepare(struct fig1 *x, enum run k)
 {
-	if (k != UE_B && k != UE_C)
+	if (k != UE_B && k != UE_B_EC && k != UE_C)
 		return 0;
-	if (bench_set_pref(x->acli, k == UE_B ? "tls" : "ipsec3gpp") != 0 ||
+	if (bench_set_pref(x->acli, k == UE_C ? "ipsec3gpp" : "tls") != 0 ||
 	    bench_acli(x->acli, "save-config", "ORACLE#", "Save complete") != 0 ||
 	    bench_acli(x->acli, "activate-config", "ORACLE#", "Activate Complete") != 0)
 		return -1;
@@ -155,6 +158,7 @@ static void report(struct fig1 *x, double *rate_a)
 	printf(" registrations per second (higher is better for the numerator):\n");
 	ratio(x, UE_B, UE_K, false, "(b)/(k)       ue-b / ue-k   [target >= 1.0]");
 	ratio(x, UE_B, UE_KAUTH, false, "(b)/(k-auth)  ue-b / ue-k-auth");
+	ratio(x, UE_B_EC, UE_K, false, "(b-ecdsa)/(k) ue-b-ecdsa / ue-k");
 	ratio(x, UE_A, UE_K, false, "(a)/(k)       ue-a / ue-k");
 	ratio(x, UE_A, UE_KAUTH, false, "(a)/(k-auth)  ue-a / ue-k-auth");
 	ratio(x, UE_C, UE_K, false, "(c)/(k)       ue-c / ue-k");
@@ -165,6 +169,7 @@ static void report(struct fig1 *x, double *rate_a)
 	ratio(x, UE_K, SIPP_K, false, "calibration   ue-k / sipp-k");
 	printf(" server CPU per registration, Kamailio / sbcemu (>= 1: sbcemu cheaper):\n");
 	ratio(x, UE_B, UE_K, true, "(k)/(b)       ue");
+	ratio(x, UE_B_EC, UE_K, true, "(k)/(b-ecdsa) ue");
 	ratio(x, SIPP_A, SIPP_K, true, "(k)/(a)       sipp");
 	ratio(x, SIPP_A, SIPP_KAUTH, true, "(k-auth)/(a)  sipp");
 	ratio(x, UE_C, UE_KAUTH, true, "(k-auth)/(c)  ue");

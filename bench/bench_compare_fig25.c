@@ -73,6 +73,8 @@ static unsigned apply_loop(struct sbc_test_telnet *t, pid_t sipp, double *act, d
 		}
 		save[n] = b - a;
 		act[n++] = c - b;
+		if (getenv("BENCH_VERBOSE"))  /* one line per apply, to find outliers */
+			fprintf(stderr, "apply %u: save %.1f ms, activate %.1f ms\n", n, b - a, c - b);
 	}
 	return n;
 }

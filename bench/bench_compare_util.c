@@ -123,6 +123,7 @@ char *bench_sbc_body(const struct bench_opts *o, struct bench_sbc *s)
 		return NULL;
 	s->sa_udp = sbc_test_free_port();
 	s->sa_tls = sbc_test_free_port();
+	s->sa_tls_ec = sbc_test_free_port();
 	s->pc = sbc_test_free_port();
 	s->ps = sbc_test_free_port();
 	s->plain_udp = sbc_test_free_port();
@@ -130,6 +131,9 @@ char *bench_sbc_body(const struct bench_opts *o, struct bench_sbc *s)
 	fprintf(f, "<realm-config identifier=\"realm01\"/>\n<realm-config identifier=\"realm02\"/>\n"
 		"<certificate-record name=\"pcscf\" common-name=\"pcscf.bench\"/>\n"
 		"<tls-profile name=\"tls1\" end-entity-certificate=\"pcscf\"/>\n"
+		"<certificate-record name=\"pcscf-ec\" common-name=\"pcscf.bench\" "
+		"key-algor=\"ecdsa\"/>\n"
+		"<tls-profile name=\"tls-ec\" end-entity-certificate=\"pcscf-ec\"/>\n"
 		"<ims-aka-profile name=\"aka1\" protected-client-port=\"%u\" "
 		"protected-server-port=\"%u\" encr-alg-list=\"aes-cbc null\" "
 		"auth-alg-list=\"hmac-sha-1-96 hmac-md5-96\"/>\n"
@@ -138,13 +142,15 @@ char *bench_sbc_body(const struct bench_opts *o, struct bench_sbc *s)
 		" <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\" "
 		"ims-aka-profile=\"aka1\"/>\n"
 		" <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\" "
-		"tls-profile=\"tls1\"/>\n</sip-interface>\n"
+		"tls-profile=\"tls1\"/>\n"
+		" <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\" "
+		"tls-profile=\"tls-ec\"/>\n</sip-interface>\n"
 		"<sip-interface realm-id=\"realm02\">\n"
 		" <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
 		" <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\" "
 		"tls-profile=\"tls1\"/>\n</sip-interface>\n"
 		"<ims-core home-domain=\"" BENCH_DOMAIN "\" max-expires=\"3600\"/>\n",
-		s->pc, s->ps, s->sa_udp, s->sa_tls, s->plain_udp, s->plain_tls);
+		s->pc, s->ps, s->sa_udp, s->sa_tls, s->sa_tls_ec, s->plain_udp, s->plain_tls);
 	for (unsigned i = 0; i < o->users; i++)
 		fprintf(f, "<ims-subscriber impi=\"d%u@" BENCH_DOMAIN "\" impu=\"sip:d%u@"
 			BENCH_DOMAIN "\" auth-scheme=\"digest\" password=\"pw%u\"/>\n", i, i, i);

@@ -39,8 +39,8 @@ need sipp sip-tester
 need valgrind valgrind
 has() { case ",$FIGURES," in *,"$1",*) return 0 ;; esac; return 1; }
 
-# 16 runs of figure 1 (8 kinds x 2 rounds) share DURATION.
-PER_RUN=$((DURATION / (8 * ROUNDS))); [ "$PER_RUN" -ge 1 ] || PER_RUN=1
+# 18 runs of figure 1 (9 kinds x 2 rounds) share DURATION.
+PER_RUN=$((DURATION / (9 * ROUNDS))); [ "$PER_RUN" -ge 1 ] || PER_RUN=1
 APPLY=$((DURATION / 2)); [ "$APPLY" -ge 2 ] || APPLY=2
 F=
 has 1 && F="${F}1,"
@@ -76,6 +76,7 @@ printf '%-58s %14s  %s\n' figure value target
 row() { printf '%-58s %14s  %s\n' "$1" "$2" "$3"; }
 has 1 && {
 	row "1 (b)/(k) regs/s, test UE" "$(v fig1.rate.ue-b/ue-k)" ">= 1.0"
+	row "1 (b-ecdsa)/(k) regs/s, test UE" "$(v fig1.rate.ue-b-ecdsa/ue-k)" "-"
 	row "1 (a)/(k) regs/s, sipp" "$(v fig1.rate.sipp-a/sipp-k)" "-"
 	row "1 (a)/(k-auth) regs/s, sipp" "$(v fig1.rate.sipp-a/sipp-k-auth)" "-"
 	row "1 (a)/(k-auth) regs/s, test UE" "$(v fig1.rate.ue-a/ue-k-auth)" "-"

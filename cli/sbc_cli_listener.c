@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -164,6 +166,12 @@ static void *listener_main(void *arg)
 			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
 				sbc_log_warn("ACLI accept");
 			continue;
+		}
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+			/* The ACLI answers in several small writes; with Nagle each
+			 * reply waited ~40 ms for the client's delayed ACK. */
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		}
 		peer_name(&ss, peer, sizeof(peer));
 		l->accept.fn(l->accept.ctx, fd, peer);

@@ -127,9 +127,19 @@ int sbc_test_telnet_send_raw(struct sbc_test_telnet *t, const char *bytes, size_
 
 int sbc_test_telnet_send(struct sbc_test_telnet *t, const char *line)
 {
-	if (write_all(t->fd, line, strlen(line)) < 0)
+	/* One write, as a telnet client sends a line: a separate CR LF would
+	 * wait for the ACK of the line (Nagle), ~40 ms of delayed ACK. */
+	size_t n = strlen(line);
+	char *buf = malloc(n + 2);
+	int rc;
+
+	if (buf == NULL)
 		return -1;
-	return write_all(t->fd, "\r\n", 2);
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 2);
+	rc = write_all(t->fd, buf, n + 2);
+	free(buf);
+	return rc;
 }
 
 static int append(struct sbc_test_telnet *t, char c)
