@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_rss.h"
 #include "sbc_cli_show.h"
 #include "sbc_log.h"
 #include "sbc_sip_assoc.h"
@@ -27,20 +28,6 @@
 
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
 #define SPI_FIRST 10000u  /* as the daemon's pool (sip/sbc_sip_core.c) */
-
-static long rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kib = -1;
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
 
 static double now_ms(void)
 {
@@ -150,7 +137,7 @@ static double show(struct cli_def *cli, char **argv, int argc)
 static int bench(unsigned n)
 {
 	struct sbc_sip_core core = { 0 };
-	long before = rss_kib();
+	long before = bench_rss_kib(0);
 	struct cli_def *cli = cli_init();
 
 	core.assocs = sbc_sip_assocs_new();
@@ -160,7 +147,7 @@ static int bench(unsigned n)
 	if (!cli || !core.assocs || !core.stats || !core.spi_pool || !core.sa_backend)
 		return -1;
 	cli_print_callback(cli, discard);
-	long base = rss_kib();
+	long base = bench_rss_kib(0);
 	double t0 = now_ms();
 	for (unsigned i = 0; i < n; i++) {
 		struct sbc_sip_assoc *a = make_one(&core, i);
@@ -170,7 +157,7 @@ static int bench(unsigned n)
 			return -1;
 	}
 	double build = now_ms() - t0;
-	long after = rss_kib();
+	long after = bench_rss_kib(0);
 	double per = (double)(after - base) * 1024 / n;
 	printf("assoc: %u established ipsec-3gpp associations (+ %zu SAs) in %.0f ms; VmRSS %ld "
 	       "-> %ld KiB: %.0f bytes per association [target < 1024] (struct sbc_sip_assoc %zu "
@@ -190,7 +177,7 @@ static int bench(unsigned n)
 	size_t ip_lines = lines;
 	double t_all = show(cli, all, 1), t_page = first_page;
 	size_t all_lines = lines;
-	long peak = rss_kib();
+	long peak = bench_rss_kib(0);
 	if (one_lines < 2 || ip_lines < 2 || all_lines < (size_t)n) {
 		fprintf(stderr, "show printed too little: %zu / %zu / %zu lines\n", one_lines,
 			ip_lines, all_lines);

@@ -159,20 +159,6 @@ double bench_cpu_seconds(pid_t pid, bool children)
 	return (double)total / (double)sysconf(_SC_CLK_TCK);
 }
 
-long bench_rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
 
 bool bench_sip_probe(uint16_t port, int timeout_ms)
 {

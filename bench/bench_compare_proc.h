@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bench_rss.h"
+
 /* On SIGINT, SIGTERM, SIGHUP or SIGPIPE: SIGTERM to every process
  * bench_spawn started and no one stopped, then exit. */
 void bench_cleanup_on_signal(void);
@@ -26,8 +28,6 @@ int bench_wait(pid_t pid, int bound_ms);
 /* User + system CPU seconds of `pid` (all its threads) and, with
  * children, of every live process whose parent it is (Kamailio's workers). */
 double bench_cpu_seconds(pid_t pid, bool children);
-/* VmRSS of pid in KiB (-1 when unknown). */
-long bench_rss_kib(pid_t pid);
 /* Send an OPTIONS to 127.0.0.1:port over UDP and wait up to timeout_ms
  * for any answer. true when one came. */
 bool bench_sip_probe(uint16_t port, int timeout_ms);

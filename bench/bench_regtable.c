@@ -8,24 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_rss.h"
 #include "sbc_log.h"
 #include "sbc_sip_regtable.h"
 
 #define N 1000000
-
-static long rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kib = -1;
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
 
 int main(void)
 {
@@ -33,7 +20,7 @@ int main(void)
 	struct sockaddr_in peer = { .sin_family = AF_INET }, local = { .sin_family = AF_INET };
 	char aor[96], contact[128], call_id[64];
 	struct timespec a, b;
-	long before = rss_kib();
+	long before = bench_rss_kib(0);
 
 	if (!t)
 		return 1;
@@ -60,7 +47,7 @@ int main(void)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	long after = rss_kib();
+	long after = bench_rss_kib(0);
 	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	printf("regtable: %zu bindings, %.0f inserts/s\n", sbc_sip_regtable_count(t), N / s);
 	printf("regtable: VmRSS %ld KiB -> %ld KiB, %.0f bytes per binding "

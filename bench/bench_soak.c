@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_rss.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
@@ -76,22 +77,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* VmRSS of the daemon in KiB, 0 when unknown. */
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
 
 static char *boot_body(const struct opts *o, const struct ports *p)
 {
@@ -478,7 +463,7 @@ int main(int argc, char **argv)
 	       "cycles/s, sec-agree %u ipsec-3gpp + %u TLS registrations/s, malformed input, "
 	       "activate-config every %u s\n", s.o.seconds, s.o.sipp_rate, s.o.ipsec_rate,
 	       s.o.tls_rate, s.o.activate_every);
-	long rss_start = rss_kib(s.d.pid), rss_warm = 0, rss_max = 0;
+	long rss_start = bench_rss_kib(s.d.pid), rss_warm = 0, rss_max = 0;
 	/* Warm-up: the response cache keeps every answer for 32 s (RFC 3261
 	 * Timer J), challenges live 20 s and the user pools fill; after it the
 	 * state is steady. */
@@ -494,7 +479,7 @@ int main(int argc, char **argv)
 	pthread_create(&th[4], NULL, activate_thread, &s);
 	for (long long tick = start + 10000; now_ms() < s.end_ms;) {
 		poll(NULL, 0, 500);
-		long r = rss_kib(s.d.pid);
+		long r = bench_rss_kib(s.d.pid);
 		rss_max = r > rss_max ? r : rss_max;
 		if (!rss_warm && now_ms() >= warm_at)
 			rss_warm = r;
@@ -507,7 +492,7 @@ int main(int argc, char **argv)
 	s.stop = true;
 	for (int i = 0; i < 5; i++)
 		pthread_join(th[i], NULL);
-	long rss_end = rss_kib(s.d.pid);
+	long rss_end = bench_rss_kib(s.d.pid);
 	bool alive = rss_end > 0;  /* a zombie has no VmRSS line */
 	double secs = (now_ms() - start) / 1000.0;
 

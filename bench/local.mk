@@ -1,7 +1,7 @@
 # Benchmarks: print figures, never part of `make check`. `make bench` builds
 # and runs them (bench/bench_register.sh needs sipp and python3).
 EXTRA_PROGRAMS += bench/bench_regtable
-bench_bench_regtable_SOURCES = bench/bench_regtable.c
+bench_bench_regtable_SOURCES = bench/bench_regtable.c bench/bench_rss.c bench/bench_rss.h
 bench_bench_regtable_LDADD = sip/libsbcsip.a core/libsbclog.a $(OPENSSL_LIBS) $(LIBS)
 # Sec-agree registrations (TLS, ipsec-3gpp) next to plain ones, through the
 # real daemon with the test UE's load mode (bench/README.md).
@@ -17,7 +17,8 @@ bench_bench_secagree_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) 
 EXTRA_PROGRAMS += bench/bench_compare
 bench_bench_compare_SOURCES = bench/bench_compare.c bench/bench_compare.h \
 	bench/bench_compare_fig1.c bench/bench_compare_fig25.c bench/bench_compare_util.c \
-	bench/bench_compare_proc.c bench/bench_compare_proc.h tests/sbc_test_ue.c \
+	bench/bench_compare_proc.c bench/bench_compare_proc.h bench/bench_rss.c bench/bench_rss.h \
+	tests/sbc_test_ue.c \
 	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
 	tests/sbc_test_telnet.c tests/sbc_test_telnet.h
 bench_bench_compare_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
@@ -26,7 +27,7 @@ bench_bench_compare_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
 # Figure 3: associations in-process through the module API, and the show
 # code path over them.
 EXTRA_PROGRAMS += bench/bench_assoc
-bench_bench_assoc_SOURCES = bench/bench_assoc.c
+bench_bench_assoc_SOURCES = bench/bench_assoc.c bench/bench_rss.c bench/bench_rss.h
 bench_bench_assoc_LDADD = $(SBC_LIBS) $(SBC_EXT_LIBS)
 # Figure 4: Security-* parsing against Sofia-SIP, only where Sofia-SIP is
 # installed (configure: PKG_CHECK_MODULES([SOFIA]...), never required).
@@ -55,7 +56,8 @@ bench-compare: bench/bench_compare$(EXEEXT) bench/bench_assoc$(EXEEXT) $(BENCH_S
 # Soak (issue 6): mixed traffic for SOAK_SECONDS (60 by default; 600 for the
 # ten-minute run), failures and resident memory (bench/README.md).
 EXTRA_PROGRAMS += bench/bench_soak
-bench_bench_soak_SOURCES = bench/bench_soak.c tests/sbc_test_ue.c tests/sbc_test_ue.h \
+bench_bench_soak_SOURCES = bench/bench_soak.c bench/bench_rss.c bench/bench_rss.h \
+	tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
 	tests/sbc_test_telnet.h
 bench_bench_soak_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
