@@ -36,9 +36,8 @@ struct sbc_sip_secmech {
 };
 
 /* items[0..count) is contiguous across every header parsed into the list.
- * The rest is the parser's bookkeeping; a list may be moved by assignment
- * (then the source must not be cleared) and is freed with
- * sbc_sip_secagree_clear. */
+ * The rest is the parser's bookkeeping. A list may be moved by assignment
+ * (then reset the source to { 0 }); free it with sbc_sip_secagree_clear. */
 struct sbc_sip_secmech_list {
 	struct sbc_sip_secmech *items;
 	size_t count;
