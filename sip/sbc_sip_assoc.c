@@ -128,6 +128,15 @@ static int lindex_init(struct lindex *ix, size_t off, index_hash *hash)
 }
 
 /* Doubling; on allocation failure the index simply stays denser. */
+static void chain_push(struct sbc_sip_assoc_link **head, struct sbc_sip_assoc_link *l)
+{
+	l->next = *head;
+	if (*head)
+		(*head)->pprev = &l->next;
+	*head = l;
+	l->pprev = head;
+}
+
 static void lindex_grow(const struct sbc_sip_assocs *t, struct lindex *ix)
 {
 	size_t n = ix->n * 2;
@@ -139,8 +148,7 @@ static void lindex_grow(const struct sbc_sip_assocs *t, struct lindex *ix)
 		for (struct sbc_sip_assoc_link *l = ix->b[i], *next; l; l = next) {
 			next = l->next;
 			size_t k = ix->hash(t, owner(ix, l)) & (n - 1);
-			l->next = b[k];
-			b[k] = l;
+			chain_push(&b[k], l);
 		}
 	free(ix->b);
 	ix->b = b;
@@ -152,25 +160,22 @@ static void lindex_insert(const struct sbc_sip_assocs *t, struct lindex *ix,
 {
 	if (ix->count >= 2 * ix->n)
 		lindex_grow(t, ix);
-	struct sbc_sip_assoc_link *l = link_of(ix, a), **b = &ix->b[ix->hash(t, a) & (ix->n - 1)];
-	l->next = *b;
-	*b = l;
+	chain_push(&ix->b[ix->hash(t, a) & (ix->n - 1)], link_of(ix, a));
 	ix->count++;
 }
 
-static void lindex_remove(const struct sbc_sip_assocs *t, struct lindex *ix,
-			  struct sbc_sip_assoc *a)
+static void lindex_remove(struct lindex *ix, struct sbc_sip_assoc *a)
 {
 	struct sbc_sip_assoc_link *l = link_of(ix, a);
 
-	for (struct sbc_sip_assoc_link **p = &ix->b[ix->hash(t, a) & (ix->n - 1)]; *p;
-	     p = &(*p)->next)
-		if (*p == l) {
-			*p = l->next;
-			l->next = NULL;
-			ix->count--;
-			return;
-		}
+	if (!l->pprev)
+		return;
+	*l->pprev = l->next;
+	if (l->next)
+		l->next->pprev = l->pprev;
+	l->next = NULL;
+	l->pprev = NULL;
+	ix->count--;
 }
 
 /* The chain a hash falls in. */
@@ -469,13 +474,13 @@ static void unlink_one(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	sbc_sip_htab_remove(&t->byimpu, &a->node);
 	if (a->state == SBC_SIP_ASSOC_PENDING)
 		t->pending--;
-	lindex_remove(t, &t->byuser, a);
-	lindex_remove(t, &t->byip, a);
+	lindex_remove(&t->byuser, a);
+	lindex_remove(&t->byip, a);
 	if (a->conn_id)
-		lindex_remove(t, &t->byconn, a);
+		lindex_remove(&t->byconn, a);
 	if (a->ipsec && a->ipsec->indexed) {
-		lindex_remove(t, &t->byspi_c, a);
-		lindex_remove(t, &t->byspi_s, a);
+		lindex_remove(&t->byspi_c, a);
+		lindex_remove(&t->byspi_s, a);
 		a->ipsec->indexed = false;
 	}
 	a->linked = false;
@@ -620,7 +625,7 @@ static void index_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	struct sbc_sip_assoc *other = by_conn_locked(t, a->conn_id);
 
 	if (other && other != a) {
-		lindex_remove(t, &t->byconn, other);
+		lindex_remove(&t->byconn, other);
 		other->conn_id = 0;
 	}
 	if (other != a)
@@ -723,8 +728,8 @@ int sbc_sip_assoc_bind_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, u
 	pthread_mutex_lock(&t->lock);
 	if (a->linked) {
 		if (a->conn_id)
-			lindex_remove(t, &t->byconn, a);
-		lindex_remove(t, &t->byip, a);
+			lindex_remove(&t->byconn, a);
+		lindex_remove(&t->byip, a);
 	}
 	a->conn_id = conn_id;
 	sbc_sip_sa_addr_set(&a->ue, (const struct sockaddr *)peer);

@@ -38,6 +38,10 @@ enum sbc_sip_assoc_phase {
 /* A chain link of one of the table's secondary indexes. */
 struct sbc_sip_assoc_link {
 	struct sbc_sip_assoc_link *next;
+	/* What points at this link (the bucket or the previous link's next):
+	 * removal without walking a chain that many UEs behind one address
+	 * share. NULL when not in the index. */
+	struct sbc_sip_assoc_link **pprev;
 };
 
 /* The ipsec-3gpp side of an association: its SPIs (from the pool since
