@@ -57,12 +57,13 @@
 #define AKA_K "465b5ce8b199b49faa5f0a2ee238a6bc"
 #define AKA_OP "cdc202d5123e20f62b6d676ac72cb318"
 #define MAX_RECORDS 8
-#define SPI_POOL 64  /* small: exhaustion is reachable */
 
 static const char config_xml[] =
 	"<sbcemu-config version=\"1\">\n"
 	"<realm-config identifier=\"realm01\"/>\n"
 	"<realm-config identifier=\"realm02\"/>\n"
+	/* A small SPI pool: its exhaustion is reachable. */
+	"<sip-config ipsec-spi-pool-size=\"64\"/>\n"
 	"<ims-aka-profile name=\"aka1\" protected-client-port=\"5064\" protected-server-port=\"5066\""
 	" encr-alg-list=\"aes-cbc null\" auth-alg-list=\"hmac-sha-1-96 hmac-md5-96\"/>\n"
 	"<certificate-record name=\"cert1\"/>\n"
@@ -148,17 +149,7 @@ static int sink(void *ctx, const struct sbc_sip_source *src, const char *buf, si
 
 static void core_free(void)
 {
-	if (!core)
-		return;
-	sbc_sip_conns_free(core->conns, -1);
-	sbc_sip_assocs_free(core->assocs);  /* gives SAs and SPIs back: before these */
-	sbc_sip_sa_backend_free(core->sa_backend);
-	sbc_sip_spi_pool_free(core->spi_pool);
-	sbc_sip_txn_free(core->txn);
-	sbc_sip_agent_free(core->agent, -1);
-	sbc_sip_registrar_free(core->registrar);
-	free(core->stats);
-	free(core);
+	sbc_sip_core_free_detached(core);
 	core = NULL;
 	take(&challenge_nonce, NULL);
 	take(&challenge_realm, NULL);
@@ -169,26 +160,13 @@ static void core_free(void)
  * apply hook (the registrar's subscriber index is prepared here instead). */
 static void core_new(void)
 {
-	core = calloc(1, sizeof *core);
-	if (!core)
+	struct sbc_cfg_error err = { .text = "" };
+
+	if (!(core = sbc_sip_core_new_detached(store, &err)))
 		abort();
-	core->store = store;
-	core->epfd = core->wake.fd = -1;
-	core->conns = sbc_sip_conns_new();
-	core->txn = sbc_sip_txn_new();
-	core->stats = calloc(1, sizeof(*core->stats));
-	core->registrar = core->stats ? sbc_sip_registrar_new(core->stats) : NULL;
-	core->agent = sbc_sip_agent_new();
-	core->assocs = sbc_sip_assocs_new();
-	core->spi_pool = sbc_sip_spi_pool_new(10000, SPI_POOL);
-	core->sa_backend = sbc_sip_sa_emulated_new(2 * SPI_POOL);
 	core->send_sink = sink;
-	if (!core->conns || !core->txn || !core->registrar || !core->agent || !core->assocs ||
-	    !core->spi_pool || !core->sa_backend)
-		abort();
 	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
 	uint64_t gen = sbc_core_cfg_generation(store, cfg, SBC_CFG_IMS_SUBSCRIBER);
-	sbc_sip_limits_load(&core->limits, cfg);
 	if (sbc_sip_registrar_index_prepare(core->registrar, cfg, gen) != 0)
 		abort();
 	sbc_sip_registrar_index_commit(core->registrar);

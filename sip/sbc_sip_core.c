@@ -325,10 +325,10 @@ static uint32_t start_config(struct sbc_sip_core *core)
 	return spis;
 }
 
-struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc_cfg_error *err)
+struct sbc_sip_core *sbc_sip_core_new_detached(struct sbc_core_store *store,
+					       struct sbc_cfg_error *err)
 {
 	struct sbc_sip_core *core = calloc(1, sizeof(*core));
-	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (!core) {
 		sbc_cfg_errorf(err, "out of memory");
@@ -337,15 +337,8 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	sbc_sip_msg_init();
 	core->store = store;
 	core->wake.kind = SBC_SIP_POLL_WAKE;
+	core->epfd = core->wake.fd = -1;
 	pthread_mutex_init(&core->lock, NULL);
-	core->epfd = epoll_create1(EPOLL_CLOEXEC);
-	core->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	ev.data.ptr = &core->wake;
-	if (core->epfd < 0 || core->wake.fd < 0 ||
-	    epoll_ctl(core->epfd, EPOLL_CTL_ADD, core->wake.fd, &ev) != 0) {
-		sbc_cfg_errorf(err, "SIP event loop: %s", strerror(errno));
-		goto fail;
-	}
 	core->conns = sbc_sip_conns_new();
 	core->txn = sbc_sip_txn_new();
 	core->stats = calloc(1, sizeof(*core->stats));
@@ -359,6 +352,31 @@ struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc
 	if (!core->conns || !core->txn || !core->registrar || !core->agent || !core->udp_buf ||
 	    !core->assocs || !core->spi_pool || !core->sa_backend) {
 		sbc_cfg_errorf(err, "out of memory");
+		core_free(core);
+		return NULL;
+	}
+	return core;
+}
+
+void sbc_sip_core_free_detached(struct sbc_sip_core *core)
+{
+	if (core)
+		core_free(core);
+}
+
+struct sbc_sip_core *sbc_sip_core_start(struct sbc_core_store *store, struct sbc_cfg_error *err)
+{
+	struct sbc_sip_core *core = sbc_sip_core_new_detached(store, err);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!core)
+		return NULL;
+	core->epfd = epoll_create1(EPOLL_CLOEXEC);
+	core->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.ptr = &core->wake;
+	if (core->epfd < 0 || core->wake.fd < 0 ||
+	    epoll_ctl(core->epfd, EPOLL_CTL_ADD, core->wake.fd, &ev) != 0) {
+		sbc_cfg_errorf(err, "SIP event loop: %s", strerror(errno));
 		goto fail;
 	}
 	struct sbc_core_apply_hook hook = { .name = "sip-interface", .prepare = hook_prepare,

@@ -45,6 +45,7 @@ struct sbc_sip_assocs;
 struct sbc_sip_spi_pool;
 struct sbc_sip_sa_backend;
 struct sbc_core_store;
+struct sbc_cfg_error;
 
 struct sbc_sip_core {
 	struct sbc_core_store *store;
@@ -78,6 +79,15 @@ struct sbc_sip_core {
 	int (*send_sink)(void *ctx, const struct sbc_sip_source *src, const char *buf, size_t len);
 	void *send_sink_ctx;
 };
+
+/* The SIP core's state without its thread, sockets and apply hook (what
+ * sbc_sip_core_start builds on): the fuzz targets feed it messages through
+ * sbc_sip_handle_message and collect what it sends through send_sink. The
+ * SPI pool is sized and the limits loaded from the running configuration;
+ * the registrar's subscriber index is left to the caller. NULL with err. */
+struct sbc_sip_core *sbc_sip_core_new_detached(struct sbc_core_store *store,
+					       struct sbc_cfg_error *err);
+void sbc_sip_core_free_detached(struct sbc_sip_core *core);
 
 /* Send on the socket / connection the request came from. 0 / -1. */
 int sbc_sip_send(struct sbc_sip_core *core, const struct sbc_sip_source *src, const char *buf,
