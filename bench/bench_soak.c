@@ -255,6 +255,7 @@ static void *sipp_thread(void *arg)
 		return NULL;
 	}
 	read_sipp_stats(stf, &s->sipp);
+	unlink(stf);
 	if (WEXITSTATUS(status) != 0 && s->sipp.failed == 0)
 		s->sipp.failed++;  /* sipp saw something wrong its counters do not show */
 	return NULL;
@@ -520,6 +521,12 @@ int main(int argc, char **argv)
 		char *log = sbc_test_daemon_log(&s.d);
 		fputs(log ? log : "", stderr);
 		free(log);
+	}
+	/* The injection file and its directory (the stats file went already). */
+	if (*s.users_csv) {
+		unlink(s.users_csv);
+		*strrchr(s.users_csv, '/') = '\0';
+		rmdir(s.users_csv);
 	}
 	if (sbc_test_daemon_stop(&s.d) != 0) {
 		fprintf(stderr, "soak: the daemon did not exit cleanly\n");
