@@ -253,6 +253,22 @@ START_TEST(test_e2e_more_paging)
 END_TEST
 
 /* Ctrl-Z leaves for exec like `exit` at every level: it asks first. */
+/* From ORACLE#: select the first realm-config, change its description,
+ * Ctrl-Z, up to the "Save Changes" question. */
+static void describe_first_realm_then_ctrl_z(struct sbc_test_telnet *t, const char *text)
+{
+	char line[64];
+
+	snprintf(line, sizeof line, "description %s", text);
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
+	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	e2e_step(t, "select", "selection:");
+	e2e_step(t, "1", "ORACLE(realm-config)#");
+	e2e_step(t, line, "ORACLE(realm-config)#");
+	free(e2e_keys(t, "\x1a", "Save Changes [y/n]?: "));
+}
+
 START_TEST(test_e2e_ctrl_z_asks)
 {
 	struct sbc_test_daemon d;
@@ -274,13 +290,7 @@ START_TEST(test_e2e_ctrl_z_asks)
 	free(out);
 
 	/* n discards */
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
-	e2e_step(t, "select", "selection:");
-	e2e_step(t, "1", "ORACLE(realm-config)#");
-	e2e_step(t, "description first", "ORACLE(realm-config)#");
-	free(e2e_keys(t, "\x1a", "Save Changes [y/n]?: "));
+	describe_first_realm_then_ctrl_z(t, "first");
 	/* neither y nor n: stays where it was, as `exit` does */
 	e2e_step(t, "maybe", "ORACLE(realm-config)#");
 	free(e2e_keys(t, "\x1a", "Save Changes [y/n]?: "));
@@ -290,13 +300,7 @@ START_TEST(test_e2e_ctrl_z_asks)
 	free(out);
 
 	/* y stores, as done does */
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
-	e2e_step(t, "select", "selection:");
-	e2e_step(t, "1", "ORACLE(realm-config)#");
-	e2e_step(t, "description second", "ORACLE(realm-config)#");
-	free(e2e_keys(t, "\x1a", "Save Changes [y/n]?: "));
+	describe_first_realm_then_ctrl_z(t, "second");
 	e2e_step(t, "y", "ORACLE#");
 	out = e2e_cmd(t, "show configuration realm-config", "ORACLE#");
 	assert_has(out, "second");
