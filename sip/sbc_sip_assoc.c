@@ -892,15 +892,6 @@ size_t sbc_sip_assoc_view_ip(struct sbc_sip_assocs *t, const char *ip,
 	return found;
 }
 
-static uint64_t rev64(uint64_t v)
-{
-	uint64_t r = 0;
-
-	for (int i = 0; i < 64; i++, v >>= 1)
-		r = (r << 1) | (v & 1);
-	return r;
-}
-
 size_t sbc_sip_assoc_view_page(struct sbc_sip_assocs *t, struct sbc_sip_assoc_cursor *c,
 			       struct sbc_sip_assoc_view *out, size_t max)
 {
@@ -926,7 +917,7 @@ size_t sbc_sip_assoc_view_page(struct sbc_sip_assocs *t, struct sbc_sip_assoc_cu
 			break;
 		}
 		c->skip = 0;
-		c->bucket = rev64(rev64(c->bucket | ~(uint64_t)(n - 1)) + 1);
+		c->bucket = sbc_sip_htab_next_bucket(c->bucket, n);
 		c->done = c->bucket == 0;
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -108,3 +108,17 @@ void sbc_sip_htab_foreach(struct sbc_sip_htab *t, void (*fn)(struct sbc_sip_hnod
 		}
 	}
 }
+
+static uint64_t rev64(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (int i = 0; i < 64; i++, v >>= 1)
+		r = (r << 1) | (v & 1);
+	return r;
+}
+
+uint64_t sbc_sip_htab_next_bucket(uint64_t cursor, size_t nbuckets)
+{
+	return rev64(rev64(cursor | ~(uint64_t)(nbuckets - 1)) + 1);
+}

@@ -28,6 +28,11 @@ struct sbc_sip_hnode *sbc_sip_htab_find(const struct sbc_sip_htab *t, const char
 /* Insert a node whose key is not in the table yet. */
 int sbc_sip_htab_insert(struct sbc_sip_htab *t, struct sbc_sip_hnode *node);
 void sbc_sip_htab_remove(struct sbc_sip_htab *t, struct sbc_sip_hnode *node);
+/* The bucket after `cursor` among nbuckets (a power of two) in
+ * reverse-binary order (Redis' SCAN): a listing paged by bucket visits no
+ * bucket twice and skips none when the table doubles between two pages.
+ * Start at 0; 0 again once every bucket was visited. */
+uint64_t sbc_sip_htab_next_bucket(uint64_t cursor, size_t nbuckets);
 /* Call fn on every node; fn may remove the node it is given. */
 void sbc_sip_htab_foreach(struct sbc_sip_htab *t, void (*fn)(struct sbc_sip_hnode *, void *),
 			  void *arg);

@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "sbc_sip_htab.h"
 #include "sbc_sip_sa.h"
 
 /* --- compact addresses --- */
@@ -414,24 +415,6 @@ static uint32_t emu_lookup_inbound(void *impl, const struct sbc_sip_sa_addr *src
 	return spi;
 }
 
-static uint64_t rev64(uint64_t v)
-{
-	uint64_t r = 0;
-
-	for (int i = 0; i < 64; i++, v >>= 1)
-		r = (r << 1) | (v & 1);
-	return r;
-}
-
-/* The bucket after `cursor` in reverse-binary order (Redis' SCAN): when the
- * index doubles between two pages, no bucket is visited twice and none is
- * skipped. 0 once every bucket was visited. */
-static uint64_t next_bucket(uint64_t cursor, size_t n)
-{
-	cursor |= ~(uint64_t)(n - 1);
-	return rev64(rev64(cursor) + 1);
-}
-
 static size_t emu_list(void *impl, uint64_t *cursor, struct sbc_sip_sa_view *out, size_t max)
 {
 	struct emulated *e = impl;
@@ -455,7 +438,7 @@ static size_t emu_list(void *impl, uint64_t *cursor, struct sbc_sip_sa_view *out
 			v->ealg = x->ealg;
 			v->inbound = x->inbound;
 		}
-		c = next_bucket(c, e->by_spi.n);
+		c = sbc_sip_htab_next_bucket(c, e->by_spi.n);
 	} while (c != 0 && got < max);
 	*cursor = c;
 	pthread_mutex_unlock(&e->lock);
