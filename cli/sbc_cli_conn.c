@@ -247,18 +247,15 @@ static int read_byte(struct sbc_cli_conn *c, int timeout_ms, unsigned char *out)
 	}
 }
 
-/* Skip a telnet command after IAC; *data is set for an escaped 0xff. */
-static int skip_telnet(struct sbc_cli_conn *c, int timeout_ms, bool *data)
+/* Skip a telnet command after IAC (an escaped 0xff included). */
+static int skip_telnet(struct sbc_cli_conn *c, int timeout_ms)
 {
 	unsigned char b, prev = 0;
 
-	*data = false;
 	if (read_byte(c, timeout_ms, &b) < 0)
 		return -1;
-	if (b == TN_IAC) {
-		*data = true;
+	if (b == TN_IAC)
 		return 0;
-	}
 	if (b >= TN_WILL && b <= TN_DONT)
 		return read_byte(c, timeout_ms, &b);
 	if (b != TN_SB)
@@ -271,26 +268,41 @@ static int skip_telnet(struct sbc_cli_conn *c, int timeout_ms, bool *data)
 	return 0;
 }
 
+/* How long an answer or a --More-- key may take: idle-timeout, or forever. */
+static int key_timeout_ms(const struct sbc_cli_conn *c)
+{
+	unsigned idle = sbc_cli_conn_idle_timeout(c->env->store);
+
+	return idle > 0 ? (int)idle * 1000 : -1;
+}
+
+/* The next byte the operator typed, telnet commands skipped (an escaped
+ * 0xff is no printable key either); -1 when the peer left or stayed idle. */
+static int read_key(struct sbc_cli_conn *c, int timeout_ms, unsigned char *b)
+{
+	for (;;) {
+		if (read_byte(c, timeout_ms, b) < 0)
+			return -1;
+		if (*b != TN_IAC || !c->telnet)
+			return 0;
+		if (skip_telnet(c, timeout_ms) < 0)
+			return -1;
+	}
+}
+
 int sbc_cli_conn_ask(void *io_ctx, const char *prompt, bool echo, char *buf, size_t len)
 {
 	struct sbc_cli_conn *c = io_ctx;
-	unsigned idle = sbc_cli_conn_idle_timeout(c->env->store);
-	int timeout_ms = idle > 0 ? (int)idle * 1000 : -1;
+	int timeout_ms = key_timeout_ms(c);
 	size_t n = 0;
 
 	if (len == 0 || sbc_cli_conn_write(c->fd, prompt, strlen(prompt)) < 0)
 		return -1;
 	for (;;) {
 		unsigned char b;
-		bool data;
 
-		if (read_byte(c, timeout_ms, &b) < 0)
+		if (read_key(c, timeout_ms, &b) < 0)
 			return -1;
-		if (b == TN_IAC && c->telnet) {
-			if (skip_telnet(c, timeout_ms, &data) < 0)
-				return -1;
-			continue;  /* an escaped 0xff is no printable answer either */
-		}
 		/* Enter is CR (telnet sends CR LF or CR NUL, an SSH pty CR); like
 		 * cli_loop, ignore LF and NUL so the leftover of the command line
 		 * that started this command is not taken as an empty answer. */
@@ -325,8 +337,7 @@ int sbc_cli_conn_ask(void *io_ctx, const char *prompt, bool echo, char *buf, siz
 int sbc_cli_conn_more(void *io_ctx, const char *prompt)
 {
 	struct sbc_cli_conn *c = io_ctx;
-	unsigned idle = sbc_cli_conn_idle_timeout(c->env->store);
-	int timeout_ms = idle > 0 ? (int)idle * 1000 : -1;
+	int timeout_ms = key_timeout_ms(c);
 	int key = -1;
 	char erase[96];
 	int n;
@@ -335,15 +346,9 @@ int sbc_cli_conn_more(void *io_ctx, const char *prompt)
 		return -1;
 	while (key < 0) {
 		unsigned char b;
-		bool data;
 
-		if (read_byte(c, timeout_ms, &b) < 0)
+		if (read_key(c, timeout_ms, &b) < 0)
 			return -1;
-		if (b == TN_IAC && c->telnet) {
-			if (skip_telnet(c, timeout_ms, &data) < 0)
-				return -1;
-			continue;
-		}
 		if (b == ' ')
 			key = SBC_CLI_MORE_PAGE;
 		else if (b == '\r')
