@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,30 +17,9 @@
 #include "bench_compare_proc.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
+#include "sbc_test_util.h"
 
 #define ACLI_MS 30000
-
-static bool tcp_accepts(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-	close(fd);
-	return ok;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 int bench_sbc_start(struct bench_sbc *s, const char *body, const char *level,
 		    uint16_t probe_port)
@@ -74,9 +52,9 @@ int bench_sbc_start(struct bench_sbc *s, const char *body, const char *level,
 	/* Large configurations take a while: 120 s bound. */
 	if (bench_wait_sip(s->pid, probe_port, 120000) != 0)
 		goto fail;
-	for (int i = 0; i < 500 && !tcp_accepts(s->telnet); i++)
+	for (int i = 0; i < 500 && !sbc_test_port_accepts(s->telnet); i++)
 		poll(NULL, 0, 20);
-	if (!tcp_accepts(s->telnet))
+	if (!sbc_test_port_accepts(s->telnet))
 		goto fail;
 	return 0;
 fail:
@@ -110,7 +88,7 @@ void bench_sbc_stop(struct bench_sbc *s)
 		fprintf(stderr, "bench: sbcemu did not exit cleanly\n");
 	s->pid = -1;
 	if (*s->dir && !getenv("BENCH_KEEP"))
-		nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		sbc_test_rmtree(s->dir);
 }
 
 char *bench_sbc_body(const struct bench_opts *o, struct bench_sbc *s)

@@ -8,7 +8,7 @@ bench_bench_regtable_LDADD = sip/libsbcsip.a core/libsbclog.a $(OPENSSL_LIBS) $(
 EXTRA_PROGRAMS += bench/bench_secagree
 bench_bench_secagree_SOURCES = bench/bench_secagree.c tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
-	tests/sbc_test_telnet.h
+	tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
 bench_bench_secagree_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
 bench_bench_secagree_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
 	$(OPENSSL_LIBS) $(LIBS)
@@ -20,7 +20,7 @@ bench_bench_compare_SOURCES = bench/bench_compare.c bench/bench_compare.h \
 	bench/bench_compare_proc.c bench/bench_compare_proc.h bench/bench_rss.c bench/bench_rss.h \
 	tests/sbc_test_ue.c \
 	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
-	tests/sbc_test_telnet.c tests/sbc_test_telnet.h
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
 bench_bench_compare_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
 bench_bench_compare_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) \
 	$(OPENSSL_LIBS) $(LIBS)
@@ -59,7 +59,7 @@ EXTRA_PROGRAMS += bench/bench_soak
 bench_bench_soak_SOURCES = bench/bench_soak.c bench/bench_rss.c bench/bench_rss.h \
 	tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
-	tests/sbc_test_telnet.h
+	tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
 bench_bench_soak_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
 bench_bench_soak_LDADD = $(bench_bench_secagree_LDADD)
 EXTRA_DIST += bench/soak_register.xml

@@ -624,14 +624,6 @@ static void set_telnet_port(struct sbc_test_telnet *t, unsigned port)
 	expect(t, "save-config", "ORACLE#");
 }
 
-static bool port_accepts(uint16_t port)
-{
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(port, 0);
-
-	sbc_test_telnet_close(t);
-	return t != NULL;
-}
-
 START_TEST(test_rebind_on_activate)
 {
 	struct sbc_test_telnet *t = login("admin", "packet", "ORACLE#");
@@ -640,12 +632,12 @@ START_TEST(test_rebind_on_activate)
 	char *out;
 
 	set_telnet_port(t, port);
-	ck_assert(port_accepts(old));  /* saved only: nothing moved yet */
+	ck_assert(sbc_test_port_accepts(old));  /* saved only: nothing moved yet */
 	out = sbc_test_telnet_cmd(t, "activate-config", "ORACLE#", T_MS);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(strstr(out, "Activate Complete"));
 	free(out);
-	ck_assert_msg(!port_accepts(old), "old telnet port still listening");
+	ck_assert_msg(!sbc_test_port_accepts(old), "old telnet port still listening");
 	n = sbc_test_telnet_connect(port, T_MS);
 	ck_assert_ptr_nonnull(n);
 	free(sbc_test_telnet_login(n, "user", "acme", "ORACLE>", T_MS));
@@ -674,7 +666,7 @@ START_TEST(test_rebind_port_in_use)
 		      "no bind error: %s", out);
 	free(out);
 	close(busy);
-	ck_assert(port_accepts(daemon_.telnet_port));  /* the old listener still serves */
+	ck_assert(sbc_test_port_accepts(daemon_.telnet_port));  /* the old listener still serves */
 	expect(t, "show version", "ORACLE#");
 	sbc_test_telnet_close(t);
 }

@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sbc_test_util.h"
 
 #define SBC_TEST_BOUND_MS 10000
 
@@ -142,8 +143,7 @@ static pid_t spawn(const struct sbc_test_daemon *d)
 	_exit(127);
 }
 
-/* Connect once: does the telnet listener accept yet? */
-static bool port_accepts(uint16_t port)
+bool sbc_test_port_accepts(uint16_t port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -162,7 +162,7 @@ static int wait_ready(const struct sbc_test_daemon *d)
 	long long deadline = now_ms() + SBC_TEST_BOUND_MS;
 	int status;
 
-	while (!port_accepts(d->telnet_port)) {
+	while (!sbc_test_port_accepts(d->telnet_port)) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
 			return -1;  /* died during start-up: see the log */
 		if (now_ms() >= deadline)
@@ -170,14 +170,6 @@ static int wait_ready(const struct sbc_test_daemon *d)
 		poll(NULL, 0, 20);  /* bounded polling interval, not a readiness guess */
 	}
 	return sbc_test_daemon_wait_log(d, "ready", (int)(deadline - now_ms()));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 int sbc_test_daemon_start(struct sbc_test_daemon *d, const char *ma_attrs, const char *body)
@@ -252,7 +244,7 @@ int sbc_test_daemon_stop(struct sbc_test_daemon *d)
 	int rc = terminate(d);
 
 	if (d->dir[0] != '\0' && getenv("SBC_TEST_KEEP") == NULL)
-		nftw(d->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		sbc_test_rmtree(d->dir);
 	d->dir[0] = '\0';
 	return rc;
 }

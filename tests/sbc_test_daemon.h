@@ -5,6 +5,7 @@
 #define SBC_TEST_DAEMON_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,6 +22,9 @@ struct sbc_test_daemon {
 /* A port free on 127.0.0.1 for both TCP and UDP, outside the ephemeral
  * range and claimed for this process until it exits (0 if none is left). */
 uint16_t sbc_test_free_port(void);
+
+/* Connect once to 127.0.0.1:port: does a listener accept there now? */
+bool sbc_test_port_accepts(uint16_t port);
 
 /* Start the daemon (binary from $SBCEMU, else ./sbcemu) with a boot config
  *   <sbcemu-config version="1">

@@ -12,7 +12,8 @@ tests_check_auth_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OP
 check_PROGRAMS += tests/check_sip
 TESTS += tests/check_sip
 tests_check_sip_SOURCES = tests/check_sip.c tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
-	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_sipp.c tests/sbc_test_sipp.h
+	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_sipp.c tests/sbc_test_sipp.h \
+	tests/sbc_test_util.c tests/sbc_test_util.h
 tests_check_sip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_sip_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPENSSL_LIBS) \
 	$(CHECK_LIBS) $(LIBS)
