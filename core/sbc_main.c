@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -138,10 +137,6 @@ static int run(const char *data_dir, const char *boot_file, bool foreground)
 	}
 	sbc_log_info("running configuration version %u from %s", sbc_core_running_version(store),
 		     data_dir);
-	/* Parsing the boot files left freed pages in glibc's arenas; hand them
-	 * back now, before anyone is served, not in the first activate-config
-	 * (malloc_trim holds the arena lock for as long as it walks). */
-	malloc_trim(0);
 	sbc_log_info("ready");
 	int sig = 0;
 	sigwait(&stop, &sig);
