@@ -42,10 +42,11 @@ struct result {
 	unsigned ok, failed;
 	double seconds, rate;
 	double cpu_us;  /* the daemon's CPU time (user + system) per registration */
+	double ue_cpu_us;  /* this process's (the UEs'), on the same CPUs */
 };
 
 /* The daemon's CPU time so far, in seconds (/proc/PID/stat utime + stime). */
-static double daemon_cpu(pid_t pid)
+static double process_cpu(pid_t pid)
 {
 	char path[64], buf[1024];
 	unsigned long ut = 0, st = 0;
@@ -158,10 +159,12 @@ static int run(const struct sbc_test_daemon *d, const struct opts *o, const stru
 	default:
 		break;
 	}
-	double cpu = daemon_cpu(d->pid);
+	double cpu = process_cpu(d->pid), ue_cpu = process_cpu(getpid());
 	sbc_test_ue_load_run(&l);
-	cpu = daemon_cpu(d->pid) - cpu;
+	cpu = process_cpu(d->pid) - cpu;
+	ue_cpu = process_cpu(getpid()) - ue_cpu;
 	r->cpu_us = l.ok ? cpu * 1e6 / l.ok : 0;
+	r->ue_cpu_us = l.ok ? ue_cpu * 1e6 / l.ok : 0;
 	r->ok = l.ok;
 	r->failed = l.failed;
 	r->seconds = l.seconds;
@@ -256,15 +259,15 @@ int main(int argc, char **argv)
 	printf("sec-agree registration benchmark: %u s per run, %u round(s), %u Digest + %u AKA "
 	       "subscribers, %u concurrent UEs, daemon on 127.0.0.1\n\n", o.seconds, o.rounds,
 	       o.users, o.users, o.threads);
-	printf("%-5s %-18s %9s %7s %8s %9s %12s\n", "round", "run", "regs", "failed", "seconds",
-	       "regs/s", "daemon us/reg");
+	printf("%-5s %-18s %9s %7s %8s %9s %12s %9s\n", "round", "run", "regs", "failed", "seconds",
+	       "regs/s", "daemon us/reg", "UE us/reg");
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int k = 0; k < RUN_KINDS; k++) {
 			struct result *r = &res[i][k];
 			if (run(&d, &o, &p, (enum run_kind)k, i, r) != 0)
 				goto out;
-			printf("%-5u %-18s %9u %7u %8.2f %9.1f %12.1f\n", i + 1, run_names[k], r->ok,
-			       r->failed, r->seconds, r->rate, r->cpu_us);
+			printf("%-5u %-18s %9u %7u %8.2f %9.1f %12.1f %9.1f\n", i + 1, run_names[k],
+			       r->ok, r->failed, r->seconds, r->rate, r->cpu_us, r->ue_cpu_us);
 			fflush(stdout);
 		}
 	printf("\nratios per round (same daemon, runs seconds apart):\n");
@@ -276,8 +279,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int k = 0; k < RUN_KINDS; k++)
 			printf("BENCH secagree round=%u run=%s ok=%u failed=%u seconds=%.3f rate=%.1f "
-			       "daemon_cpu_us_per_reg=%.1f\n", i + 1, run_names[k], res[i][k].ok,
-			       res[i][k].failed, res[i][k].seconds, res[i][k].rate, res[i][k].cpu_us);
+			       "daemon_cpu_us_per_reg=%.1f ue_cpu_us_per_reg=%.1f\n", i + 1,
+			       run_names[k], res[i][k].ok, res[i][k].failed, res[i][k].seconds,
+			       res[i][k].rate, res[i][k].cpu_us, res[i][k].ue_cpu_us);
 	rc = 0;
 	char *log = sbc_test_daemon_log(&d);
 	if (log && strstr(log, "challenges outstanding, refusing more")) {

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,10 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 				sbc_log_warn("sip: accept on %s:%u", l->address, l->port);
 			return;
 		}
+		/* Every write is a whole SIP message or TLS flight: Nagle would
+		 * only hold the second of two writes for the peer's delayed ACK. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		src_key(&peer, key, sizeof key);
 		struct sbc_sip_conn *c = NULL;
 		struct epoll_event ev = { .events = EPOLLIN };

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -255,8 +256,12 @@ int sbc_test_ue_use(struct sbc_test_ue *ue, enum sbc_test_ue_transport t, uint16
 		return -1;
 	}
 	ue->local_port = ntohs(local.sin_port);
-	if (t != SBC_TEST_UE_UDP)
+	if (t != SBC_TEST_UE_UDP) {
+		/* As SIP stacks do: a message is one write, Nagle only adds
+		 * the server's delayed ACK to the TLS Finished + REGISTER. */
+		setsockopt(ue->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		ue->connects++;
+	}
 	if (t == SBC_TEST_UE_TLS && tls_connect(ue) != 0) {
 		sbc_test_ue_disconnect(ue);
 		return -1;
