@@ -229,6 +229,38 @@ START_TEST(xml_round_trip_is_identical)
 }
 END_TEST
 
+/* The streamed writer keeps the layout xmlDocDumpFormat wrote before it:
+ * declaration, two spaces per level, "/>" for elements without children,
+ * attribute values escaped, a final newline. */
+START_TEST(xml_save_layout_and_escaping)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_default_new(&err);
+	ck_assert_msg(cfg, "%s", err.text);
+	struct sbc_cfg_system_config *sys = cfg->elements[SBC_CFG_SYSTEM_CONFIG].items[0];
+	free(sys->description);
+	sys->description = strdup("a \"q\" & <b> x'y");
+	char *xml = NULL;
+	size_t len;
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, &test_key, &xml, &len, &err), 0);
+	ck_assert_uint_eq(strlen(xml), len);
+	ck_assert_msg(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			      "<sbcemu-config version=\"1\">\n"
+			      "  <system-config hostname=\"ORACLE\" description=\"a &quot;q&quot; "
+			      "&amp; &lt;b&gt; x'y\" ", 150) == 0, "%s", xml);
+	ck_assert(sbc_test_contains(xml, "ims-aka-feature=\"disabled\">\n    <sip-port "
+					 "address=\"127.0.0.1\" port=\"5060\""));
+	ck_assert(sbc_test_contains(xml, "/>\n  </sip-interface>\n  <ims-core "));
+	ck_assert_str_eq(xml + len - 17, "</sbcemu-config>\n");
+	struct sbc_cfg *back = sbc_cfg_xml_load(xml, len, "l.xml", &test_key, &err);
+	ck_assert_msg(back, "%s", err.text);
+	ck_assert(sbc_cfg_equal(cfg, back));
+	free(xml);
+	sbc_cfg_free(cfg);
+	sbc_cfg_free(back);
+}
+END_TEST
+
 START_TEST(xml_secret_without_key_is_refused)
 {
 	struct sbc_cfg_error err;
@@ -624,6 +656,7 @@ static Suite *config_suite(void)
 	TCase *tc = tcase_create("schema");
 	tcase_add_test(tc, every_row_has_help_and_a_valid_default);
 	tcase_add_test(tc, format_of_parse_is_identity);
+	tcase_add_test(tc, xml_save_layout_and_escaping);
 	tcase_add_test(tc, bad_values_rejected_with_allowed_set);
 	tcase_add_test(tc, values_keep_old_value_on_error);
 	tcase_add_test(tc, list_parse_and_edit);
