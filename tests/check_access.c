@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
+#include "sbc_test_util.h"
 #include "sbc_test_telnet.h"
 
 #define T_MS 10000   /* bound for every expected answer */
@@ -427,6 +428,58 @@ START_TEST(test_stop_with_live_sessions)
 }
 END_TEST
 
+/* --- process --- */
+
+static char *proc_file(pid_t pid, const char *name)
+{
+	char path[64], *text = calloc(1, 65536);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(text, 1, 65535, f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++)  /* environ: NUL-terminated entries */
+		if (text[i] == '\0')
+			text[i] = '\n';
+	return text;
+}
+
+/* want: what GLIBC_TUNABLES must hold, NULL: no tcache_count. glibc's
+ * start-up cuts the variable at its ':' in place, so /proc shows the
+ * operator's part and ours on lines of their own. */
+static void expect_environ(const char *want, const char *want_too)
+{
+	char *env = proc_file(daemon_.pid, "environ"), *comm = proc_file(daemon_.pid, "comm");
+	if (want) {
+		ck_assert_msg(sbc_test_contains(env, want), "%s", env);
+		ck_assert_msg(sbc_test_contains(env, want_too), "%s", env);
+	} else {
+		ck_assert_msg(!sbc_test_contains(env, "tcache_count"), "%s", env);
+	}
+	ck_assert_str_eq(comm, "sbcemu\n");  /* re-executed by its own path: ps / pgrep work */
+	free(env);
+	free(comm);
+}
+
+/* The daemon re-executes itself once with glibc's per-thread cache
+ * enlarged (core/sbc_malloc_tune.c): same PID (the fixture started and
+ * stops it by PID), the operator's own tunables kept, and an opt-out. */
+START_TEST(test_malloc_tuning)
+{
+	expect_environ("\nGLIBC_TUNABLES=glibc.malloc.tcache_count=200\n",
+		       "SBCEMU_MALLOC_TUNED=1\n");
+	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
+	setenv("GLIBC_TUNABLES", "glibc.malloc.perturb=0", 1);
+	start(NULL);
+	expect_environ("\nGLIBC_TUNABLES=glibc.malloc.perturb=0", "\nglibc.malloc.tcache_count=200\n");
+	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
+	unsetenv("GLIBC_TUNABLES");
+	setenv("SBCEMU_MALLOC_TUNED", "0", 1);
+	start(NULL);
+	expect_environ(NULL, NULL);
+}
+END_TEST
+
 /* --- console --- */
 
 static char *run_console(const char *input)
@@ -814,6 +867,7 @@ static Suite *access_suite(void)
 		{ "ssh failures lock out telnet", test_ssh_failures_lock_out_telnet },
 		{ "success resets failures", test_success_resets_failures },
 		{ "stop with live sessions", test_stop_with_live_sessions },
+		{ "malloc tuning", test_malloc_tuning },
 		{ "console", test_console },
 		{ "console end of input", test_console_end_of_input },
 		{ "console help and completion", test_console_help_and_completion },
