@@ -52,9 +52,16 @@ char *bench_sbc_body(const struct bench_opts *o, struct bench_sbc *s);
 /* The SEQUENTIAL sipp CSV of the Digest subscribers, in dir. */
 int bench_sipp_csv(const struct bench_opts *o, const char *path);
 
-/* Kamailio with bench/kamailio-registrar.cfg on 127.0.0.1:port (UDP). */
+/* Kamailio's TLS socket: its port and the directory of pcscf.crt / .key. */
+struct bench_kamailio_tls {
+	uint16_t port;
+	const char *dir;
+};
+
+/* Kamailio with bench/kamailio-registrar.cfg on 127.0.0.1:port (UDP), with
+ * Digest when auth, and a TLS socket too when tls is not NULL. */
 pid_t bench_kamailio_start(const struct bench_opts *o, uint16_t port, bool auth,
-			   const char *log);
+			   const struct bench_kamailio_tls *tls, const char *log);
 
 struct bench_sipp {
 	uint16_t port;            /* target */

@@ -4,7 +4,10 @@
  * (k-auth) with Digest; sipp drives a and k (closed loop: at most
  * sipp_limit registrations in flight), the test UE's load mode drives all
  * of them (b and c need TLS / port switches sipp lacks), so that b / k is
- * measured with one client and ue-a / sipp-a calibrates the two clients. */
+ * measured with one client and ue-a / sipp-a calibrates the two clients.
+ * (k-tls) is Kamailio answering plain REGISTERs over a new TLS connection
+ * each, signing with sbcemu's own RSA-2048 key: (b) against a registrar
+ * that pays the same handshake. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +19,13 @@
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
 
-enum run { SIPP_A, SIPP_K, SIPP_KAUTH, UE_A, UE_B, UE_B_EC, UE_C, UE_K, UE_KAUTH, RUNS };
+enum run {
+	SIPP_A, SIPP_K, SIPP_KAUTH, UE_A, UE_B, UE_B_EC, UE_C, UE_K, UE_KAUTH, UE_KTLS, RUNS
+};
 
 static const char *const run_names[RUNS] = {
 	"sipp-a", "sipp-k", "sipp-k-auth", "ue-a", "ue-b", "ue-b-ecdsa", "ue-c", "ue-k", "ue-k-auth",
+	"ue-k-tls",
 };
 
 static const char *const run_what[RUNS] = {
@@ -32,6 +38,7 @@ static const char *const run_what[RUNS] = {
 	"sbcemu sec-agree ipsec-3gpp AKA (c), test UE",
 	"Kamailio no auth (k), test UE",
 	"Kamailio Digest (k-auth), test UE",
+	"Kamailio no auth over TLS (k-tls), test UE",
 };
 
 struct result {
@@ -44,7 +51,7 @@ struct fig1 {
 	struct bench_sbc sbc;
 	struct sbc_test_telnet *acli;
 	pid_t kam, kam_auth;
-	uint16_t kam_port, kam_auth_port;
+	uint16_t kam_port, kam_auth_port, kam_tls_port;
 	char csv[128], dir[64];
 	struct result res[BENCH_MAX_ROUNDS][RUNS];
 };
@@ -81,6 +88,10 @@ static int run_ue(struct fig1 *x, enum run k, unsigned round, struct result *r)
 
 	if (k == UE_K || k == UE_KAUTH)
 		l.server_port = k == UE_K ? x->kam_port : x->kam_auth_port;
+	if (k == UE_KTLS) {
+		l.transport = SBC_TEST_UE_TLS;
+		l.server_port = x->kam_tls_port;
+	}
 	if (k == UE_B || k == UE_B_EC || k == UE_C) {
 		l.flow = k == UE_C ? SBC_TEST_UE_FLOW_SECAGREE_IPSEC : SBC_TEST_UE_FLOW_SECAGREE_TLS;
 		l.server_port = x->sbc.sa_udp;
@@ -116,8 +127,8 @@ static int ue_prepare(struct fig1 *x, enum run k)
 static int run_one(struct fig1 *x, enum run k, unsigned round)
 {
 	struct result *r = &x->res[round][k];
-	bool kam = k == SIPP_K || k == SIPP_KAUTH || k == UE_K || k == UE_KAUTH;
-	pid_t pid = !kam ? x->sbc.pid : k == SIPP_K || k == UE_K ? x->kam : x->kam_auth;
+	bool kam = k == SIPP_K || k == SIPP_KAUTH || k == UE_K || k == UE_KAUTH || k == UE_KTLS;
+	pid_t pid = !kam ? x->sbc.pid : k == SIPP_KAUTH || k == UE_KAUTH ? x->kam_auth : x->kam;
 
 	if (ue_prepare(x, k) != 0)
 		return -1;
@@ -159,6 +170,7 @@ static void report(struct fig1 *x, double *rate_a)
 	ratio(x, UE_B, UE_K, false, "(b)/(k)       ue-b / ue-k   [target >= 1.0]");
 	ratio(x, UE_B, UE_KAUTH, false, "(b)/(k-auth)  ue-b / ue-k-auth");
 	ratio(x, UE_B_EC, UE_K, false, "(b-ecdsa)/(k) ue-b-ecdsa / ue-k");
+	ratio(x, UE_B, UE_KTLS, false, "(b)/(k-tls)   ue-b / ue-k-tls");
 	ratio(x, UE_A, UE_K, false, "(a)/(k)       ue-a / ue-k");
 	ratio(x, UE_A, UE_KAUTH, false, "(a)/(k-auth)  ue-a / ue-k-auth");
 	ratio(x, UE_C, UE_K, false, "(c)/(k)       ue-c / ue-k");
@@ -170,6 +182,7 @@ static void report(struct fig1 *x, double *rate_a)
 	printf(" server CPU per registration, Kamailio / sbcemu (>= 1: sbcemu cheaper):\n");
 	ratio(x, UE_B, UE_K, true, "(k)/(b)       ue");
 	ratio(x, UE_B_EC, UE_K, true, "(k)/(b-ecdsa) ue");
+	ratio(x, UE_B, UE_KTLS, true, "(k-tls)/(b)   ue");
 	ratio(x, SIPP_A, SIPP_K, true, "(k)/(a)       sipp");
 	ratio(x, SIPP_A, SIPP_KAUTH, true, "(k-auth)/(a)  sipp");
 	ratio(x, UE_C, UE_KAUTH, true, "(k-auth)/(c)  ue");
@@ -209,10 +222,15 @@ static int start_all(struct fig1 *x)
 	free(body);
 	x->kam_port = sbc_test_free_port();
 	x->kam_auth_port = sbc_test_free_port();
+	x->kam_tls_port = sbc_test_free_port();
+	/* sbcemu's certificate-record pcscf, made at its start */
+	char tls_dir[128];
+	snprintf(tls_dir, sizeof tls_dir, "%s/data/tls", x->sbc.dir);
+	struct bench_kamailio_tls tls = { .port = x->kam_tls_port, .dir = tls_dir };
 	snprintf(log, sizeof log, "%s/kamailio.log", x->dir);
-	x->kam = bench_kamailio_start(o, x->kam_port, false, log);
+	x->kam = bench_kamailio_start(o, x->kam_port, false, &tls, log);
 	snprintf(log, sizeof log, "%s/kamailio-auth.log", x->dir);
-	x->kam_auth = bench_kamailio_start(o, x->kam_auth_port, true, log);
+	x->kam_auth = bench_kamailio_start(o, x->kam_auth_port, true, NULL, log);
 	x->acli = bench_acli_open(x->sbc.telnet);
 	return x->kam > 0 && x->kam_auth > 0 && x->acli ? 0 : -1;
 }

@@ -157,17 +157,32 @@ int bench_sipp_csv(const struct bench_opts *o, const char *path)
 }
 
 pid_t bench_kamailio_start(const struct bench_opts *o, uint16_t port, bool auth,
-			   const char *log)
+			   const struct bench_kamailio_tls *tls, const char *log)
 {
-	char cfg[512], listen[64], users[64];
+	char cfg[512], listen[64], users[64], tls_listen[64], subst[256];
 
 	snprintf(cfg, sizeof cfg, "%s/kamailio-registrar.cfg", o->bench_dir);
 	snprintf(listen, sizeof listen, "udp:127.0.0.1:%u", port);
 	snprintf(users, sizeof users, "USERS=%u", o->users);
 	/* TLSF, Kamailio's fast allocator: Debian's default (qm, with memory
 	 * debugging) spends most of a registration searching free lists. */
-	char *argv[] = { (char *)o->kamailio, "-f", cfg, "-DD", "-E", "-m", "256", "-M", "16",
-			 "-x", "tlsf", "-X", "tlsf", "-l", listen, "-A", users, auth ? "-A" : NULL, "WITH_AUTH", NULL };
+	char *argv[24] = { (char *)o->kamailio, "-f", cfg, "-DD", "-E", "-m", "256", "-M", "16",
+			   "-x", "tlsf", "-X", "tlsf", "-l", listen, "-A", users };
+	int n = 17;
+	if (auth) {
+		argv[n++] = "-A";
+		argv[n++] = "WITH_AUTH";
+	}
+	if (tls) {
+		snprintf(tls_listen, sizeof tls_listen, "tls:127.0.0.1:%u", tls->port);
+		snprintf(subst, sizeof subst, "--substdef=!TLS_DIR!%s!", tls->dir);
+		argv[n++] = "-l";
+		argv[n++] = tls_listen;
+		argv[n++] = "-A";
+		argv[n++] = "WITH_TLS";
+		argv[n++] = subst;
+	}
+	argv[n] = NULL;
 	pid_t pid = bench_spawn(argv, log);
 
 	if (pid > 0 && bench_wait_sip(pid, port, 30000) != 0) {

@@ -37,10 +37,17 @@ need() {  # command, Debian package
 need kamailio kamailio
 need sipp sip-tester
 need valgrind valgrind
+# Kamailio's TLS module, for the (k-tls) run of figure 1.
+KAM_TLS=/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so
+if [ ! -e "$KAM_TLS" ] && [ "$(id -u)" = 0 ]; then
+	echo "installing kamailio-tls-modules (Debian package) for the comparison"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q kamailio-tls-modules > /dev/null
+fi
+[ -e "$KAM_TLS" ] || { echo "bench: $KAM_TLS missing: apt-get install kamailio-tls-modules"; exit 1; }
 has() { case ",$FIGURES," in *,"$1",*) return 0 ;; esac; return 1; }
 
-# 18 runs of figure 1 (9 kinds x 2 rounds) share DURATION.
-PER_RUN=$((DURATION / (9 * ROUNDS))); [ "$PER_RUN" -ge 1 ] || PER_RUN=1
+# 20 runs of figure 1 (10 kinds x 2 rounds) share DURATION.
+PER_RUN=$((DURATION / (10 * ROUNDS))); [ "$PER_RUN" -ge 1 ] || PER_RUN=1
 APPLY=$((DURATION / 2)); [ "$APPLY" -ge 2 ] || APPLY=2
 F=
 has 1 && F="${F}1,"
@@ -77,6 +84,7 @@ row() { printf '%-58s %14s  %s\n' "$1" "$2" "$3"; }
 has 1 && {
 	row "1 (b)/(k) regs/s, test UE" "$(v fig1.rate.ue-b/ue-k)" ">= 1.0"
 	row "1 (b-ecdsa)/(k) regs/s, test UE" "$(v fig1.rate.ue-b-ecdsa/ue-k)" "-"
+	row "1 (b)/(k-tls) regs/s, test UE (both over TLS)" "$(v fig1.rate.ue-b/ue-k-tls)" "-"
 	row "1 (a)/(k) regs/s, sipp" "$(v fig1.rate.sipp-a/sipp-k)" "-"
 	row "1 (a)/(k-auth) regs/s, sipp" "$(v fig1.rate.sipp-a/sipp-k-auth)" "-"
 	row "1 (a)/(k-auth) regs/s, test UE" "$(v fig1.rate.ue-a/ue-k-auth)" "-"
@@ -84,6 +92,7 @@ has 1 && {
 	row "1 CPU/reg (k)/(a), sipp" "$(v fig1.cpu_per_reg.sipp-k/sipp-a)" "(>= 1: sbcemu cheaper)"
 	row "1 CPU/reg (k-auth)/(a), sipp" "$(v fig1.cpu_per_reg.sipp-k-auth/sipp-a)" "-"
 	row "1 CPU/reg (k)/(b), test UE" "$(v fig1.cpu_per_reg.ue-k/ue-b)" "-"
+	row "1 CPU/reg (k-tls)/(b), test UE" "$(v fig1.cpu_per_reg.ue-k-tls/ue-b)" "-"
 	row "1 calibration ue-a/sipp-a" "$(v fig1.rate.ue-a/sipp-a)" "-"
 	row "1 failures sipp-a / ue-b / ue-c" "$(v fig1.failed.sipp-a)/$(v fig1.failed.ue-b)/$(v fig1.failed.ue-c)" "0"
 }
