@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "bench_compare.h"
-#include "bench_compare_proc.h"
+#include "bench_proc.h"
 
 static int parse(int argc, char **argv, struct bench_opts *o)
 {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bench_compare.h"
-#include "bench_compare_proc.h"
+#include "bench_proc.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 

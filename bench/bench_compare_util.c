@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench_compare_proc.h"
+#include "bench_proc.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_util.h"
@@ -193,36 +193,6 @@ pid_t bench_kamailio_start(const struct bench_opts *o, uint16_t port, bool auth,
 	return pid;
 }
 
-/* The column `name` of the last line of sipp's statistics file. */
-static long stat_column(const char *path, const char *name)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL, *head = NULL, *last = NULL;
-	size_t cap = 0;
-	long value = -1;
-
-	while (f && getline(&line, &cap, f) > 0) {
-		char **dst = head ? &last : &head;
-		free(*dst);
-		*dst = strdup(line);
-	}
-	if (f)
-		fclose(f);
-	free(line);
-	int col = -1, i = 0;
-	for (char *sp, *t = head ? strtok_r(head, ";", &sp) : NULL; t; t = strtok_r(NULL, ";", &sp), i++)
-		if (strcmp(t, name) == 0)
-			col = i;
-	i = 0;
-	for (char *sp, *t = last && col >= 0 ? strtok_r(last, ";", &sp) : NULL; t;
-	     t = strtok_r(NULL, ";", &sp), i++)
-		if (i == col)
-			value = strtol(t, NULL, 10);
-	free(head);
-	free(last);
-	return value;
-}
-
 int bench_sipp_run(const struct bench_opts *o, struct bench_sipp *r)
 {
 	char target[32], sf[512], ue[16], rate[16], limit[16], timeout[16], stf[160], trace[160];
@@ -242,7 +212,8 @@ int bench_sipp_run(const struct bench_opts *o, struct bench_sipp *r)
 			 "-fd", "3600", "-max_socket", "1024", NULL };
 	pid_t pid = bench_spawn(argv, trace);
 	int status = bench_wait(pid, (int)(r->seconds + 15) * 1000);
-	long ok = stat_column(stf, "SuccessfulCall(C)"), failed = stat_column(stf, "FailedCall(C)");
+	long ok = bench_sipp_stat(stf, "SuccessfulCall(C)");
+	long failed = bench_sipp_stat(stf, "FailedCall(C)");
 
 	r->ok = ok > 0 ? (unsigned)ok : 0;
 	r->failed = failed > 0 ? (unsigned)failed : 0;

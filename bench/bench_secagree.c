@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_proc.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
@@ -44,26 +45,6 @@ struct result {
 	double cpu_us;  /* the daemon's CPU time (user + system) per registration */
 	double ue_cpu_us;  /* this process's (the UEs'), on the same CPUs */
 };
-
-/* The daemon's CPU time so far, in seconds (/proc/PID/stat utime + stime). */
-static double process_cpu(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');  /* after the command name */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 static char *boot_body(const struct opts *o, const struct ports *p)
 {
@@ -159,10 +140,10 @@ static int run(const struct sbc_test_daemon *d, const struct opts *o, const stru
 	default:
 		break;
 	}
-	double cpu = process_cpu(d->pid), ue_cpu = process_cpu(getpid());
+	double cpu = bench_cpu_seconds(d->pid, false), ue_cpu = bench_cpu_seconds(getpid(), false);
 	sbc_test_ue_load_run(&l);
-	cpu = process_cpu(d->pid) - cpu;
-	ue_cpu = process_cpu(getpid()) - ue_cpu;
+	cpu = bench_cpu_seconds(d->pid, false) - cpu;
+	ue_cpu = bench_cpu_seconds(getpid(), false) - ue_cpu;
 	r->cpu_us = l.ok ? cpu * 1e6 / l.ok : 0;
 	r->ue_cpu_us = l.ok ? ue_cpu * 1e6 / l.ok : 0;
 	r->ok = l.ok;

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_rss.h"
+#include "bench_proc.h"
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
@@ -186,39 +186,6 @@ static int write_users(struct soak *s)
 	return fclose(f);
 }
 
-/* sipp's statistics file: the last line's SuccessfulCall(C), FailedCall(C). */
-static void read_sipp_stats(const char *path, struct tally *t)
-{
-	char *line = NULL, *header = NULL;
-	size_t n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return;
-	while (getline(&line, &n, f) > 0)
-		if (!header)
-			header = strdup(line);
-	fclose(f);
-	int col = 0, ok_col = -1, fail_col = -1;
-	for (char *save = NULL, *c = header ? strtok_r(header, ";", &save) : NULL; c;
-	     c = strtok_r(NULL, ";", &save), col++) {
-		if (strcmp(c, "SuccessfulCall(C)") == 0)
-			ok_col = col;
-		if (strcmp(c, "FailedCall(C)") == 0)
-			fail_col = col;
-	}
-	col = 0;
-	for (char *save = NULL, *c = line && ok_col >= 0 ? strtok_r(line, ";", &save) : NULL; c;
-	     c = strtok_r(NULL, ";", &save), col++) {
-		if (col == ok_col)
-			t->ok = strtoul(c, NULL, 10);
-		if (col == fail_col)
-			t->failed = strtoul(c, NULL, 10);
-	}
-	free(header);
-	free(line);
-}
-
 static void *sipp_thread(void *arg)
 {
 	struct soak *s = arg;
@@ -236,6 +203,8 @@ static void *sipp_thread(void *arg)
 	snprintf(calls, sizeof calls, "%u", s->o.sipp_rate * (secs > 1 ? secs - 1 : 1));
 	snprintf(timeout, sizeof timeout, "%us", secs + 10);
 	snprintf(stf, sizeof stf, "%s.stat.csv", s->users_csv);
+	/* Not bench_spawn: sipp stays in this process group, so a ^C that
+	 * stops the soak stops it too. */
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
@@ -254,7 +223,12 @@ static void *sipp_thread(void *arg)
 		s->sipp.failed++;
 		return NULL;
 	}
-	read_sipp_stats(stf, &s->sipp);
+	long ok = bench_sipp_stat(stf, "SuccessfulCall(C)");
+	long failed = bench_sipp_stat(stf, "FailedCall(C)");
+	if (ok >= 0)
+		s->sipp.ok = (unsigned long)ok;
+	if (failed >= 0)
+		s->sipp.failed = (unsigned long)failed;
 	unlink(stf);
 	if (WEXITSTATUS(status) != 0 && s->sipp.failed == 0)
 		s->sipp.failed++;  /* sipp saw something wrong its counters do not show */

@@ -6,7 +6,8 @@ bench_bench_regtable_LDADD = sip/libsbcsip.a core/libsbclog.a $(OPENSSL_LIBS) $(
 # Sec-agree registrations (TLS, ipsec-3gpp) next to plain ones, through the
 # real daemon with the test UE's load mode (bench/README.md).
 EXTRA_PROGRAMS += bench/bench_secagree
-bench_bench_secagree_SOURCES = bench/bench_secagree.c tests/sbc_test_ue.c tests/sbc_test_ue.h \
+bench_bench_secagree_SOURCES = bench/bench_secagree.c bench/bench_proc.c bench/bench_proc.h \
+	bench/bench_rss.h tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
 	tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
 bench_bench_secagree_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests
@@ -17,7 +18,7 @@ bench_bench_secagree_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) 
 EXTRA_PROGRAMS += bench/bench_compare
 bench_bench_compare_SOURCES = bench/bench_compare.c bench/bench_compare.h \
 	bench/bench_compare_fig1.c bench/bench_compare_fig25.c bench/bench_compare_util.c \
-	bench/bench_compare_proc.c bench/bench_compare_proc.h bench/bench_rss.c bench/bench_rss.h \
+	bench/bench_proc.c bench/bench_proc.h bench/bench_rss.c bench/bench_rss.h \
 	tests/sbc_test_ue.c \
 	tests/sbc_test_ue.h tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
 	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h
@@ -56,7 +57,8 @@ bench-compare: bench/bench_compare$(EXEEXT) bench/bench_assoc$(EXEEXT) $(BENCH_S
 # Soak (issue 6): mixed traffic for SOAK_SECONDS (60 by default; 600 for the
 # ten-minute run), failures and resident memory (bench/README.md).
 EXTRA_PROGRAMS += bench/bench_soak
-bench_bench_soak_SOURCES = bench/bench_soak.c bench/bench_rss.c bench/bench_rss.h \
+bench_bench_soak_SOURCES = bench/bench_soak.c bench/bench_proc.c bench/bench_proc.h \
+	bench/bench_rss.c bench/bench_rss.h \
 	tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
 	tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h

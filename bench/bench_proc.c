@@ -1,5 +1,5 @@
-/* Process and probe helpers of bench_compare (see bench_compare_proc.h). */
-#include "bench_compare_proc.h"
+/* Process and probe helpers of bench_compare (see bench_proc.h). */
+#include "bench_proc.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -76,41 +76,44 @@ pid_t bench_spawn(char *const argv[], const char *log)
 	_exit(127);
 }
 
-int bench_wait(pid_t pid, int bound_ms)
+/* Reap pid if it exits within bound_ms: 1 (*status set), -1 (not a
+ * child to wait for), 0 (still running). */
+static int reap_within(pid_t pid, int bound_ms, int *status)
 {
 	double end = bench_now_ms() + bound_ms;
-	int status;
 
-	if (pid <= 0)
-		return -1;
 	while (bench_now_ms() < end) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
+		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r == pid || r < 0) {
 			live_set(pid, 0);
-			return r == pid ? status : -1;
+			return r == pid ? 1 : -1;
 		}
 		poll(NULL, 0, 10);
 	}
+	return 0;
+}
+
+int bench_wait(pid_t pid, int bound_ms)
+{
+	int status, reaped;
+
+	if (pid <= 0)
+		return -1;
+	if ((reaped = reap_within(pid, bound_ms, &status)) != 0)
+		return reaped > 0 ? status : -1;
 	bench_stop(pid, 5000);
 	return -1;
 }
 
 int bench_stop(pid_t pid, int bound_ms)
 {
-	double end = bench_now_ms() + bound_ms;
-	int status;
+	int status, reaped;
 
 	if (pid <= 0)
 		return -1;
 	kill(pid, SIGTERM);
-	while (bench_now_ms() < end) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid || r < 0) {
-			live_set(pid, 0);
-			return r == pid ? status : -1;
-		}
-		poll(NULL, 0, 10);
-	}
+	if ((reaped = reap_within(pid, bound_ms, &status)) != 0)
+		return reaped > 0 ? status : -1;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	live_set(pid, 0);
@@ -159,6 +162,34 @@ double bench_cpu_seconds(pid_t pid, bool children)
 	return (double)total / (double)sysconf(_SC_CLK_TCK);
 }
 
+long bench_sipp_stat(const char *path, const char *name)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *head = NULL, *last = NULL;
+	size_t cap = 0;
+	long value = -1;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char **dst = head ? &last : &head;
+		free(*dst);
+		*dst = strdup(line);
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	int col = -1, i = 0;
+	for (char *sp, *t = head ? strtok_r(head, ";", &sp) : NULL; t; t = strtok_r(NULL, ";", &sp), i++)
+		if (strcmp(t, name) == 0)
+			col = i;
+	i = 0;
+	for (char *sp, *t = last && col >= 0 ? strtok_r(last, ";", &sp) : NULL; t;
+	     t = strtok_r(NULL, ";", &sp), i++)
+		if (i == col)
+			value = strtol(t, NULL, 10);
+	free(head);
+	free(last);
+	return value;
+}
 
 bool bench_sip_probe(uint16_t port, int timeout_ms)
 {

@@ -1,9 +1,10 @@
-/* Process and probe helpers of bench_compare (issue 7): start a program
- * with its output in a file, stop it by PID (SIGTERM, then SIGKILL after a
- * bound), the CPU time of a process and its children, a SIP OPTIONS probe
- * on a loopback UDP port, and monotonic milliseconds. */
-#ifndef BENCH_COMPARE_PROC_H
-#define BENCH_COMPARE_PROC_H
+/* Process helpers of the benchmark programs: start a program with its
+ * output in a file, stop it by PID (SIGTERM, then SIGKILL after a bound),
+ * the CPU time of a process and its children, a column of sipp's
+ * statistics file, a SIP OPTIONS probe on a loopback UDP port, and
+ * monotonic milliseconds. */
+#ifndef BENCH_PROC_H
+#define BENCH_PROC_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,9 @@ int bench_wait(pid_t pid, int bound_ms);
 /* User + system CPU seconds of `pid` (all its threads) and, with
  * children, of every live process whose parent it is (Kamailio's workers). */
 double bench_cpu_seconds(pid_t pid, bool children);
+/* The column `name` (e.g. "SuccessfulCall(C)") of the last line of a sipp
+ * statistics file (-trace_stat -stf), -1 when the file or column is missing. */
+long bench_sipp_stat(const char *path, const char *name);
 /* Send an OPTIONS to 127.0.0.1:port over UDP and wait up to timeout_ms
  * for any answer. true when one came. */
 bool bench_sip_probe(uint16_t port, int timeout_ms);
