@@ -191,6 +191,40 @@ static enum sbc_sip_secagree_verdict forward(struct sa_ctx *x, struct sbc_sip_as
 	return SBC_SIP_SECAGREE_FORWARD;
 }
 
+/* TS 24.229 5.2.2.1: the integrity-protected the P-CSCF vouches for on a
+ * REGISTER outside any association. SIP digest over TLS on a connection
+ * no registration is bound to: tls-pending; IMS AKA (an AKAv* algorithm,
+ * RFC 3310) unprotected: no; SIP digest without TLS (MD5, the RFC 2617
+ * default when algorithm is absent): none. */
+static const char *unprotected_integrity(const struct sa_ctx *x)
+{
+	const char *auth = sbc_sip_msg_header(x->req, "Authorization");
+	osip_authorization_t *a = NULL;
+	bool aka = false;
+
+	if (x->src->transport == SBC_CFG_TRANSPORT_TLS)
+		return "tls-pending";
+	if (!auth || osip_authorization_init(&a) != 0)
+		return NULL;
+	if (osip_authorization_parse(a, auth) == 0 && a->algorithm) {
+		const char *alg = a->algorithm + (a->algorithm[0] == '"');
+		aka = strncasecmp(alg, "AKAv", 4) == 0;
+	}
+	osip_authorization_free(a);
+	return aka ? "no" : NULL;
+}
+
+/* A REGISTER sec-agree lets through as it is: the UE's integrity-protected
+ * never passes (a UE cannot assert protection), the P-CSCF's goes in. */
+static enum sbc_sip_secagree_verdict plain(struct sa_ctx *x)
+{
+	if (rewrite(x, unprotected_integrity(x)) != 0) {
+		sbc_log_warnx("sec-agree: out of memory rewriting a REGISTER from %s", x->peer);
+		return answer(x, 500, "Server Internal Error", NULL, NULL);
+	}
+	return SBC_SIP_SECAGREE_FORWARD;
+}
+
 /* Authorization -> creds, once, and only for REGISTERs sec-agree
  * handles (plain ones cost nothing more). */
 static void load_creds(struct sa_ctx *x)
@@ -498,7 +532,7 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		return refresh(x, est);
 	if (!x->si || !x->si->sec_agree_feature) {
 		if (!x->h.proxy_require_tag)
-			return SBC_SIP_SECAGREE_FORWARD;
+			return plain(x);
 		sbc_sip_stat_inc(x->core->stats, SBC_SIP_STAT_SA_420);
 		sbc_log_info("sec-agree: 420 to REGISTER of %s from %s (rule sec-agree-feature-"
 			     "disabled: Proxy-Require sec-agree)", x->impu, x->peer);
@@ -521,7 +555,7 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		return negotiate(x);
 	if (over_tls)
 		return tls_prior(x);
-	return SBC_SIP_SECAGREE_FORWARD;  /* a plain REGISTER: allowed unprotected */
+	return plain(x);  /* a plain REGISTER: allowed unprotected */
 }
 
 enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *core,
@@ -538,7 +572,7 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 	x.impu = sbc_sip_registrar_aor(req->to ? req->to->url : NULL);
 	int bad = sbc_sip_secagree_read(req, &x.h, err, sizeof err);
 	if (!x.impu) {
-		v = SBC_SIP_SECAGREE_FORWARD;  /* the core answers 400 (To) */
+		v = plain(&x);  /* the core answers 400 (To) */
 	} else if (bad) {
 		char reason[260];
 		snprintf(reason, sizeof reason, "Bad Request - %s", err);

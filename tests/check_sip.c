@@ -584,18 +584,66 @@ static long active_of(const char *out, const char *row)
 	return v;
 }
 
+/* Register the AKA subscriber over fd answering its challenge with RES,
+ * `extra` auth-params appended to the Authorization; the final status. */
+static int aka_register(int fd, const char *extra, const char *tag)
+{
+	uint8_t opc[16], rand[16], res[8];
+	char auth[1024], branch[64], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
+	const char *impi = "001010000000002@" DOMAIN;
+
+	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
+	snprintf(branch, sizeof branch, "%s1", tag);
+	send_register(fd, "001010000000002", branch, 1, NULL);
+	char *r = udp_recv(fd);
+	ck_assert_int_eq(status_of(r), 401);
+	char *nonce = nonce_of(r);
+	(void)sqn_of(nonce, opc, rand);
+	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, res, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, res, sizeof res, ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
+						 "00000001", "c0ffee", "auth", resp), 0);
+	snprintf(auth, sizeof auth,
+		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=AKAv1-MD5, qop=auth, "
+		 "nc=00000001, cnonce=\"c0ffee\"%s", impi, nonce, resp, extra ? extra : "");
+	snprintf(branch, sizeof branch, "%s2", tag);
+	send_register(fd, "001010000000002", branch, 2, auth);
+	free(r);
+	r = udp_recv(fd);
+	int code = status_of(r);
+	free(r);
+	free(nonce);
+	return code;
+}
+
 START_TEST(test_integrity_protected_recorded)
 {
 	int fd = udp_to(sip_port);
 
-	/* What the P-CSCF tells the core in Authorization (TS 24.229): the
-	 * core keeps it per binding, and `show` reports it. */
+	/* The core records what the P-CSCF tells it in Authorization (TS 24.229
+	 * 5.2.2.1), never what the UE claims: over plain UDP, SIP digest gets
+	 * no integrity-protected and IMS AKA gets "no". */
 	ck_assert_int_eq(digest_register(fd, "alice", "alice", ", integrity-protected=\"tls-pending\"",
 					 "ip"), 200);
+	assert_log("core: REGISTER for sip:alice@" DOMAIN " received: integrity-protected=(absent)");
+	ck_assert_int_eq(aka_register(fd, ", integrity-protected=yes", "ipaka"), 200);
+	assert_log("core: REGISTER for sip:001010000000002@" DOMAIN
+		   " received: integrity-protected=no,");
+	char *log = sbc_test_daemon_log(&daemon_);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(!strstr(log, "received: integrity-protected=tls-pending") &&
+			      !strstr(log, "received: integrity-protected=yes"),
+		      "the UE's integrity-protected reached the core:\n%s", log);
+	free(log);
 	struct sbc_test_telnet *t = acli(&daemon_);
 	char *out = acli_cmd(t, "show registration sipd by-user alice");
 	assert_has(out, "User: sip:alice@" DOMAIN);
-	assert_has(out, "Integrity-Protected: tls-pending");
+	assert_has(out, "Integrity-Protected: absent");
+	free(out);
+	out = acli_cmd(t, "show registration sipd by-user 001010000000002");
+	assert_has(out, "User: sip:001010000000002@" DOMAIN);
+	assert_has(out, "Integrity-Protected: no");
 	free(out);
 	sbc_test_telnet_close(t);
 	close(fd);
