@@ -262,8 +262,10 @@ static int cmd_show(struct cli_def *cli, const char *command, char **argv, int a
 	struct sbc_cfg_show_sink sink = sbc_cli_sink(s);
 
 	(void)command;
-	(void)argv;
-	(void)argc;
+	if (argc > 0) {  /* not a sub-command of `show` (sbc_cli_show_tree_register) */
+		cli_print(cli, "%% unknown show command '%s'", argv[0]);
+		return CLI_ERROR;
+	}
 	if (!f || sbc_cfg_show_obj(frame_el(s, f), f->obj, &sink) != 0)
 		return CLI_ERROR;
 	return CLI_OK;
@@ -274,12 +276,14 @@ static int cmd_done(struct cli_def *cli, const char *command, char **argv, int a
 	struct sbc_cli_sess *s = sbc_cli_sess(cli);
 	struct sbc_cli_frame *f = sbc_cli_top_frame(s);
 
-	(void)command;
 	(void)argv;
-	(void)argc;
+	if (argc > 0) {
+		cli_print(cli, "%% invalid number of arguments");
+		return CLI_ERROR;
+	}
 	if (!f || sbc_cli_frame_done(s, f) != 0)
 		return CLI_ERROR;
-	return cmd_show(cli, command, argv, argc);
+	return cmd_show(cli, command, argv, 0);
 }
 
 static void complete_words(struct cli_comphelp *comphelp, const char *sign,
@@ -366,8 +370,7 @@ int sbc_cli_element_register(struct sbc_cli_sess *s, int node)
 		if (!c || describe_value(c, attr, n->mode) != 0)
 			return -1;
 	}
-	if (!cli_register_command(s->cli, NULL, "show", cmd_show, PRIVILEGE_PRIVILEGED, n->mode,
-				  "show the object being edited") ||
+	if (sbc_cli_show_tree_register(s, n->mode, cmd_show) != 0 ||
 	    !cli_register_command(s->cli, NULL, "done", cmd_done, PRIVILEGE_PRIVILEGED, n->mode,
 				  "store the object being edited in the editing configuration"))
 		return -1;

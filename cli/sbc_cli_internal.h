@@ -100,7 +100,11 @@ int sbc_cli_toplevel_register(struct sbc_cli_sess *s);
 int sbc_cli_secret_register(struct sbc_cli_sess *s);
 /* libcli's `enable` checks the running enable-password through this. */
 void sbc_cli_secret_bind(struct cli_def *cli, struct sbc_core_store *store);
-int sbc_cli_show_register_all(struct sbc_cli_sess *s, struct cli_command *show);
+int sbc_cli_show_register_all(struct sbc_cli_sess *s, struct cli_command *show, int mode);
+/* The `show` command and its sub-commands in `mode`; `run` (may be NULL)
+ * handles `show` with no sub-command. */
+int sbc_cli_show_tree_register(struct sbc_cli_sess *s, int mode,
+			       int (*run)(struct cli_def *, const char *, char **, int));
 
 /* Output helpers: one line per call through libcli (filters apply). */
 void sbc_cli_show_sink_line(void *ctx, const char *text);

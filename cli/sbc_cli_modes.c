@@ -206,6 +206,9 @@ int sbc_cli_modes_register(struct sbc_cli_sess *s)
 		if (n->kind == SBC_CLI_NODE_ELEMENT &&
 		    (sbc_cli_element_register(s, i) != 0 || sbc_cli_select_register(s, i) != 0))
 			return -1;
+		/* `show running-config` and the rest work at every level */
+		if (n->kind == SBC_CLI_NODE_PATH && sbc_cli_show_tree_register(s, n->mode, NULL) != 0)
+			return -1;
 	}
-	return 0;
+	return sbc_cli_show_tree_register(s, s->nodes[1].mode, NULL);
 }

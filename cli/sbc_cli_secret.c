@@ -2,6 +2,7 @@
  * stored hashed) and the check behind libcli's `enable`, both against the
  * management-access element. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,8 +24,11 @@ static const struct {
 };
 
 /* libcli's enable callback has no context argument. A daemon has exactly
- * one store, so the one bound by the latest session is the right one. */
+ * one store, so the one bound by the latest session is the right one. The
+ * peer for the log line: every telnet and SSH session runs cli_loop (and
+ * so the callback) on the thread that created it. */
 static _Atomic(struct sbc_core_store *) enable_store;
+static _Thread_local char enable_peer[96];
 
 static int enable_check(const char *password)
 {
@@ -42,7 +46,8 @@ static int enable_check(const char *password)
 	if (!ok) {
 		/* Slow down guessing; only this session's thread waits. */
 		struct timespec delay = { .tv_sec = 1 };
-		sbc_log_warnx("acli: wrong enable password");
+		sbc_log_warnx("ACLI enable refused: wrong enable password from %s",
+			      enable_peer[0] ? enable_peer : "unknown peer");
 		nanosleep(&delay, NULL);
 	}
 	return ok;
@@ -50,6 +55,14 @@ static int enable_check(const char *password)
 
 void sbc_cli_secret_bind(struct cli_def *cli, struct sbc_core_store *store)
 {
+	struct sbc_cli_sess *s = cli_get_context(cli);
+	static const char *const via[] = { [SBC_CLI_TELNET] = "telnet", [SBC_CLI_SSH] = "ssh",
+					   [SBC_CLI_CONSOLE] = "console" };
+
+	if (s->origin == SBC_CLI_CONSOLE)
+		snprintf(enable_peer, sizeof enable_peer, "the console");
+	else
+		snprintf(enable_peer, sizeof enable_peer, "%s over %s", s->peer, via[s->origin]);
 	atomic_store(&enable_store, store);
 	cli_set_enable_callback(cli, enable_check);
 }

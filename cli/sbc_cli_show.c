@@ -60,7 +60,7 @@ static int cmd_show_added(struct cli_def *cli, const char *command, char **argv,
 	return found.run(cli, found.ctx, argv, argc);
 }
 
-int sbc_cli_show_register_all(struct sbc_cli_sess *s, struct cli_command *show)
+int sbc_cli_show_register_all(struct sbc_cli_sess *s, struct cli_command *show, int mode)
 {
 	int rc = 0;
 
@@ -69,7 +69,7 @@ int sbc_cli_show_register_all(struct sbc_cli_sess *s, struct cli_command *show)
 		const struct sbc_cli_show_cmd *c = &show_cmds[i];
 		if (!cli_register_command(s->cli, show, c->name, cmd_show_added,
 					  c->privileged ? PRIVILEGE_PRIVILEGED : PRIVILEGE_UNPRIVILEGED,
-					  MODE_EXEC, c->help))
+					  mode, c->help))
 			rc = -1;
 	}
 	pthread_mutex_unlock(&show_lock);

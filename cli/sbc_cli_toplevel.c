@@ -256,30 +256,36 @@ static int cmd_show_version(struct cli_def *cli, const char *command, char **arg
 	return CLI_OK;
 }
 
-static int register_show(struct sbc_cli_sess *s)
+/* The `show` tree in one mode: exec (`run` NULL: `show` alone is
+ * incomplete) and every element mode, where `show` alone runs `run` (the
+ * object being edited) and `show running-config ...` and the rest are the
+ * exec commands, as on the Oracle ACLI. */
+int sbc_cli_show_tree_register(struct sbc_cli_sess *s, int mode,
+			       int (*run)(struct cli_def *, const char *, char **, int))
 {
 	struct cli_command *show, *c;
 	const char *which[] = { "running-config", "configuration" };
 	const char *help[] = { "show the running configuration (or one element)",
 			       "show the editing configuration (or one element)" };
 
-	show = cli_register_command(s->cli, NULL, "show", NULL, PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-				    "show configuration and state");
+	show = cli_register_command(s->cli, NULL, "show", run, PRIVILEGE_UNPRIVILEGED, mode,
+				    run ? "show the object being edited, or configuration and state"
+					: "show configuration and state");
 	if (!show)
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		c = cli_register_command(s->cli, show, which[i], cmd_show_config,
-					 PRIVILEGE_UNPRIVILEGED, MODE_EXEC, help[i]);
+					 PRIVILEGE_UNPRIVILEGED, mode, help[i]);
 		if (!c || !cli_register_optarg(c, "element", CLI_CMD_OPTIONAL_FLAG,
-					       PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+					       PRIVILEGE_UNPRIVILEGED, mode,
 					       "only the objects of this element",
 					       complete_element, validate_element, NULL))
 			return -1;
 	}
 	if (!cli_register_command(s->cli, show, "version", cmd_show_version,
-				  PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "show the software version"))
+				  PRIVILEGE_UNPRIVILEGED, mode, "show the software version"))
 		return -1;
-	return sbc_cli_show_register_all(s, show);
+	return sbc_cli_show_register_all(s, show, mode);
 }
 
 static int complete_backup(struct cli_def *cli, const char *name, const char *word,
@@ -358,5 +364,5 @@ int sbc_cli_toplevel_register(struct sbc_cli_sess *s)
 				  PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 				  "show the version of the running configuration"))
 		return -1;
-	return register_show(s);
+	return sbc_cli_show_tree_register(s, MODE_EXEC, NULL);
 }

@@ -311,6 +311,410 @@ START_TEST(test_e2e_ctrl_z_asks)
 }
 END_TEST
 
+/* ---- values over telnet: every class of bad value, table-driven ---- */
+
+/* One attribute line and what must come back before the prompt: want NULL
+ * means accepted (no "%" and no libcli "Invalid"). */
+struct e2e_case {
+	const char *line;
+	const char *want;
+};
+
+static void run_cases(struct sbc_test_telnet *t, const char *prompt, const struct e2e_case *c,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *out = e2e_cmd(t, c[i].line, prompt);
+
+		if (c[i].want) {
+			ck_assert_msg(strstr(out, c[i].want) != NULL, "'%s': missing '%s' in:\n%s",
+				      c[i].line, c[i].want, out);
+		} else {
+			ck_assert_msg(!strchr(out, '%') && !strstr(out, "Invalid"),
+				      "'%s' refused:\n%s", c[i].line, out);
+		}
+		free(out);
+	}
+}
+
+#define CASES(t, prompt, table) run_cases((t), (prompt), (table), sizeof(table) / sizeof(table)[0])
+
+/* One row of show / done output: "        NAME<pad to 40>VALUE". */
+static char *row(char *buf, size_t len, const char *name, const char *value)
+{
+	snprintf(buf, len, "        %-40s%s\r\n", name, value);
+	return buf;
+}
+
+static void assert_row(const char *out, const char *name, const char *value)
+{
+	char buf[256];
+
+	assert_has(out, row(buf, sizeof buf, name, value));
+}
+
+static char *data_file(const struct sbc_test_daemon *d, const char *rel)
+{
+	char *path = sbc_test_path(d->data_dir, rel);
+	char *text = sbc_test_read_file(path, NULL);
+
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	free(path);
+	return text;
+}
+
+static const struct e2e_case realm_cases[] = {
+	{ "description two words", "% invalid number of arguments" },
+	{ "description \"P-CSCF toward the UEs\"", NULL },
+	{ "identifier \"a b\"",
+	  "% realm-config: invalid identifier 'a b': spaces are not allowed" },
+	{ "identifier aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  "': longer than 63 characters" },
+	{ "description \"ab\x1c" "cd\"",
+	  "% realm-config: invalid description: control characters are not allowed" },
+	{ "network-interfaces (M00:0 M01:0 M00:0)",
+	  "% realm-config: invalid network-interfaces: 'M00:0' is listed twice" },
+	{ "network-interfaces (M00:0 M01:0)", NULL },
+	{ "network-interfaces +M10:0", NULL },
+	{ "network-interfaces +M01:0",
+	  "% realm-config: invalid network-interfaces: 'M01:0' is listed twice" },
+	{ "network-interfaces -nothere", "% realm-config: network-interfaces has no item 'nothere'" },
+	{ "network-interfaces -M00:0", NULL },
+	{ "no-such-attribute 1", "Invalid command \"no-such-attribute\"" },
+};
+
+static const struct e2e_case sip_interface_cases[] = {
+	{ "sec-agree-pref x", "% sip-interface: invalid sec-agree-pref 'x': expected one of "
+			      "ipsec3gpp, tls, ipsec3gpp-tls, tls-ipsec3gpp" },
+	{ "state maybe", "% sip-interface: invalid state 'maybe': expected one of enabled, disabled" },
+	{ "sec-agree-pref", "missing required argument 'sec-agree-pref'" },
+	{ "realm-id \"two words\"",
+	  "% sip-interface: invalid realm-id 'two words': spaces are not allowed" },
+};
+
+static const struct e2e_case sip_port_cases[] = {
+	{ "port 80", "% sip-port: invalid port '80': expected a number from 1025 to 65535" },
+	{ "port 65536", "% sip-port: invalid port '65536': expected a number from 1025 to 65535" },
+	{ "port 5o60", "% sip-port: invalid port '5o60': expected a number from 1025 to 65535" },
+	{ "address 999.1.1.1",
+	  "% sip-port: invalid address '999.1.1.1': expected an IPv4 or IPv6 address" },
+	{ "address fe80::zz", "% sip-port: invalid address 'fe80::zz': expected an IPv4 or IPv6" },
+	{ "transport-protocol SCTP",
+	  "% sip-port: invalid transport-protocol 'SCTP': expected one of UDP, TCP, TLS" },
+};
+
+static const struct e2e_case subscriber_cases[] = {
+	{ "impi bob@ims.example", NULL },
+	{ "k zz", "% ims-subscriber: invalid k: expected 32 hexadecimal digits" },
+	{ "k 0123456789abcdef", "% ims-subscriber: invalid k: expected 32 hexadecimal digits" },
+	{ "k 465b5ce8b199b49faa5f0a2ee238a6bcX",
+	  "% ims-subscriber: invalid k: expected 32 hexadecimal digits" },
+	{ "op 0123", "% ims-subscriber: invalid op: expected 32 hexadecimal digits" },
+	{ "k 465b5ce8b199b49faa5f0a2ee238a6bc", NULL },
+	{ "password bobsecret", NULL },
+};
+
+/* Every class of bad value over a real telnet session: each is refused
+ * with a message naming the element, the attribute and what is allowed,
+ * and changes nothing; quoted values and list edits work; the saved and
+ * running files are untouched by all of it. */
+START_TEST(test_e2e_bad_values)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t, *u;
+	char body[512], port[16], *saved, *running, *out;
+	unsigned sip_port = sbc_test_free_port();
+
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>"
+		 "<sip-interface realm-id=\"realm01\">"
+		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>"
+		 "</sip-interface>", sip_port);
+	snprintf(port, sizeof port, "%u", sip_port);
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
+	saved = data_file(&d, "config/saved.xml");
+	running = data_file(&d, "config/running.xml");
+	t = e2e_admin(&d);
+
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
+	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	e2e_step(t, "select realm01", "ORACLE(realm-config)#");
+	CASES(t, "ORACLE(realm-config)#", realm_cases);
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm01");
+	assert_row(out, "description", "P-CSCF toward the UEs");
+	assert_row(out, "network-interfaces", "M01:0 M10:0");
+	free(out);
+	out = e2e_cmd(t, "done", "ORACLE(realm-config)#");
+	assert_row(out, "description", "P-CSCF toward the UEs");
+	free(out);
+	e2e_step(t, "exit", "ORACLE(media-manager)#");
+	e2e_step(t, "exit", "ORACLE(configure)#");
+
+	e2e_step(t, "session-router", "ORACLE(session-router)#");
+	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
+	e2e_step(t, "select realm01", "ORACLE(sip-interface)#");
+	CASES(t, "ORACLE(sip-interface)#", sip_interface_cases);
+	e2e_step(t, "sip-ports", "ORACLE(sip-port)#");
+	e2e_step(t, "select", "selection:");
+	e2e_step(t, "1", "ORACLE(sip-port)#");
+	CASES(t, "ORACLE(sip-port)#", sip_port_cases);
+	out = e2e_cmd(t, "show", "ORACLE(sip-port)#");
+	assert_row(out, "address", "127.0.0.1");
+	assert_row(out, "port", port);
+	assert_row(out, "transport-protocol", "UDP");
+	free(out);
+	/* nothing was changed, so nothing is asked on the way out */
+	out = e2e_cmd(t, "exit", "ORACLE(sip-interface)#");
+	assert_lacks(out, "Save Changes");
+	free(out);
+	out = e2e_cmd(t, "exit", "ORACLE(session-router)#");
+	assert_lacks(out, "Save Changes");
+	free(out);
+	e2e_step(t, "exit", "ORACLE(configure)#");
+
+	e2e_step(t, "emulator", "ORACLE(emulator)#");
+	e2e_step(t, "ims-subscriber", "ORACLE(ims-subscriber)#");
+	CASES(t, "ORACLE(ims-subscriber)#", subscriber_cases);
+	out = e2e_cmd(t, "done", "ORACLE(ims-subscriber)#");
+	assert_row(out, "password", "********");
+	assert_lacks(out, "465b5ce8");
+	assert_lacks(out, "bobsecret");
+	free(out);
+	e2e_step(t, "exit", "ORACLE(emulator)#");
+	e2e_step(t, "exit", "ORACLE(configure)#");
+	e2e_step(t, "exit", "ORACLE#");
+
+	/* bad secrets: mismatched or empty answers change nothing */
+	e2e_step(t, "secret login", "Enter new password : ");
+	e2e_step(t, "n3w-one", "Enter password again : ");
+	out = e2e_cmd(t, "n3w-two", "ORACLE#");
+	assert_has(out, "% passwords do not match; nothing changed");
+	assert_lacks(out, "n3w-");
+	free(out);
+	e2e_step(t, "secret enable", "Enter new password : ");
+	e2e_step(t, "", "Enter password again : ");
+	out = e2e_cmd(t, "", "ORACLE#");
+	assert_has(out, "% an empty password is not allowed; nothing changed");
+	free(out);
+	u = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
+	ck_assert_ptr_nonnull(u);
+	out = sbc_test_telnet_login(u, "user", "acme", "ORACLE>", E2E_MS);
+	ck_assert_msg(out != NULL, "old login password refused: %s", sbc_test_telnet_pending(u));
+	free(out);
+	e2e_step(u, "enable", "Password:");
+	e2e_step(u, "packet", "ORACLE#");
+	sbc_test_telnet_close(u);
+
+	/* the editing configuration has the accepted values only */
+	out = e2e_cmd(t, "show configuration realm-config", "ORACLE#");
+	assert_row(out, "description", "P-CSCF toward the UEs");
+	assert_lacks(out, "aaaaaaaa");
+	assert_lacks(out, "ab\x1c" "cd");
+	free(out);
+
+	/* and nothing reached the saved or running files */
+	out = data_file(&d, "config/saved.xml");
+	ck_assert_str_eq(out, saved);
+	free(out);
+	out = data_file(&d, "config/running.xml");
+	ck_assert_str_eq(out, running);
+	free(out);
+	free(saved);
+	free(running);
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- select over telnet: zero, one and many objects ---- */
+
+START_TEST(test_e2e_select)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t;
+	char *out;
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, "<realm-config identifier=\"realm01\"/>"),
+			 0);
+	t = e2e_admin(&d);
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+
+	/* zero: says so and asks nothing */
+	e2e_step(t, "session-router", "ORACLE(session-router)#");
+	e2e_step(t, "session-agent", "ORACLE(session-agent)#");
+	out = e2e_cmd(t, "select", "ORACLE(session-agent)#");
+	assert_has(out, "<hostname>:\r\n% no session-agent is configured\r\n");
+	assert_lacks(out, "selection:");
+	free(out);
+	e2e_step(t, "exit", "ORACLE(session-router)#");
+	e2e_step(t, "exit", "ORACLE(configure)#");
+
+	/* one */
+	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
+	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "select", "selection: ");
+	assert_has(out, "<identifier>:\r\n1: realm01\r\n\r\nselection: ");
+	free(out);
+	e2e_step(t, "1", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm01");
+	free(out);
+	e2e_step(t, "exit", "ORACLE(media-manager)#");
+
+	/* many: two more added over this session */
+	for (int i = 2; i <= 3; i++) {
+		char line[64];
+
+		e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+		snprintf(line, sizeof line, "identifier realm0%d", i);
+		e2e_step(t, line, "ORACLE(realm-config)#");
+		snprintf(line, sizeof line, "description number-%d", i);
+		e2e_step(t, line, "ORACLE(realm-config)#");
+		e2e_step(t, "done", "ORACLE(realm-config)#");
+		e2e_step(t, "exit", "ORACLE(media-manager)#");
+	}
+	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "select", "selection: ");
+	assert_has(out, "<identifier>:\r\n1: realm01\r\n2: realm02\r\n3: realm03\r\n\r\nselection: ");
+	free(out);
+	e2e_step(t, "3", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm03");
+	assert_row(out, "description", "number-3");
+	free(out);
+
+	/* empty and invalid answers select nothing; the object stays */
+	e2e_step(t, "select", "selection: ");
+	out = e2e_cmd(t, "", "ORACLE(realm-config)#");
+	assert_lacks(out, "%");
+	free(out);
+	const char *bad[] = { "7", "0", "banana", "-1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char want[64];
+
+		e2e_step(t, "select", "selection: ");
+		out = e2e_cmd(t, bad[i], "ORACLE(realm-config)#");
+		snprintf(want, sizeof want, "%% invalid selection '%s'\r\n", bad[i]);
+		assert_has(out, want);
+		free(out);
+	}
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm03");
+	free(out);
+	/* a key at the prompt, and select KEY directly */
+	e2e_step(t, "select", "selection: ");
+	e2e_step(t, "realm02", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "description", "number-2");
+	free(out);
+	e2e_step(t, "select realm01", "ORACLE(realm-config)#");
+	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm01");
+	free(out);
+	out = e2e_cmd(t, "select realm09", "ORACLE(realm-config)#");
+	assert_has(out, "%");
+	assert_has(out, "realm09");
+	free(out);
+
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- two operators on two telnet sessions ---- */
+
+static void to_realm_config(struct sbc_test_telnet *t)
+{
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
+	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+}
+
+START_TEST(test_e2e_two_operators)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *a, *b;
+	char *out, line[64];
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL,
+		"<realm-config identifier=\"realm01\"/><realm-config identifier=\"realm02\"/>"), 0);
+	a = e2e_admin(&d);
+	b = e2e_admin(&d);
+	to_realm_config(a);
+	to_realm_config(b);
+
+	/* the same object: the second done is refused, the first stays */
+	e2e_step(a, "select realm01", "ORACLE(realm-config)#");
+	e2e_step(b, "select realm01", "ORACLE(realm-config)#");
+	e2e_step(a, "description from-a", "ORACLE(realm-config)#");
+	e2e_step(b, "description from-b", "ORACLE(realm-config)#");
+	e2e_step(a, "done", "ORACLE(realm-config)#");
+	out = e2e_cmd(b, "done", "ORACLE(realm-config)#");
+	assert_has(out, "% realm-config [realm01] was changed by another session; select it again");
+	free(out);
+	out = e2e_cmd(a, "show configuration realm-config | include description", "ORACLE(realm-config)#");
+	assert_has(out, "from-a");
+	assert_lacks(out, "from-b");
+	free(out);
+	/* b drops its stale copy, selects again and sees a's change */
+	e2e_step(b, "select realm01", "Save Changes [y/n]?: ");
+	e2e_step(b, "n", "ORACLE(realm-config)#");
+	out = e2e_cmd(b, "show", "ORACLE(realm-config)#");
+	assert_row(out, "description", "from-a");
+	free(out);
+
+	/* different objects: both done */
+	e2e_step(a, "select realm02", "ORACLE(realm-config)#");
+	e2e_step(a, "description two-by-a", "ORACLE(realm-config)#");
+	e2e_step(b, "description one-by-b", "ORACLE(realm-config)#");
+	e2e_step(b, "done", "ORACLE(realm-config)#");
+	e2e_step(a, "done", "ORACLE(realm-config)#");
+
+	/* new objects from both at once: lines sent to both before either
+	 * answer is read, so the two sessions' dones interleave */
+	e2e_step(a, "exit", "ORACLE(media-manager)#");
+	e2e_step(b, "exit", "ORACLE(media-manager)#");
+	for (int i = 0; i < 10; i++) {
+		const char *steps[] = { "realm-config", "identifier %s%02d", "done", "exit" };
+
+		for (size_t k = 0; k < 4; k++) {
+			snprintf(line, sizeof line, steps[k], "a", i);
+			ck_assert_int_eq(sbc_test_telnet_send(a, line), 0);
+			snprintf(line, sizeof line, steps[k], "b", i);
+			ck_assert_int_eq(sbc_test_telnet_send(b, line), 0);
+		}
+		for (size_t k = 0; k < 4; k++) {
+			const char *p = k == 3 ? "ORACLE(media-manager)#" : "ORACLE(realm-config)#";
+
+			free(e2e_keys(a, "", p));
+			free(e2e_keys(b, "", p));
+		}
+	}
+	ck_assert_msg(!strchr(sbc_test_telnet_pending(a), '%'), "%s", sbc_test_telnet_pending(a));
+	out = e2e_cmd(a, "show configuration realm-config | count", "ORACLE(media-manager)#");
+	assert_has(out, "\r\n111\r\n");  /* 22 realms of five lines, "task done" */
+	free(out);
+	out = e2e_cmd(b, "show configuration realm-config | include identifier", "ORACLE(media-manager)#");
+	for (int i = 0; i < 10; i++) {
+		snprintf(line, sizeof line, "a%02d\r\n", i);
+		assert_has(out, line);
+		snprintf(line, sizeof line, "b%02d\r\n", i);
+		assert_has(out, line);
+	}
+	free(out);
+	out = e2e_cmd(b, "show configuration realm-config | include description", "ORACLE(media-manager)#");
+	assert_has(out, "one-by-b");
+	assert_has(out, "two-by-a");
+	free(out);
+
+	sbc_test_telnet_close(a);
+	sbc_test_telnet_close(b);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -320,6 +724,9 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(e2e, test_e2e_telnet_walkthrough);
 	tcase_add_test(e2e, test_e2e_more_paging);
 	tcase_add_test(e2e, test_e2e_ctrl_z_asks);
+	tcase_add_test(e2e, test_e2e_bad_values);
+	tcase_add_test(e2e, test_e2e_select);
+	tcase_add_test(e2e, test_e2e_two_operators);
 	suite_add_tcase(s, e2e);
 	return s;
 }

@@ -23,6 +23,7 @@ enum tn_state { ST_DATA, ST_IAC, ST_OPT, ST_SB, ST_SB_IAC };
 
 struct sbc_test_telnet {
 	int fd;
+	bool plain;          /* not a socket (a pty master): read and write */
 	enum tn_state state;
 	unsigned char verb;  /* WILL/WONT/DO/DONT awaiting its option byte */
 	char *text;          /* received text, NUL-terminated */
@@ -37,12 +38,12 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+static int write_all(int fd, const void *buf, size_t len, bool plain)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = plain ? write(fd, p, len) : send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -110,6 +111,23 @@ fail:
 	return NULL;
 }
 
+struct sbc_test_telnet *sbc_test_telnet_attach(int fd)
+{
+	struct sbc_test_telnet *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->fd = fd;
+	t->plain = true;
+	t->cap = 4096;
+	t->text = calloc(1, t->cap);
+	if (t->text == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
 void sbc_test_telnet_close(struct sbc_test_telnet *t)
 {
 	if (t == NULL)
@@ -122,7 +140,7 @@ void sbc_test_telnet_close(struct sbc_test_telnet *t)
 
 int sbc_test_telnet_send_raw(struct sbc_test_telnet *t, const char *bytes, size_t len)
 {
-	return write_all(t->fd, bytes, len);
+	return write_all(t->fd, bytes, len, t->plain);
 }
 
 int sbc_test_telnet_send(struct sbc_test_telnet *t, const char *line)
@@ -137,7 +155,7 @@ int sbc_test_telnet_send(struct sbc_test_telnet *t, const char *line)
 		return -1;
 	memcpy(buf, line, n);
 	memcpy(buf + n, "\r\n", 2);
-	rc = write_all(t->fd, buf, n + 2);
+	rc = write_all(t->fd, buf, n + 2, t->plain);
 	free(buf);
 	return rc;
 }
@@ -169,7 +187,7 @@ static int answer_option(struct sbc_test_telnet *t, unsigned char verb, unsigned
 		reply[1] = opt == TN_SGA ? TN_WILL : TN_WONT;
 	else
 		return 0;  /* WONT/DONT need no answer */
-	return write_all(t->fd, reply, sizeof(reply));
+	return write_all(t->fd, reply, sizeof(reply), t->plain);
 }
 
 static int feed(struct sbc_test_telnet *t, unsigned char c)
@@ -239,10 +257,12 @@ char *sbc_test_telnet_expect(struct sbc_test_telnet *t, const char *needle, int 
 			return NULL;
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		n = recv(t->fd, buf, sizeof(buf), 0);
+		n = t->plain ? read(t->fd, buf, sizeof(buf)) : recv(t->fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)  /* closed: everything is the answer when no needle */
+		/* closed (a pty master reads EIO once the child has gone):
+		 * everything is the answer when no needle */
+		if (n <= 0)
 			return needle == NULL ? take(t, t->len) : NULL;
 		for (ssize_t i = 0; i < n; i++)
 			if (feed(t, buf[i]) < 0)
