@@ -1,13 +1,23 @@
-/* The ACLI end to end: the seed walkthrough, --More-- paging and Ctrl-Z
- * over a real telnet session (and the console socket) against the real
- * daemon, checking the files save-config and activate-config write. The
- * command tree in-process: check_cli_commands.c. */
+/* The ACLI end to end against the real daemon: the seed walkthrough,
+ * --More-- paging, Ctrl-Z, every class of bad value, select, two operators,
+ * show inside an element, abbreviations and history over its telnet
+ * listener; enable, the walkthrough, ? and TAB over SSH (libssh client);
+ * `sbcemu console` on a pseudo-terminal (libedit); and a SIP port that
+ * moves only on activate-config. Checks the files save-config and
+ * activate-config write. The command tree in-process: check_cli_commands.c. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <libssh/libssh.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pty.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
@@ -715,6 +725,435 @@ START_TEST(test_e2e_two_operators)
 }
 END_TEST
 
+/* ---- show inside an element, abbreviations, history ---- */
+
+START_TEST(test_e2e_show_abbrev_history)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t;
+	char *out;
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL,
+		"<realm-config identifier=\"realm01\" description=\"first\"/>"), 0);
+	t = e2e_admin(&d);
+	/* abbreviations: any unique prefix of each word */
+	e2e_step(t, "conf t", "ORACLE(configure)#");
+	e2e_step(t, "media", "ORACLE(media-manager)#");
+	e2e_step(t, "realm", "ORACLE(realm-config)#");
+	e2e_step(t, "sel realm01", "ORACLE(realm-config)#");
+	e2e_step(t, "desc edited", "ORACLE(realm-config)#");
+
+	/* show alone: the object being edited, with the undone change */
+	out = e2e_cmd(t, "sh", "ORACLE(realm-config)#");
+	assert_has(out, "realm-config\r\n");
+	assert_row(out, "description", "edited");
+	free(out);
+	/* show ARGS: the global show, here the editing configuration, where
+	 * the change is not yet (it is not done) */
+	out = e2e_cmd(t, "show configuration realm-config | include desc", "ORACLE(realm-config)#");
+	assert_row(out, "description", "first");
+	assert_lacks(out, "edited");
+	assert_lacks(out, "identifier");
+	free(out);
+	out = e2e_cmd(t, "sh run | inc ident", "ORACLE(realm-config)#");
+	assert_row(out, "identifier", "realm01");
+	assert_lacks(out, "description");
+	free(out);
+	out = e2e_cmd(t, "show version", "ORACLE(realm-config)#");
+	assert_has(out, "sbcemu ");
+	free(out);
+	out = e2e_cmd(t, "show nonsense", "ORACLE(realm-config)#");
+	assert_has(out, "% unknown show command 'nonsense'");
+	free(out);
+	out = e2e_cmd(t, "don", "ORACLE(realm-config)#");
+	assert_row(out, "description", "edited");
+	free(out);
+	/* and at a path level */
+	e2e_step(t, "ex", "ORACLE(media-manager)#");
+	out = e2e_cmd(t, "show configuration realm-config | include desc", "ORACLE(media-manager)#");
+	assert_row(out, "description", "edited");
+	free(out);
+	e2e_step(t, "ex", "ORACLE(configure)#");
+	e2e_step(t, "ex", "ORACLE#");
+
+	/* history: the list, then the arrow keys and Ctrl-P recall a line */
+	e2e_step(t, "sh ver", "ORACLE#");
+	e2e_step(t, "display-running-cfg-version", "ORACLE#");
+	out = e2e_cmd(t, "history", "ORACLE#");
+	assert_has(out, ". sh ver\r\n");
+	assert_has(out, ". display-running-cfg-version\r\n");
+	free(out);
+	out = e2e_keys(t, "\x1b[A\x1b[A\r", "ORACLE#");
+	assert_has(out, "sh ver\r\nsbcemu ");  /* the line was re-typed, then run */
+	free(out);
+	e2e_step(t, "display-current-cfg-version", "ORACLE#");
+	out = e2e_keys(t, "\x10\r", "ORACLE#");  /* Ctrl-P: the last line */
+	assert_has(out, "display-current-cfg-version\r\nCurrent configuration version is ");
+	free(out);
+
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- the enable password: delay and log line ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A wrong enable password: back at ORACLE> after about a second, and the
+ * refusal logged with the peer and the transport, never the password. */
+static void assert_enable_refused(const struct sbc_test_daemon *d, long long took_ms,
+				  const char *out, const char *over)
+{
+	char *log;
+
+	ck_assert_msg(took_ms >= 900, "refused without delay (%lld ms)", took_ms);
+	assert_lacks(out, "ORACLE#");
+	ck_assert_int_eq(sbc_test_daemon_wait_log(d, over, E2E_MS), 0);
+	log = sbc_test_daemon_log(d);
+	assert_has(log, "ACLI enable refused: wrong enable password from 127.0.0.1:");
+	assert_lacks(log, "not-the-enable");
+	free(log);
+}
+
+START_TEST(test_e2e_enable_refused)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t;
+	long long t0;
+	char *out;
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, NULL), 0);
+	t = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
+	ck_assert_ptr_nonnull(t);
+	out = sbc_test_telnet_login(t, "user", "acme", "ORACLE>", E2E_MS);
+	ck_assert_ptr_nonnull(out);
+	free(out);
+	e2e_step(t, "enable", "Password:");
+	t0 = now_ms();
+	out = e2e_cmd(t, "not-the-enable", "ORACLE>");
+	assert_enable_refused(&d, now_ms() - t0, out, " over telnet");
+	free(out);
+	e2e_step(t, "enable", "Password:");
+	e2e_step(t, "packet", "ORACLE#");
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- SSH (libssh client): enable, the walkthrough, ? and TAB ---- */
+
+struct e2e_ssh {
+	ssh_session s;
+	ssh_channel c;
+	char buf[65536];
+	size_t len;
+};
+
+static void e2e_ssh_open(struct e2e_ssh *cl, uint16_t ssh_port, const char *user, const char *pw)
+{
+	int port = ssh_port, no = 0;
+
+	memset(cl, 0, sizeof *cl);
+	cl->s = ssh_new();
+	ck_assert_ptr_nonnull(cl->s);
+	ssh_options_set(cl->s, SSH_OPTIONS_HOST, "127.0.0.1");
+	ssh_options_set(cl->s, SSH_OPTIONS_PORT, &port);
+	ssh_options_set(cl->s, SSH_OPTIONS_USER, user);
+	ssh_options_set(cl->s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(cl->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &no);
+	ssh_options_set(cl->s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ck_assert_msg(ssh_connect(cl->s) == SSH_OK, "ssh connect: %s", ssh_get_error(cl->s));
+	ck_assert_int_eq(ssh_userauth_password(cl->s, NULL, pw), SSH_AUTH_SUCCESS);
+	cl->c = ssh_channel_new(cl->s);
+	ck_assert_ptr_nonnull(cl->c);
+	ck_assert_int_eq(ssh_channel_open_session(cl->c), SSH_OK);
+	ck_assert_int_eq(ssh_channel_request_pty(cl->c), SSH_OK);
+	ck_assert_int_eq(ssh_channel_request_shell(cl->c), SSH_OK);
+}
+
+static void e2e_ssh_close(struct e2e_ssh *cl)
+{
+	ssh_channel_close(cl->c);
+	ssh_channel_free(cl->c);
+	ssh_disconnect(cl->s);
+	ssh_free(cl->s);
+}
+
+/* Send keys, then read until `needle`: what came up to and including it
+ * (heap); what follows stays for the next call. */
+static char *e2e_ssh_keys(struct e2e_ssh *cl, const char *keys, const char *needle)
+{
+	long long deadline = now_ms() + E2E_MS;
+	char *hit, *out;
+	size_t n;
+
+	ck_assert_int_eq(ssh_channel_write(cl->c, keys, (uint32_t)strlen(keys)),
+			 (int)strlen(keys));
+	while (!(hit = strstr(cl->buf, needle))) {
+		int got;
+
+		ck_assert_msg(now_ms() < deadline && cl->len + 1 < sizeof cl->buf,
+			      "'%s': no '%s' in:\n%s", keys, needle, cl->buf);
+		got = ssh_channel_read_timeout(cl->c, cl->buf + cl->len,
+					       (uint32_t)(sizeof cl->buf - cl->len - 1), 0, 200);
+		ck_assert_msg(got >= 0 && !(got == 0 && ssh_channel_is_eof(cl->c)),
+			      "'%s': closed before '%s' in:\n%s", keys, needle, cl->buf);
+		cl->len += (size_t)got;
+		cl->buf[cl->len] = '\0';
+	}
+	n = (size_t)(hit - cl->buf) + strlen(needle);
+	out = strndup(cl->buf, n);
+	ck_assert_ptr_nonnull(out);
+	memmove(cl->buf, cl->buf + n, cl->len - n + 1);
+	cl->len -= n;
+	return out;
+}
+
+static void ssh_step(struct e2e_ssh *cl, const char *line, const char *prompt)
+{
+	char keys[256];
+	char *out;
+
+	snprintf(keys, sizeof keys, "%s\r", line);
+	out = e2e_ssh_keys(cl, keys, prompt);
+	ck_assert_msg(!strchr(out, '%') && !strstr(out, "Invalid"), "'%s' refused:\n%s", line,
+		      out);
+	free(out);
+}
+
+START_TEST(test_e2e_ssh)
+{
+	struct sbc_test_daemon d;
+	struct e2e_ssh cl;
+	char body[1024];
+	unsigned sip_port = sbc_test_free_port();
+	long long t0;
+	char *out;
+
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>"
+		 "<certificate-record name=\"self\" common-name=\"pcscf.test\"/>"
+		 "<tls-profile name=\"tls1\" end-entity-certificate=\"self\"/>"
+		 "<ims-aka-profile name=\"aka1\" protected-client-port=\"%u\""
+		 " protected-server-port=\"%u\"/>"
+		 "<sip-interface realm-id=\"realm01\">"
+		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\""
+		 " ims-aka-profile=\"aka1\"/>"
+		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\""
+		 " tls-profile=\"tls1\"/>"
+		 "</sip-interface>", sbc_test_free_port(), sbc_test_free_port(), sip_port,
+		 sbc_test_free_port());
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
+	e2e_ssh_open(&cl, d.ssh_port, "user", "acme");
+	free(e2e_ssh_keys(&cl, "", "ORACLE>"));
+
+	/* enable: wrong (delayed, logged with the peer), then right */
+	free(e2e_ssh_keys(&cl, "enable\r", "Password:"));
+	t0 = now_ms();
+	out = e2e_ssh_keys(&cl, "not-the-enable\r", "ORACLE>");
+	assert_enable_refused(&d, now_ms() - t0, out, " over ssh");
+	free(out);
+	free(e2e_ssh_keys(&cl, "enable\r", "Password:"));
+	out = e2e_ssh_keys(&cl, "packet\r", "ORACLE#");
+	assert_lacks(out, "packet");  /* not echoed */
+	free(out);
+
+	/* the seed walkthrough, with ? and TAB on the way */
+	ssh_step(&cl, "configure terminal", "ORACLE(configure)#");
+	ssh_step(&cl, "session-router", "ORACLE(session-router)#");
+	out = e2e_ssh_keys(&cl, "?", "ORACLE(session-router)# ");
+	assert_has(out, "sip-interface");
+	assert_has(out, "session-agent");
+	free(out);
+	ssh_step(&cl, "sip-interface", "ORACLE(sip-interface)#");
+	out = e2e_ssh_keys(&cl, "select\r", "selection: ");
+	assert_has(out, "<realm-id>:\r\n1: realm01 127.0.0.1:");
+	free(out);
+	ssh_step(&cl, "1", "ORACLE(sip-interface)#");
+	out = e2e_ssh_keys(&cl, "sec-agree-pref ?", "ORACLE(sip-interface)# sec-agree-pref ");
+	assert_has(out, "<enumeration>");
+	assert_has(out, "Default:");
+	assert_has(out, "\r\n    tls-ipsec3gpp ");
+	assert_has(out, "\r\n    ipsec3gpp-tls ");
+	free(out);
+	/* the line is kept: TAB completes the value, Enter runs it */
+	free(e2e_ssh_keys(&cl, "tls-i\t", "tls-ipsec3gpp "));
+	free(e2e_ssh_keys(&cl, "\r", "ORACLE(sip-interface)#"));
+	/* TAB completes an attribute name too */
+	free(e2e_ssh_keys(&cl, "sec-agree-f\t", "sec-agree-feature "));
+	free(e2e_ssh_keys(&cl, "en\t", "enabled "));
+	free(e2e_ssh_keys(&cl, "\r", "ORACLE(sip-interface)#"));
+	out = e2e_ssh_keys(&cl, "done\r", "ORACLE(sip-interface)#");
+	assert_row(out, "sec-agree-pref", "tls-ipsec3gpp");
+	assert_row(out, "sec-agree-feature", "enabled");
+	free(out);
+	ssh_step(&cl, "exit", "ORACLE(session-router)#");
+	ssh_step(&cl, "exit", "ORACLE(configure)#");
+	ssh_step(&cl, "exit", "ORACLE#");
+	ck_assert(!file_has(d.data_dir, "config/saved.xml", "tls-ipsec3gpp"));
+	out = e2e_ssh_keys(&cl, "save-config\r", "ORACLE#");
+	assert_has(out, "Save complete");
+	free(out);
+	ck_assert(file_has(d.data_dir, "config/saved.xml", "sec-agree-feature=\"enabled\""));
+	ck_assert(file_has(d.data_dir, "config/saved.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
+	ck_assert(!file_has(d.data_dir, "config/running.xml", "tls-ipsec3gpp"));
+	out = e2e_ssh_keys(&cl, "activate-config\r", "ORACLE#");
+	assert_has(out, "Activate Complete");
+	free(out);
+	ck_assert(file_has(d.data_dir, "config/running.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
+	out = e2e_ssh_keys(&cl, "show running-config sip-interface | include sec-agree\r", "ORACLE#");
+	assert_row(out, "sec-agree-pref", "tls-ipsec3gpp");
+	free(out);
+	e2e_ssh_close(&cl);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- sbcemu console on a terminal: libedit's line editing and history ---- */
+
+START_TEST(test_e2e_console_libedit)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *c;
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	const char *bin = getenv("SBCEMU") ? getenv("SBCEMU") : "./sbcemu";
+	int master = -1, status;
+	pid_t pid;
+	char *out;
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, NULL), 0);
+	pid = forkpty(&master, NULL, NULL, &ws);
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("TERM", "vt100", 1);
+		execl(bin, bin, "console", "--data-dir", d.data_dir, (char *)NULL);
+		_exit(127);
+	}
+	c = sbc_test_telnet_attach(master);
+	ck_assert_ptr_nonnull(c);
+	free(e2e_keys(c, "", "ORACLE# "));
+	out = e2e_keys(c, "show version\r", "ORACLE# ");
+	assert_has(out, "Oracle (Acme Packet) SBC");
+	free(out);
+	/* editing: typo "sow", Ctrl-A to the start, Ctrl-F past the s, insert h */
+	out = e2e_keys(c, "sow version\x01\x06h\r", "ORACLE# ");
+	assert_has(out, "Oracle (Acme Packet) SBC");
+	assert_lacks(out, "Invalid");
+	free(out);
+	/* history: up arrow twice recalls `show version`, Enter runs it */
+	/* (Enter is CR alone: a terminal sends no LF, which would be an
+	 * empty line of its own) */
+	free(e2e_keys(c, "display-running-cfg-version\r", "ORACLE# "));
+	out = e2e_keys(c, "\x1b[A\x1b[A\r", "ORACLE# ");
+	assert_has(out, "Oracle (Acme Packet) SBC");
+	assert_lacks(out, "Running configuration version");
+	free(out);
+	out = e2e_keys(c, "\x10\r", "ORACLE# ");  /* Ctrl-P: the last line */
+	assert_has(out, "Oracle (Acme Packet) SBC");
+	free(out);
+	ck_assert_int_eq(sbc_test_telnet_send_raw(c, "exit\r", 5), 0);
+	out = sbc_test_telnet_expect(c, NULL, E2E_MS);  /* until the console has left */
+	ck_assert_ptr_nonnull(out);
+	free(out);
+	sbc_test_telnet_close(c);  /* closes the pty master */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "console status %d", status);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- the SIP core is untouched until activate-config ---- */
+
+/* Does a SIP OPTIONS on UDP 127.0.0.1:port get any SIP response? A port
+ * nobody listens on answers with ICMP, read here as ECONNREFUSED. */
+static bool sip_answers(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in me;
+	socklen_t len = sizeof me;
+	char msg[512], buf[2048];
+	struct pollfd pfd;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool answered = false;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	n = snprintf(msg, sizeof msg,
+		     "OPTIONS sip:pcscf.test SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-e2e-%u\r\n"
+		     "Max-Forwards: 70\r\nFrom: <sip:ue@ims.test>;tag=e2e\r\n"
+		     "To: <sip:pcscf.test>\r\nCall-ID: e2e-%u@127.0.0.1\r\n"
+		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		     ntohs(me.sin_port), port, port);
+	ck_assert_int_eq(send(fd, msg, (size_t)n, 0), n);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, 3000) == 1) {
+		n = recv(fd, buf, sizeof buf - 1, 0);
+		answered = n > 8 && strncmp(buf, "SIP/2.0 ", 8) == 0;
+	}
+	close(fd);
+	return answered;
+}
+
+START_TEST(test_e2e_sip_untouched_until_activate)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t;
+	uint16_t old_port = sbc_test_free_port(), new_port = sbc_test_free_port();
+	char body[512], line[64], *out;
+
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>"
+		 "<sip-interface realm-id=\"realm01\">"
+		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>"
+		 "</sip-interface>", old_port);
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
+	ck_assert_msg(sip_answers(old_port), "no SIP on %u at start", old_port);
+	ck_assert(!sip_answers(new_port));
+
+	t = e2e_admin(&d);
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+	e2e_step(t, "session-router", "ORACLE(session-router)#");
+	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
+	e2e_step(t, "select realm01", "ORACLE(sip-interface)#");
+	e2e_step(t, "sip-ports", "ORACLE(sip-port)#");
+	e2e_step(t, "select", "selection: ");
+	e2e_step(t, "1", "ORACLE(sip-port)#");
+	snprintf(line, sizeof line, "port %u", new_port);
+	e2e_step(t, line, "ORACLE(sip-port)#");
+	e2e_step(t, "done", "ORACLE(sip-port)#");
+	e2e_step(t, "exit", "ORACLE(sip-interface)#");
+	ck_assert(sip_answers(old_port));  /* after done: unchanged */
+	e2e_step(t, "done", "ORACLE(sip-interface)#");
+	e2e_step(t, "exit", "ORACLE(session-router)#");
+	e2e_step(t, "exit", "ORACLE(configure)#");
+	e2e_step(t, "exit", "ORACLE#");
+	out = e2e_cmd(t, "save-config", "ORACLE#");
+	assert_has(out, "Save complete");
+	free(out);
+	/* saved, not active: SIP is still on the old port only */
+	ck_assert_msg(sip_answers(old_port), "old port stopped before activate-config");
+	ck_assert_msg(!sip_answers(new_port), "new port answered before activate-config");
+	out = e2e_cmd(t, "activate-config", "ORACLE#");
+	assert_has(out, "Activate Complete");
+	free(out);
+	ck_assert_msg(sip_answers(new_port), "new port silent after activate-config");
+	ck_assert_msg(!sip_answers(old_port), "old port still answered after activate-config");
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -727,6 +1166,11 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(e2e, test_e2e_bad_values);
 	tcase_add_test(e2e, test_e2e_select);
 	tcase_add_test(e2e, test_e2e_two_operators);
+	tcase_add_test(e2e, test_e2e_show_abbrev_history);
+	tcase_add_test(e2e, test_e2e_enable_refused);
+	tcase_add_test(e2e, test_e2e_ssh);
+	tcase_add_test(e2e, test_e2e_console_libedit);
+	tcase_add_test(e2e, test_e2e_sip_untouched_until_activate);
 	suite_add_tcase(s, e2e);
 	return s;
 }

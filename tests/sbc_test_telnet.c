@@ -192,6 +192,8 @@ static int answer_option(struct sbc_test_telnet *t, unsigned char verb, unsigned
 
 static int feed(struct sbc_test_telnet *t, unsigned char c)
 {
+	if (t->plain)  /* a terminal: no negotiation; NUL is only padding */
+		return c == '\0' ? 0 : append(t, (char)c);
 	switch (t->state) {
 	case ST_DATA:
 		if (c == TN_IAC) {

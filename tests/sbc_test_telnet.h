@@ -21,8 +21,8 @@ void sbc_test_telnet_close(struct sbc_test_telnet *t);
 struct sbc_test_telnet *sbc_test_console_connect(const char *data_dir);
 
 /* Read and write an open descriptor that is not a socket (a pty master,
- * closed by sbc_test_telnet_close) with the same expect and send; a peer
- * that never negotiates is read as plain text. NULL on failure. */
+ * closed by sbc_test_telnet_close) with the same expect and send: plain
+ * text, no telnet negotiation, NUL padding dropped. NULL on failure. */
 struct sbc_test_telnet *sbc_test_telnet_attach(int fd);
 
 /* Send `line` followed by CR LF, as a telnet client does on Enter. 0 / -1. */
