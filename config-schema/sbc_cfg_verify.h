@@ -12,4 +12,19 @@
  * caller frees) holds one "ERROR: ..." line per error, or SBC_CFG_VERIFY_OK. */
 int sbc_cfg_verify(const struct sbc_cfg *cfg, char **report);
 
+/* Where the objects of a configuration were read from, for the report on a
+ * file being loaded: line(ctx, obj) is the line of the XML element an
+ * object (top-level or sub-element) came from, 0 when unknown. */
+struct sbc_cfg_origin {
+	const char *file;
+	long (*line)(const void *ctx, const void *obj);
+	const void *ctx;
+};
+
+/* sbc_cfg_verify, each error line prefixed with where its rule points:
+ * "FILE:LINE: ELEMENT: ATTRIBUTE: ERROR: ..." (the element holding the
+ * attribute, a sip-port for instance; no LINE when unknown). */
+int sbc_cfg_verify_located(const struct sbc_cfg *cfg, const struct sbc_cfg_origin *origin,
+			   char **report);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sbc_cfg_verify.h"
 #include "sbc_cfg_xsd.h"
 
 #define ROOT_NAME "sbcemu-config"
@@ -132,11 +133,52 @@ done:
 
 /* ---- load ---- */
 
+/* The line each loaded object was read from, for verify-config's report. */
+struct origin {
+	const void *obj;
+	long line;
+};
+
 struct load_ctx {
 	const char *name;
 	const struct sbc_sec_secret_key *key;
 	struct sbc_cfg_error *err;
+	bool track;               /* record origins (a verified load) */
+	struct origin *origins;   /* sorted by obj once loaded */
+	size_t norigins, cap;
 };
+
+static int track_origin(struct load_ctx *lc, const void *obj, xmlNodePtr node)
+{
+	if (!lc->track)
+		return 0;
+	if (lc->norigins == lc->cap) {
+		size_t cap = lc->cap ? lc->cap * 2 : 64;
+		struct origin *grown = realloc(lc->origins, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		lc->origins = grown;
+		lc->cap = cap;
+	}
+	lc->origins[lc->norigins++] = (struct origin){ obj, xmlGetLineNo(node) };
+	return 0;
+}
+
+static int by_obj(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct origin *)a)->obj;
+	uintptr_t y = (uintptr_t)((const struct origin *)b)->obj;
+	return (x > y) - (x < y);
+}
+
+static long origin_line(const void *ctx, const void *obj)
+{
+	const struct load_ctx *lc = ctx;
+	struct origin key = { .obj = obj };
+	const struct origin *o = lc->norigins ? bsearch(&key, lc->origins, lc->norigins,
+							sizeof key, by_obj) : NULL;
+	return o ? o->line : 0;
+}
 
 static int node_error(struct load_ctx *lc, xmlNodePtr node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -192,7 +234,8 @@ static const struct sbc_cfg_attr *children_row(const struct sbc_cfg_element *el,
 static void *load_object(struct load_ctx *lc, const struct sbc_cfg_element *el, xmlNodePtr node)
 {
 	void *obj = sbc_cfg_obj_new(el);
-	if (!obj) {
+	if (!obj || track_origin(lc, obj, node) != 0) {
+		sbc_cfg_obj_free(el, obj);
 		node_error(lc, node, "out of memory");
 		return NULL;
 	}
@@ -299,33 +342,34 @@ static int validate_schema(struct load_ctx *lc, xmlDocPtr doc)
 	return rc == 0 ? 0 : -1;
 }
 
-struct sbc_cfg *sbc_cfg_xml_load(const char *buf, size_t len, const char *name,
-				 const struct sbc_sec_secret_key *key, struct sbc_cfg_error *err)
+static struct sbc_cfg *load_doc(struct load_ctx *lc, const char *buf, size_t len)
 {
-	struct load_ctx lc = { .name = name, .key = key, .err = err };
+	const char *name = lc->name;
 	struct sbc_cfg *cfg = NULL;
 	xmlParserCtxtPtr pctxt = xmlNewParserCtxt();
 	xmlDocPtr doc = NULL;
 	if (!pctxt || len > INT32_MAX) {
-		sbc_cfg_errorf(err, "%s: cannot parse", name);
+		sbc_cfg_errorf(lc->err, "%s: cannot parse", name);
 		goto done;
 	}
-	/* No network, no entity expansion, no DTD loading: configs are data. */
+	/* No network, no entity expansion, no DTD loading: configs are data.
+	 * Big lines: a 100,000-subscriber file's errors still name the line. */
 	doc = xmlCtxtReadMemory(pctxt, buf, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				XML_PARSE_BIG_LINES);
 	if (!doc) {
 		xmlErrorPtr e = xmlCtxtGetLastError(pctxt);
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed XML");
 		msg[strcspn(msg, "\n")] = '\0';
-		sbc_cfg_errorf(err, "%s:%d: %s", name, e ? e->line : 0, msg);
+		sbc_cfg_errorf(lc->err, "%s:%d: %s", name, e ? e->line : 0, msg);
 		goto done;
 	}
 	cfg = calloc(1, sizeof *cfg);
-	if (!cfg || load_root(&lc, xmlDocGetRootElement(doc), cfg) != 0 ||
-	    validate_schema(&lc, doc) != 0) {
+	if (!cfg || load_root(lc, xmlDocGetRootElement(doc), cfg) != 0 ||
+	    validate_schema(lc, doc) != 0) {
 		if (!cfg)
-			sbc_cfg_errorf(err, "%s: out of memory", name);
+			sbc_cfg_errorf(lc->err, "%s: out of memory", name);
 		sbc_cfg_free(cfg);
 		cfg = NULL;
 	}
@@ -335,10 +379,60 @@ done:
 	return cfg;
 }
 
-struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_secret_key *key,
-				      struct sbc_cfg_error *err)
+struct sbc_cfg *sbc_cfg_xml_load(const char *buf, size_t len, const char *name,
+				 const struct sbc_sec_secret_key *key, struct sbc_cfg_error *err)
 {
-	/* zlib reads plain files as they are, so backups and configs share this. */
+	struct load_ctx lc = { .name = name, .key = key, .err = err };
+	return load_doc(&lc, buf, len);
+}
+
+/* verify-config on what was just loaded, its report naming the lines. The
+ * error text is the report without its final newline (cut to fit). */
+static int verify_loaded(struct load_ctx *lc, const struct sbc_cfg *cfg, char **report)
+{
+	if (lc->norigins)
+		qsort(lc->origins, lc->norigins, sizeof *lc->origins, by_obj);
+	struct sbc_cfg_origin origin = { .file = lc->name, .line = origin_line, .ctx = lc };
+	char *text = NULL;
+	int errors = sbc_cfg_verify_located(cfg, &origin, &text);
+	if (errors < 0 || !text) {
+		sbc_cfg_errorf(lc->err, "%s: out of memory", lc->name);
+		free(text);
+		return -1;
+	}
+	if (errors == 0) {
+		free(text);
+		return 0;
+	}
+	size_t n = strlen(text);
+	sbc_cfg_errorf(lc->err, "%.*s", (int)(n && text[n - 1] == '\n' ? n - 1 : n), text);
+	if (report)
+		*report = text;
+	else
+		free(text);
+	return -1;
+}
+
+struct sbc_cfg *sbc_cfg_xml_load_verified(const char *buf, size_t len, const char *name,
+					  const struct sbc_sec_secret_key *key, char **report,
+					  struct sbc_cfg_error *err)
+{
+	struct load_ctx lc = { .name = name, .key = key, .err = err, .track = true };
+	if (report)
+		*report = NULL;
+	struct sbc_cfg *cfg = load_doc(&lc, buf, len);
+	if (cfg && verify_loaded(&lc, cfg, report) != 0) {
+		sbc_cfg_free(cfg);
+		cfg = NULL;
+	}
+	free(lc.origins);
+	return cfg;
+}
+
+/* The whole file, plain or gzip-compressed (zlib reads plain files as they
+ * are, so backups and configs share this). Heap buffer, NULL on error. */
+static char *read_file(const char *path, size_t *lenp, struct sbc_cfg_error *err)
+{
 	gzFile gz = gzopen(path, "rb");
 	if (!gz) {
 		sbc_cfg_errorf(err, "%s: cannot open: %m", path);
@@ -367,7 +461,30 @@ struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_sec
 		free(buf);
 		return NULL;
 	}
-	struct sbc_cfg *cfg = sbc_cfg_xml_load(buf, len, path, key, err);
+	*lenp = len;
+	return buf;
+}
+
+struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_secret_key *key,
+				      struct sbc_cfg_error *err)
+{
+	size_t len;
+	char *buf = read_file(path, &len, err);
+	struct sbc_cfg *cfg = buf ? sbc_cfg_xml_load(buf, len, path, key, err) : NULL;
+	free(buf);
+	return cfg;
+}
+
+struct sbc_cfg *sbc_cfg_xml_load_file_verified(const char *path,
+					       const struct sbc_sec_secret_key *key, char **report,
+					       struct sbc_cfg_error *err)
+{
+	size_t len;
+	char *buf = read_file(path, &len, err);
+	if (report)
+		*report = NULL;
+	struct sbc_cfg *cfg = buf ? sbc_cfg_xml_load_verified(buf, len, path, key, report, err)
+				  : NULL;
 	free(buf);
 	return cfg;
 }

@@ -51,6 +51,9 @@ struct sbc_core_store {
 	pthread_mutex_t cfg_lock;     /* saved, activation, files, hooks */
 	struct snapshot *saved;       /* holds one reference */
 	bool saved_on_disk;           /* saved.xml holds exactly saved->cfg */
+	/* Booted from --config and not yet written: saved.xml and running.xml
+	 * are replaced only once every hook has prepared it (apply_initial). */
+	bool boot_unpersisted;
 	pthread_mutex_t snap_lock;    /* snapshot reference counts, dead list, gens */
 	uint64_t last_gen;
 	struct snapshot *live;
@@ -94,22 +97,12 @@ static int write_named(struct sbc_core_store *store, const struct sbc_cfg *cfg,
 	return sbc_core_store_write_cfg(store, cfg, path, false, err);
 }
 
-/* Load a file and require it to pass verify-config. */
+/* Load a file and require it to pass verify-config; errors name the file,
+ * line, element and attribute. */
 struct sbc_cfg *sbc_core_store_load_verified(struct sbc_core_store *store, const char *path,
 					     struct sbc_cfg_error *err)
 {
-	struct sbc_cfg *cfg = sbc_cfg_xml_load_file(path, &store->key, err);
-	if (!cfg)
-		return NULL;
-	char *report = NULL;
-	int errors = sbc_cfg_verify(cfg, &report);
-	if (errors != 0) {
-		sbc_cfg_errorf(err, "%s: %s", path, report ? report : "out of memory");
-		sbc_cfg_free(cfg);
-		cfg = NULL;
-	}
-	free(report);
-	return cfg;
+	return sbc_cfg_xml_load_file_verified(path, &store->key, NULL, err);
 }
 
 /* ---- snapshots ---- */
@@ -400,7 +393,9 @@ struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boo
 	running = NULL;
 	publish(store, snap);
 	snapshot_unref(store, snap);  /* only the running reference is left */
-	if (write_files) {
+	if (write_files && boot_file) {
+		store->boot_unpersisted = true;
+	} else if (write_files) {  /* the built-in default: nothing on disk to keep */
 		if (write_named(store, saved, SBC_CORE_SAVED_FILE, err) != 0 ||
 		    write_named(store, snap->cfg, SBC_CORE_RUNNING_FILE, err) != 0)
 			goto fail;
@@ -609,11 +604,21 @@ fail:
 	return -1;
 }
 
-enum persist { PERSIST_NONE, PERSIST_WRITE, PERSIST_LINK_SAVED };
+/* PERSIST_BOOT: the boot file's configuration, now prepared, becomes saved
+ * and running on disk (saved.xml first: a plain boot reads running.xml). */
+enum persist { PERSIST_NONE, PERSIST_WRITE, PERSIST_LINK_SAVED, PERSIST_BOOT };
 
 static int persist_running(struct sbc_core_store *store, const struct sbc_cfg *cfg,
 			   enum persist how, struct sbc_cfg_error *err)
 {
+	if (how == PERSIST_BOOT) {
+		if (write_named(store, store->saved->cfg, SBC_CORE_SAVED_FILE, err) != 0 ||
+		    write_named(store, cfg, SBC_CORE_RUNNING_FILE, err) != 0)
+			return -1;
+		store->saved_on_disk = true;
+		store->boot_unpersisted = false;
+		return 0;
+	}
 	if (how == PERSIST_LINK_SAVED) {
 		int rc = link_saved_as_running(store, err);
 		if (rc <= 0)
@@ -730,7 +735,8 @@ int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *e
 	struct sbc_cfg *next = sbc_cfg_copy(cur->cfg);
 	int rc = -1;
 	if (next)
-		rc = activate_new_locked(store, next, cur, PERSIST_NONE, err);
+		rc = activate_new_locked(store, next, cur,
+					 store->boot_unpersisted ? PERSIST_BOOT : PERSIST_NONE, err);
 	else
 		sbc_cfg_errorf(err, "out of memory");
 	pthread_mutex_unlock(&store->cfg_lock);

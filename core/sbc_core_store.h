@@ -21,8 +21,11 @@ struct sbc_core_store;
  *   DIR/backups/NAME.gz     backup-config copies (gzipped XML)
  *   DIR/secret.key          key protecting secrets in those files (0600)
  * `boot_file`, when not NULL, is loaded instead of running.xml and becomes
- * saved and running. Without either, the built-in default configuration is
- * used and written as saved and running. */
+ * saved and running in memory; it replaces saved.xml and running.xml only
+ * when sbc_core_apply_initial has prepared it, so a boot file that does not
+ * load, verify or prepare leaves the data directory as it was. Without
+ * either, the built-in default configuration is used and written as saved
+ * and running. */
 struct sbc_core_store *sbc_core_store_open(const char *data_dir, const char *boot_file,
 					   struct sbc_cfg_error *err);
 void sbc_core_store_close(struct sbc_core_store *store);
@@ -81,7 +84,9 @@ int sbc_core_add_apply_hook(struct sbc_core_store *store, const struct sbc_core_
  * an activation in progress to finish. */
 void sbc_core_remove_apply_hook(struct sbc_core_store *store, void *ctx);
 /* Run prepare+commit of every hook for the current running snapshot (at
- * start-up, after all hooks are registered). */
+ * start-up, after all hooks are registered); a boot file is written as
+ * saved and running between the prepares and the commits. On failure
+ * nothing was committed or written. */
 int sbc_core_apply_initial(struct sbc_core_store *store, struct sbc_cfg_error *err);
 
 /* For apply hooks: a number for element `id` of cfg (the snapshot being

@@ -36,11 +36,13 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -d, --data-dir DIR      saved/running configs, backups and keys live here\n"
 		"                          (default " SBC_DEFAULT_DATA_DIR ", or $SBCEMU_DATA_DIR)\n"
-		"  -c, --config FILE       boot from this XML file; it becomes saved and running\n"
+		"  -c, --config FILE       boot from this XML file; once applied it becomes saved\n"
+		"                          and running (a failed start keeps the previous ones)\n"
 		"  -f, --foreground        stay in the foreground, log to stderr (default: detach\n"
 		"                          and log to DATA_DIR/sbcemu.log)\n"
 		"  -l, --log-level LEVEL   error, warn, info (default) or debug\n"
-		"      --verify-config FILE  check FILE (XML, schema, verify-config rules) and exit\n"
+		"      --verify-config FILE  check FILE (XML, schema, verify-config rules) and exit;\n"
+		"                          errors name FILE:LINE, the element and the attribute\n"
 		"      --print-xsd         print the XML Schema of configuration files and exit\n"
 		"      --print-reference   print the configuration reference (Markdown) and exit\n"
 		"  -h, --help              show this help and exit\n"
@@ -64,25 +66,28 @@ static int print_generated(char *text)
 }
 
 /* Offline check of a file: without the data dir's key, encrypted secrets
- * cannot be read, so only plain files and files without secrets pass. */
+ * cannot be read, so only plain files and files without secrets pass. Each
+ * error names the file and line, and the element and attribute it is about. */
 static int verify_file(const char *path, const char *data_dir)
 {
 	struct sbc_sec_secret_key key;
 	bool have_key = sbc_sec_secret_key_read(data_dir, &key) == 0;
 	struct sbc_cfg_error err;
-	struct sbc_cfg *cfg = sbc_cfg_xml_load_file(path, have_key ? &key : NULL, &err);
+	char *report = NULL;
+	struct sbc_cfg *cfg = sbc_cfg_xml_load_file_verified(path, have_key ? &key : NULL,
+							     &report, &err);
 	if (have_key)
 		sbc_sec_secret_key_wipe(&key);
-	if (!cfg) {
+	int rc = cfg ? 0 : 1;
+	if (cfg)
+		printf("%s: %s\n", path, SBC_CFG_VERIFY_OK);
+	else if (report)
+		fputs(report, stderr);
+	else
 		fprintf(stderr, "ERROR: %s\n", err.text);
-		return 1;
-	}
-	char *report = NULL;
-	int errors = sbc_cfg_verify(cfg, &report);
-	fputs(report ? report : "out of memory\n", errors ? stderr : stdout);
 	free(report);
 	sbc_cfg_free(cfg);
-	return errors ? 1 : 0;
+	return rc;
 }
 
 static int detach(const char *data_dir)
@@ -132,7 +137,12 @@ static int run(const char *data_dir, const char *boot_file, bool foreground)
 	struct sbc_cli_server *cli = sbc_cli_server_start(store, &err);
 	struct sbc_sip_core *sip = cli ? sbc_sip_core_start(store, &err) : NULL;
 	if (!cli || !sip || sbc_core_apply_initial(store, &err) != 0) {
-		sbc_log_error("cannot start: %s", err.text);
+		/* A --config file is written to DATA_DIR only once applied. */
+		if (boot_file)
+			sbc_log_error("cannot start: %s (%s not applied: the configuration in %s "
+				      "is unchanged)", err.text, boot_file, data_dir);
+		else
+			sbc_log_error("cannot start: %s", err.text);
 		sbc_cli_server_stop(cli);
 		sbc_sip_core_stop(sip);  /* after the ACLI, which can activate-config */
 		sbc_core_store_close(store);

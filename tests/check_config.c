@@ -52,41 +52,118 @@ START_TEST(every_row_has_help_and_a_valid_default)
 }
 END_TEST
 
-/* format(parse(x)) == x for every enum word, both range ends, and lists. */
+/* Every table: the top-level elements and, walking their CHILDREN rows,
+ * the sub-elements (sip-port). NULL-ended. */
+static void all_tables(const struct sbc_cfg_element **out, size_t cap)
+{
+	size_t n = 0;
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT && n + 1 < cap; id++)
+		out[n++] = sbc_cfg_elements[id];
+	for (size_t t = 0; t < n; t++)  /* n grows as sub-elements are found */
+		for (size_t i = 0; i < out[t]->nattrs && n + 1 < cap; i++)
+			if (out[t]->attrs[i].type == SBC_CFG_CHILDREN)
+				out[n++] = out[t]->attrs[i].child;
+	out[n] = NULL;
+}
+
+#define MAX_SAMPLES 6
+#define SAMPLE_LEN 300
+
+/* Values of every shape a row accepts: both range ends, every word, lists
+ * of one and two items and none, addresses of both families, hex digits
+ * of both cases, strings at their length limit and with XML's special
+ * characters, a password hash. Returns how many. */
+static size_t samples_for(const struct sbc_cfg_attr *a, char out[MAX_SAMPLES][SAMPLE_LEN])
+{
+	const char *const *words = sbc_cfg_attr_words(a);
+	size_t n = 0;
+	switch (a->type) {
+	case SBC_CFG_UINT:
+		snprintf(out[n++], SAMPLE_LEN, "%u", a->min);
+		snprintf(out[n++], SAMPLE_LEN, "%u", a->min + (a->max - a->min) / 2);
+		snprintf(out[n++], SAMPLE_LEN, "%u", a->max);
+		break;
+	case SBC_CFG_ENUM:
+	case SBC_CFG_BOOL:
+		for (size_t w = 0; words[w] && n < MAX_SAMPLES; w++)
+			snprintf(out[n++], SAMPLE_LEN, "%s", words[w]);
+		break;
+	case SBC_CFG_LIST:
+		snprintf(out[n++], SAMPLE_LEN, "%s", words ? words[0] : "sip:a1@x");
+		snprintf(out[n++], SAMPLE_LEN, "%s %s", words && words[1] ? words[1] : "tel:+1-555",
+			 words ? words[0] : "a&b<c>\"d'");
+		snprintf(out[n++], SAMPLE_LEN, "%s", "");
+		break;
+	case SBC_CFG_IP:
+		snprintf(out[n++], SAMPLE_LEN, "%s", "192.0.2.1");
+		snprintf(out[n++], SAMPLE_LEN, "%s", "2001:db8::5060");
+		snprintf(out[n++], SAMPLE_LEN, "%s", "");
+		break;
+	case SBC_CFG_HEX:
+		for (uint32_t k = 0; k < a->max; k++) {
+			out[0][k] = "0123456789abcdef"[k % 16];
+			out[1][k] = "FEDCBA9876543210"[k % 16];
+		}
+		out[0][a->max] = out[1][a->max] = '\0';
+		n = 2;
+		snprintf(out[n++], SAMPLE_LEN, "%s", "");
+		break;
+	case SBC_CFG_STRING:
+		if (a->flags & SBC_CFG_F_HASHED) {  /* a hash is kept as it is */
+			snprintf(out[n++], SAMPLE_LEN, "%s", a->def);
+			break;
+		}
+		snprintf(out[n++], SAMPLE_LEN, "%s", "x1");
+		memset(out[n], 'm', a->max);
+		out[n++][a->max] = '\0';
+		if (!(a->flags & SBC_CFG_F_KEY) && (!a->max || a->max >= 16))
+			snprintf(out[n++], SAMPLE_LEN, "%s", "a \"q\" & <b> x'y");
+		if (!(a->flags & SBC_CFG_F_REQUIRED))
+			snprintf(out[n++], SAMPLE_LEN, "%s", "");
+		break;
+	case SBC_CFG_CHILDREN:
+		break;
+	}
+	return n;
+}
+
+/* format(parse(x)) == x for every row of every table, sub-elements too,
+ * with samples of every type. */
 START_TEST(format_of_parse_is_identity)
 {
-	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++) {
-		const struct sbc_cfg_element *el = sbc_cfg_elements[id];
+	const struct sbc_cfg_element *tables[SBC_CFG_ELEM_COUNT + 8];
+	all_tables(tables, sizeof tables / sizeof tables[0]);
+	unsigned types_seen = 0;
+	bool saw_sip_port = false;
+	for (size_t t = 0; tables[t]; t++) {
+		const struct sbc_cfg_element *el = tables[t];
+		saw_sip_port |= el == &sbc_cfg_sip_port_element;
 		void *obj = sbc_cfg_obj_new(el);
+		ck_assert_ptr_nonnull(obj);
 		for (size_t i = 0; i < el->nattrs; i++) {
 			const struct sbc_cfg_attr *a = &el->attrs[i];
-			char samples[4][64] = { "", "", "", "" };
-			const char *const *words = sbc_cfg_attr_words(a);
-			size_t n = 0;
-			if (a->type == SBC_CFG_UINT) {
-				snprintf(samples[n++], 64, "%u", a->min);
-				snprintf(samples[n++], 64, "%u", a->max);
-			} else if (words && a->type == SBC_CFG_LIST) {
-				snprintf(samples[n++], 64, "%s", words[0]);
-				if (words[1])
-					snprintf(samples[n++], 64, "%s %s", words[1], words[0]);
-			} else if (words) {
-				for (size_t w = 0; words[w] && n < 4; w++)
-					snprintf(samples[n++], 64, "%s", words[w]);
-			} else if (a->type == SBC_CFG_STRING && !(a->flags & SBC_CFG_F_HASHED)) {
-				snprintf(samples[n++], 64, "%s", "x1");
-			}
+			char samples[MAX_SAMPLES][SAMPLE_LEN];
+			ck_assert_msg(a->max < SAMPLE_LEN || a->type == SBC_CFG_UINT, "%s %s: max %u",
+				      el->name, a->name, a->max);
+			size_t n = samples_for(a, samples);
+			ck_assert_msg(n > 0 || a->type == SBC_CFG_CHILDREN, "%s %s: no sample",
+				      el->name, a->name);
+			types_seen |= n ? 1u << a->type : 0;
 			for (size_t s = 0; s < n; s++) {
 				struct sbc_cfg_error err;
-				ck_assert_msg(sbc_cfg_value_parse(el, a, obj, samples[s], &err) == 0, "%s",
-					      err.text);
+				ck_assert_msg(sbc_cfg_value_parse(el, a, obj, samples[s], &err) == 0,
+					      "%s %s '%s': %s", el->name, a->name, samples[s], err.text);
 				char *text = sbc_cfg_value_format(a, obj, SBC_CFG_FMT_CLEAR);
-				ck_assert_str_eq(text, samples[s]);
+				ck_assert_msg(strcmp(text, samples[s]) == 0, "%s %s: '%s' came back as '%s'",
+					      el->name, a->name, samples[s], text);
 				free(text);
 			}
 		}
 		sbc_cfg_obj_free(el, obj);
 	}
+	ck_assert(saw_sip_port);
+	for (int type = SBC_CFG_STRING; type < SBC_CFG_CHILDREN; type++)
+		ck_assert_msg(types_seen & (1u << type), "no sample of type %d", type);
 }
 END_TEST
 
@@ -368,53 +445,86 @@ END_TEST
 
 struct rule_case {
 	const char *xml;
-	const char *expect;
+	const char *expect;  /* the Oracle line, as the ACLI's verify-config prints it */
+	const char *where;   /* its prefix when a file is loaded, one element per line */
 };
 
 #define BASE "<realm-config identifier='realm01'/><tls-profile name='tp'/>"
+#define ZERO32 "00000000000000000000000000000000"
 static const struct rule_case rule_cases[] = {
 	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' transport-protocol='TLS' tls-profile='x'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has reference to tls-profile [x] which does not exist" },
+	  "ERROR: sip-interface [realm01] has reference to tls-profile [x] which does not exist",
+	  "rule.xml:5: sip-port: tls-profile: " },
 	{ BASE "<sip-interface realm-id='nowhere'/>",
-	  "ERROR: sip-interface [nowhere] has reference to realm-config [nowhere] which does not exist" },
+	  "ERROR: sip-interface [nowhere] has reference to realm-config [nowhere] which does not exist",
+	  "rule.xml:4: sip-interface: realm-id: " },
 	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' transport-protocol='TLS'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has TLS sip-port 127.0.0.1:5060 without a tls-profile" },
+	  "ERROR: sip-interface [realm01] has TLS sip-port 127.0.0.1:5060 without a tls-profile",
+	  "rule.xml:5: sip-port: tls-profile: " },
 	{ BASE "<realm-config identifier='realm02'/><sip-interface realm-id='realm01'><sip-port address='127.0.0.1'/></sip-interface>"
 	  "<sip-interface realm-id='realm02'><sip-port address='127.0.0.1'/></sip-interface>",
-	  "ERROR: sip-interface [realm02] has sip-port 127.0.0.1:5060 UDP which is also used by sip-interface [realm01]" },
-	{ BASE "<realm-config identifier='realm01'/>", "ERROR: realm-config [realm01] is defined more than once" },
+	  "ERROR: sip-interface [realm02] has sip-port 127.0.0.1:5060 UDP which is also used by sip-interface [realm01]",
+	  "rule.xml:9: sip-port: port: " },
+	{ BASE "<realm-config identifier='realm01'/>", "ERROR: realm-config [realm01] is defined more than once",
+	  "rule.xml:4: realm-config: identifier: " },
 	{ BASE "<sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='ipsec3gpp'><sip-port address='127.0.0.1'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp but no sip-port with an ims-aka-profile that has protected ports" },
+	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp but no sip-port with an ims-aka-profile that has protected ports",
+	  "rule.xml:4: sip-interface: sec-agree-pref: " },
 	{ BASE "<ims-aka-profile name='a'/><sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='ipsec3gpp-tls'><sip-port address='127.0.0.1' ims-aka-profile='a'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp-tls but no sip-port with an ims-aka-profile that has protected ports" },
+	  "ERROR: sip-interface [realm01] has sec-agree-pref ipsec3gpp-tls but no sip-port with an ims-aka-profile that has protected ports",
+	  "rule.xml:5: sip-interface: sec-agree-pref: " },
 	{ BASE "<sip-interface realm-id='realm01' sec-agree-feature='enabled' sec-agree-pref='tls'><sip-port address='127.0.0.1'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has sec-agree-pref tls but no TLS sip-port" },
+	  "ERROR: sip-interface [realm01] has sec-agree-pref tls but no TLS sip-port",
+	  "rule.xml:4: sip-interface: sec-agree-pref: " },
 	{ BASE "<sip-interface realm-id='realm01'><sip-port address='127.0.0.1' ims-aka-profile='none'/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has reference to ims-aka-profile [none] which does not exist" },
+	  "ERROR: sip-interface [realm01] has reference to ims-aka-profile [none] which does not exist",
+	  "rule.xml:5: sip-port: ims-aka-profile: " },
 	{ BASE "<sip-interface realm-id='realm01'><sip-port address=''/></sip-interface>",
-	  "ERROR: sip-interface [realm01] has sip-port that has no address" },
+	  "ERROR: sip-interface [realm01] has sip-port that has no address",
+	  "rule.xml:5: sip-port: address: " },
 	{ BASE "<session-agent hostname='core' realm-id='x'/>",
-	  "ERROR: session-agent [core] has reference to realm-config [x] which does not exist" },
+	  "ERROR: session-agent [core] has reference to realm-config [x] which does not exist",
+	  "rule.xml:4: session-agent: realm-id: " },
 	{ "<tls-profile name='t' end-entity-certificate='c' trusted-ca-certificates='ca1'/>",
-	  "ERROR: tls-profile [t] has reference to certificate-record [c] which does not exist" },
+	  "ERROR: tls-profile [t] has reference to certificate-record [c] which does not exist",
+	  "rule.xml:2: tls-profile: end-entity-certificate: " },
 	{ "<tls-profile name='t' trusted-ca-certificates='ca1'/>",
-	  "ERROR: tls-profile [t] has reference to certificate-record [ca1] which does not exist" },
+	  "ERROR: tls-profile [t] has reference to certificate-record [ca1] which does not exist",
+	  "rule.xml:2: tls-profile: trusted-ca-certificates: " },
 	{ "<ims-aka-profile name='a' protected-client-port='5064' protected-server-port='5064'/>",
-	  "ERROR: ims-aka-profile [a] has the same protected-client-port and protected-server-port 5064" },
+	  "ERROR: ims-aka-profile [a] has the same protected-client-port and protected-server-port 5064",
+	  "rule.xml:2: ims-aka-profile: protected-server-port: " },
 	{ "<ims-subscriber impi='u1' impu='sip:u1@x'/>",
-	  "ERROR: ims-subscriber [u1] has auth-scheme digest but no password" },
-	{ "<ims-subscriber impi='u1' password='p'/>", "ERROR: ims-subscriber [u1] has no impu" },
-	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' op='00000000000000000000000000000000'/>",
-	  "ERROR: ims-subscriber [u1] has auth-scheme aka but no k" },
-	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' k='00000000000000000000000000000000'/>",
-	  "ERROR: ims-subscriber [u1] has auth-scheme aka and needs exactly one of op and opc" },
+	  "ERROR: ims-subscriber [u1] has auth-scheme digest but no password",
+	  "rule.xml:2: ims-subscriber: password: " },
+	{ "<ims-subscriber impi='u1' password='p'/>", "ERROR: ims-subscriber [u1] has no impu",
+	  "rule.xml:2: ims-subscriber: impu: " },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' op='" ZERO32 "'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka but no k",
+	  "rule.xml:2: ims-subscriber: k: " },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' k='" ZERO32 "'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka and needs exactly one of op and opc",
+	  "rule.xml:2: ims-subscriber: op: " },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' k='" ZERO32 "' op='" ZERO32 "' opc='" ZERO32 "'/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka and needs exactly one of op and opc",
+	  "rule.xml:2: ims-subscriber: opc: " },
+	{ "<ims-subscriber impi='u1' impu='sip:u1@x' auth-scheme='aka' k='" ZERO32 "' op='" ZERO32 "' amf=''/>",
+	  "ERROR: ims-subscriber [u1] has auth-scheme aka but no amf",
+	  "rule.xml:2: ims-subscriber: amf: " },
 	{ "<ims-core min-expires='7200'/>",
-	  "ERROR: ims-core [] needs min-expires <= default-expires <= max-expires (7200, 3600, 600000)" },
+	  "ERROR: ims-core [] needs min-expires <= default-expires <= max-expires (7200, 3600, 600000)",
+	  "rule.xml:2: ims-core: min-expires: " },
+	{ "<ims-core max-expires='600'/>",
+	  "ERROR: ims-core [] needs min-expires <= default-expires <= max-expires (60, 3600, 600)",
+	  "rule.xml:2: ims-core: max-expires: " },
 	{ "<management-access telnet-port='2222'/>",
-	  "ERROR: management-access [] has telnet-port and ssh-port both 2222 on 127.0.0.1" },
-	{ "<realm-config identifier=''/>", "ERROR: realm-config [] has no identifier" },
+	  "ERROR: management-access [] has telnet-port and ssh-port both 2222 on 127.0.0.1",
+	  "rule.xml:2: management-access: ssh-port: " },
+	{ "<realm-config identifier=''/>", "ERROR: realm-config [] has no identifier",
+	  "rule.xml:2: realm-config: identifier: " },
 };
 
+/* The ACLI's verify-config has no file: the lines are the Oracle ones. */
 START_TEST(verify_rules_report_in_oracle_form)
 {
 	char xml[2048];
@@ -424,11 +534,69 @@ START_TEST(verify_rules_report_in_oracle_form)
 	ck_assert_msg(cfg, "case %d: %s", _i, err.text);
 	char *report = NULL;
 	ck_assert_int_ge(sbc_cfg_verify(cfg, &report), 1);
+	ck_assert_msg(strncmp(report, "ERROR: ", 7) == 0, "case %d: %s", _i, report);
 	ck_assert_msg(sbc_test_contains(report, rule_cases[_i].expect), "case %d: '%s' not in:\n%s",
 		      _i, rule_cases[_i].expect, report);
+	ck_assert(!sbc_test_contains(report, "rule.xml"));
 	ck_assert(!sbc_test_contains(report, "Verification successful"));
 	free(report);
 	sbc_cfg_free(cfg);
+}
+END_TEST
+
+/* The same file loaded (one element per line): each error also names the
+ * file, the line of the element the rule points at (a sip-port for its
+ * tls-profile), that element and the attribute, like the value errors. */
+START_TEST(verify_rules_at_load_name_file_line_element_attribute)
+{
+	const struct rule_case *c = &rule_cases[_i];
+	char xml[2048], want[512];
+	size_t n = (size_t)snprintf(xml, sizeof xml, "<sbcemu-config>\n");
+	for (const char *p = c->xml; *p && n < sizeof xml - 32; p++) {
+		xml[n++] = *p;
+		if (p[0] == '>' && p[1] == '<')
+			xml[n++] = '\n';
+	}
+	snprintf(xml + n, sizeof xml - n, "\n</sbcemu-config>\n");
+	snprintf(want, sizeof want, "%s%s", c->where, c->expect);
+	struct sbc_cfg_error err = { "" };
+	char *report = NULL;
+	struct sbc_cfg *cfg = sbc_cfg_xml_load_verified(xml, strlen(xml), "rule.xml", &test_key,
+							&report, &err);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(report, "case %d: no report, error %s", _i, err.text);
+	ck_assert_msg(sbc_test_contains(report, want), "case %d: '%s' not in:\n%s", _i, want,
+		      report);
+	/* Every line is located; err holds the report, first line first. */
+	for (const char *line = report; *line; line = strchr(line, '\n') + 1)
+		ck_assert_msg(strncmp(line, "rule.xml:", 9) == 0, "case %d: %s", _i, line);
+	ck_assert_msg(strncmp(err.text, report, strcspn(report, "\n")) == 0, "case %d: %s", _i,
+		      err.text);
+	free(report);
+	/* Without a report the error text alone says it. */
+	ck_assert_ptr_null(sbc_cfg_xml_load_verified(xml, strlen(xml), "rule.xml", &test_key,
+						     NULL, &err));
+	ck_assert_msg(strncmp(err.text, "rule.xml:", 9) == 0, "case %d: %s", _i, err.text);
+}
+END_TEST
+
+START_TEST(verified_load_of_a_good_file)
+{
+	struct sbc_cfg_error err = { "" };
+	char *report = (char *)"not reset";
+	struct sbc_cfg *cfg = sbc_cfg_xml_load_verified(sbc_cfg_default_xml,
+							strlen(sbc_cfg_default_xml), "d.xml", NULL,
+							&report, &err);
+	ck_assert_msg(cfg, "%s", err.text);
+	ck_assert_ptr_null(report);
+	sbc_cfg_free(cfg);
+	/* A file that does not load gives its load error and no report. */
+	report = (char *)"not reset";
+	const char *bad = "<sbcemu-config>\n  <sip-interface realm-id='r1' state='maybe'/>\n</sbcemu-config>";
+	ck_assert_ptr_null(sbc_cfg_xml_load_verified(bad, strlen(bad), "b.xml", NULL, &report, &err));
+	ck_assert_ptr_null(report);
+	ck_assert_msg(sbc_test_contains(err.text, "b.xml:2: sip-interface: invalid state 'maybe'"),
+		      "%s", err.text);
 }
 END_TEST
 
@@ -482,6 +650,170 @@ START_TEST(xmllint_accepts_saved_files)
 	free(xml_path);
 	free(bad_path);
 	free(dir);
+}
+END_TEST
+
+/* A configuration with every element and sub-element, several of each
+ * keyed one, every attribute away from its default somewhere, values that
+ * XML must escape and non-ASCII text. */
+static const char full_xml[] =
+	"<sbcemu-config version=\"42\">\n"
+	"  <system-config hostname=\"PCSCF-1\" description=\"lab &quot;A&quot; &amp; &lt;B&gt; it's Z\xc3\xbcrich\""
+	" cli-more=\"enabled\" terminal-height=\"40\"/>\n"
+	"  <realm-config identifier=\"access\" description=\"UEs &amp; more\" addr-prefix=\"10.0.0.0/8\""
+	" network-interfaces=\"M00:0 M01:0\"/>\n"
+	"  <realm-config identifier=\"core\" addr-prefix=\"2001:db8::/32\"/>\n"
+	"  <certificate-record name=\"ca-root\" country=\"DE\" state=\"Bayern\" locality=\"M\xc3\xbcnchen\""
+	" organization=\"Lab &amp; Co\" unit=\"&lt;ims&gt;\" common-name=\"ca.example\" key-size=\"4096\""
+	" alternate-name=\"ca.example, 192.0.2.9\" trusted=\"disabled\" key-algor=\"ecdsa\"/>\n"
+	"  <certificate-record name=\"pcscf-cert\" common-name=\"pcscf.example\" key-size=\"1024\"/>\n"
+	"  <tls-profile name=\"tp-mutual\" end-entity-certificate=\"pcscf-cert\""
+	" trusted-ca-certificates=\"ca-root pcscf-cert\""
+	" cipher-list=\"TLS_AES_256_GCM_SHA384 ECDHE-ECDSA-AES128-GCM-SHA256\" verify-depth=\"3\""
+	" mutual-authenticate=\"enabled\" tls-version=\"tlsv13\"/>\n"
+	"  <tls-profile name=\"tp-plain\"/>\n"
+	"  <ims-aka-profile name=\"aka-1\" protected-client-port=\"6100\" protected-server-port=\"6101\""
+	" encr-alg-list=\"null des-ede3-cbc aes-cbc\" auth-alg-list=\"hmac-md5-96\"/>\n"
+	"  <ims-aka-profile name=\"aka-2\" protected-client-port=\"6200\" protected-server-port=\"6201\"/>\n"
+	"  <sip-config trans-expire=\"8\" sip-message-len=\"4096\" max-headers=\"64\""
+	" max-incoming-conns=\"100\" per-src-ip-max-incoming-conns=\"10\" inactive-dynamic-conn=\"30\""
+	" max-pending-tls-handshakes=\"16\" tls-handshake-timeout=\"3\" max-security-client-entries=\"4\""
+	" max-sec-agree-associations=\"1000\" max-pending-negotiations=\"500\" ipsec-spi-pool-size=\"4000\"/>\n"
+	"  <sip-interface state=\"disabled\" realm-id=\"access\" description=\"toward &quot;UEs&quot; &amp; &lt;co&gt;\""
+	" sec-agree-feature=\"enabled\" sec-agree-pref=\"tls-ipsec3gpp\" ims-aka-feature=\"enabled\">\n"
+	"    <sip-port address=\"192.0.2.10\" port=\"5070\" ims-aka-profile=\"aka-1\" allow-anonymous=\"registered\"/>\n"
+	"    <sip-port address=\"192.0.2.10\" port=\"5070\" transport-protocol=\"TCP\" ims-aka-profile=\"aka-1\"/>\n"
+	"    <sip-port address=\"192.0.2.10\" port=\"5071\" transport-protocol=\"TLS\" tls-profile=\"tp-mutual\""
+	" allow-anonymous=\"register-prefix\"/>\n"
+	"  </sip-interface>\n"
+	"  <sip-interface realm-id=\"core\">\n"
+	"    <sip-port address=\"2001:db8::10\" port=\"5080\" transport-protocol=\"TCP\" allow-anonymous=\"agents-only\"/>\n"
+	"    <sip-port address=\"2001:db8::10\" port=\"5081\" transport-protocol=\"TLS\" tls-profile=\"tp-plain\"/>\n"
+	"  </sip-interface>\n"
+	"  <session-agent hostname=\"scscf.example\" ip-address=\"2001:db8::20\" port=\"5090\" state=\"disabled\""
+	" transport-method=\"StaticTLS\" realm-id=\"core\"/>\n"
+	"  <session-agent hostname=\"as&amp;1\" ip-address=\"192.0.2.30\" port=\"0\" transport-method=\"DynamicTCP\"/>\n"
+	"  <ims-core state=\"disabled\" home-domain=\"ims.example\" default-expires=\"1800\" min-expires=\"30\""
+	" max-expires=\"7200\" nonce-lifetime=\"60\"/>\n"
+	"  <ims-subscriber impi=\"alice@ims.example\" impu=\"sip:alice@ims.example tel:+15550001\""
+	" password=\"p&amp;&lt;w&gt;&quot;d' \xc3\xa9\"/>\n"
+	"  <ims-subscriber impi=\"bob@ims.example\" impu=\"sip:bob@ims.example\" auth-scheme=\"aka\""
+	" k=\"000102030405060708090a0b0c0d0e0f\" op=\"ABCDEF0123456789abcdef0123456789\" amf=\"c3d4\"/>\n"
+	"  <ims-subscriber impi=\"carol@ims.example\" impu=\"sip:carol@ims.example\" auth-scheme=\"aka\""
+	" k=\"F0E0D0C0B0A090807060504030201000\" opc=\"11112222333344445555666677778888\"/>\n"
+	"  <management-access telnet-state=\"disabled\" telnet-address=\"::1\" telnet-port=\"2424\""
+	" ssh-state=\"disabled\" ssh-address=\"192.0.2.1\" ssh-port=\"2525\" user-password=\"u&amp;ser pass\""
+	" enable-password=\"en&lt;able&gt;\" idle-timeout=\"0\" max-sessions=\"3\" max-login-attempts=\"9\""
+	" lockout-interval=\"120\"/>\n"
+	"</sbcemu-config>\n";
+
+/* Whether some object of el among objs (or their sub-elements, for a
+ * sub-element table) holds attribute a away from its default. */
+static bool some_value_differs(const struct sbc_cfg_element *el, const struct sbc_cfg_attr *a,
+			       const struct sbc_cfg_element *top, const struct sbc_cfg_objs *objs)
+{
+	for (size_t i = 0; i < objs->count; i++) {
+		if (top != el) {
+			for (size_t k = 0; k < top->nattrs; k++)
+				if (top->attrs[k].type == SBC_CFG_CHILDREN && top->attrs[k].child == el &&
+				    some_value_differs(el, a, el,
+						       SBC_CFG_FIELD(objs->items[i], &top->attrs[k],
+								     struct sbc_cfg_objs)))
+					return true;
+			continue;
+		}
+		char *text = sbc_cfg_value_format(a, objs->items[i], SBC_CFG_FMT_CLEAR);
+		bool differs = strcmp(text, a->def) != 0;
+		free(text);
+		if (differs)
+			return true;
+	}
+	return false;
+}
+
+/* Saved text with the encrypted secrets cut out (each encryption draws a
+ * new nonce), so that two saves of one configuration compare equal. */
+static char *without_ciphertexts(const char *xml)
+{
+	char *out = strdup(xml), *w = out;
+	for (const char *p = xml; *p;) {
+		if (strncmp(p, "enc:v1:", 7) == 0)
+			while (*p && *p != '"')
+				p++;
+		else
+			*w++ = *p++;
+	}
+	*w = '\0';
+	return out;
+}
+
+/* load -> save -> load of a configuration with everything in it gives the
+ * same configuration and the same file, which xmllint accepts. */
+START_TEST(xml_round_trip_of_every_element_is_identical)
+{
+	struct sbc_cfg_error err;
+	struct sbc_cfg *cfg = sbc_cfg_xml_load_verified(full_xml, strlen(full_xml), "full.xml",
+							&test_key, NULL, &err);
+	ck_assert_msg(cfg, "%s", err.text);
+	/* It does have everything: every element (several of each keyed one),
+	 * every attribute of every table, sub-elements too, set somewhere. */
+	for (int id = 0; id < SBC_CFG_ELEM_COUNT; id++) {
+		const struct sbc_cfg_element *el = sbc_cfg_elements[id];
+		const struct sbc_cfg_objs *objs = &cfg->elements[id];
+		ck_assert_uint_ge(objs->count, el->singleton ? 1 : 2);
+		for (size_t i = 0; i < el->nattrs; i++) {
+			const struct sbc_cfg_attr *a = &el->attrs[i];
+			if (a->type != SBC_CFG_CHILDREN) {
+				ck_assert_msg(some_value_differs(el, a, el, objs),
+					      "full.xml leaves %s %s at its default", el->name, a->name);
+				continue;
+			}
+			for (size_t k = 0; k < a->child->nattrs; k++)
+				ck_assert_msg(some_value_differs(a->child, &a->child->attrs[k], el, objs),
+					      "full.xml leaves %s %s at its default", a->child->name,
+					      a->child->attrs[k].name);
+		}
+	}
+	const struct sbc_cfg_sip_interface *si = cfg->elements[SBC_CFG_SIP_INTERFACE].items[0];
+	ck_assert_uint_eq(si->sip_ports.count, 3);
+	const struct sbc_cfg_system_config *sys =
+		SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG, struct sbc_cfg_system_config);
+	ck_assert_str_eq(sys->description, "lab \"A\" & <B> it's Z\xc3\xbcrich");
+
+	char *xml1 = NULL, *xml2 = NULL;
+	size_t len1, len2;
+	ck_assert_int_eq(sbc_cfg_xml_save(cfg, &test_key, &xml1, &len1, &err), 0);
+	ck_assert(sbc_test_contains(xml1, "description=\"lab &quot;A&quot; &amp; &lt;B&gt; it's"));
+	ck_assert(!sbc_test_contains(xml1, "p&amp;&lt;w&gt;"));  /* the password is encrypted */
+	struct sbc_cfg *back = sbc_cfg_xml_load_verified(xml1, len1, "saved.xml", &test_key, NULL,
+							 &err);
+	ck_assert_msg(back, "%s", err.text);
+	ck_assert(sbc_cfg_equal(cfg, back));
+	ck_assert_uint_eq(back->version, 42);
+	ck_assert_int_eq(sbc_cfg_xml_save(back, &test_key, &xml2, &len2, &err), 0);
+	char *text1 = without_ciphertexts(xml1), *text2 = without_ciphertexts(xml2);
+	ck_assert_msg(strcmp(text1, text2) == 0, "second save differs:\n%s\n---\n%s", text1, text2);
+
+	char *dir = sbc_test_tmpdir();
+	char *xsd_path = sbc_test_path(dir, "sbcemu-config.xsd");
+	char *xml_path = sbc_test_path(dir, "saved.xml");
+	char *xsd = sbc_cfg_xsd_generate();
+	ck_assert_int_eq(sbc_test_write_file(xsd_path, xsd), 0);
+	ck_assert_int_eq(sbc_test_write_file(xml_path, xml1), 0);
+	ck_assert_int_eq(run_xmllint(xsd_path, xml_path), 0);
+	ck_assert_int_eq(sbc_test_write_file(xml_path, full_xml), 0);
+	ck_assert_int_eq(run_xmllint(xsd_path, xml_path), 0);
+	sbc_test_rmtree(dir);
+	free(xsd);
+	free(xsd_path);
+	free(xml_path);
+	free(dir);
+	free(text1);
+	free(text2);
+	free(xml1);
+	free(xml2);
+	sbc_cfg_free(cfg);
+	sbc_cfg_free(back);
 }
 END_TEST
 
@@ -670,6 +1002,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, xml_missing_attributes_take_defaults);
 	tcase_add_test(tc, xml_entities_not_expanded);
 	tcase_add_test(tc, xmllint_accepts_saved_files);
+	tcase_add_test(tc, xml_round_trip_of_every_element_is_identical);
 	tcase_add_test(tc, reference_doc_matches_table);
 	tcase_add_test(tc, limit_rows_ranges_and_defaults);
 	suite_add_tcase(s, tc);
@@ -677,6 +1010,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, default_config_verifies);
 	tcase_add_loop_test(tc, verify_rules_report_in_oracle_form, 0,
 			    sizeof rule_cases / sizeof rule_cases[0]);
+	tcase_add_loop_test(tc, verify_rules_at_load_name_file_line_element_attribute, 0,
+			    sizeof rule_cases / sizeof rule_cases[0]);
+	tcase_add_test(tc, verified_load_of_a_good_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("security");
 	tcase_set_timeout(tc, 30);

@@ -551,6 +551,7 @@ START_TEST(boot_file_becomes_saved_and_running)
 	store = sbc_core_store_open(dir, boot, &err);
 	ck_assert_msg(store, "%s", err.text);
 	ck_assert_uint_eq(sbc_core_running_version(store), 7);
+	ck_assert_msg(sbc_core_apply_initial(store, &err) == 0, "%s", err.text);
 	char *running = read_rel("config/running.xml");
 	ck_assert(sbc_test_contains(running, "hostname=\"LAB1\""));
 	free(running);
@@ -561,6 +562,79 @@ START_TEST(boot_file_becomes_saved_and_running)
 	ck_assert_ptr_null(store);
 	ck_assert_msg(sbc_test_contains(err.text, "ERROR: realm-config [a] is defined more than once"),
 		      "%s", err.text);
+	free(boot);
+}
+END_TEST
+
+static void assert_running_hostname(const char *want)
+{
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(store);
+	ck_assert_str_eq(SBC_CFG_SINGLETON(cfg, SBC_CFG_SYSTEM_CONFIG,
+					   struct sbc_cfg_system_config)->hostname, want);
+	sbc_core_running_release(store, cfg);
+}
+
+/* A boot file replaces saved.xml and running.xml only once every hook has
+ * prepared it: one that verifies but fails to prepare (a listener that
+ * cannot bind, a CA file that is missing) leaves both files byte for byte,
+ * and the next plain boot runs the previous configuration. */
+START_TEST(boot_file_failing_prepare_keeps_files)
+{
+	struct sbc_cfg_error err;
+	edit(SBC_CFG_SYSTEM_CONFIG, "", "hostname", "OLD1");
+	ck_assert_int_eq(sbc_core_save(store, &err), 0);
+	ck_assert_int_eq(sbc_core_activate(store, &err), 0);
+	char *saved_before = read_rel("config/saved.xml");
+	char *running_before = read_rel("config/running.xml");
+	sbc_core_store_close(store);
+	store = NULL;
+	char *boot = sbc_test_path(dir, "boot.xml");
+	ck_assert_int_eq(sbc_test_write_file(boot,
+		"<sbcemu-config version='7'><system-config hostname='LAB2'/></sbcemu-config>"), 0);
+	store = sbc_core_store_open(dir, boot, &err);
+	ck_assert_msg(store, "%s", err.text);
+	assert_running_hostname("LAB2");
+	struct hook_log bad = { .fail = true };
+	struct sbc_core_apply_hook h = { "bad", hook_prepare, hook_commit, hook_abort, &bad };
+	ck_assert_int_eq(sbc_core_add_apply_hook(store, &h), 0);
+	ck_assert_int_eq(sbc_core_apply_initial(store, &err), -1);
+	ck_assert_str_eq(err.text, "sip-port 127.0.0.1:5060 cannot be bound");
+	ck_assert_int_eq(bad.prepared, 1);
+	ck_assert_int_eq(bad.committed, 0);
+	sbc_core_store_close(store);
+	store = NULL;
+	char *saved_after = read_rel("config/saved.xml");
+	char *running_after = read_rel("config/running.xml");
+	ck_assert_msg(strcmp(saved_after, saved_before) == 0, "saved.xml was replaced");
+	ck_assert_msg(strcmp(running_after, running_before) == 0, "running.xml was replaced");
+	ck_assert(no_temp_files());
+	/* A plain boot runs what ran before. */
+	store = sbc_core_store_open(dir, NULL, &err);
+	ck_assert_msg(store, "%s", err.text);
+	ck_assert_msg(sbc_core_apply_initial(store, &err) == 0, "%s", err.text);
+	assert_running_hostname("OLD1");
+	ck_assert_uint_eq(sbc_core_running_version(store), 2);
+	ck_assert_uint_eq(sbc_core_saved_version(store), 2);
+	sbc_core_store_close(store);
+	store = NULL;
+	/* The same file, prepared, is written and boots next time. */
+	store = sbc_core_store_open(dir, boot, &err);
+	ck_assert_msg(store, "%s", err.text);
+	struct hook_log good = { 0 };
+	struct sbc_core_apply_hook g = { "good", hook_prepare, hook_commit, hook_abort, &good };
+	ck_assert_int_eq(sbc_core_add_apply_hook(store, &g), 0);
+	ck_assert_msg(sbc_core_apply_initial(store, &err) == 0, "%s", err.text);
+	ck_assert_int_eq(good.committed, 1);
+	sbc_core_store_close(store);
+	store = NULL;
+	store = sbc_core_store_open(dir, NULL, &err);
+	ck_assert_msg(store, "%s", err.text);
+	assert_running_hostname("LAB2");
+	ck_assert_uint_eq(sbc_core_saved_version(store), 7);
+	free(saved_before);
+	free(running_before);
+	free(saved_after);
+	free(running_after);
 	free(boot);
 }
 END_TEST
@@ -614,6 +688,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, corrupt_running_file_stops_boot_and_is_kept);
 	tcase_add_test(tc, corrupt_saved_file_is_reported_and_kept);
 	tcase_add_test(tc, boot_file_becomes_saved_and_running);
+	tcase_add_test(tc, boot_file_failing_prepare_keeps_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
