@@ -447,7 +447,7 @@ static int update_binding(struct reg_ctx *x)
 {
 	osip_contact_t *ct = osip_list_get(&x->req->contacts, 0);
 	long expires = sbc_sip_msg_expires(x->req, x->core->default_expires);
-	char *contact = NULL, *path = NULL;
+	char *contact = NULL, *path = NULL, *call_id = NULL;
 	int rc = -1;
 
 	if (expires < 0)
@@ -471,11 +471,13 @@ static int update_binding(struct reg_ctx *x)
 	}
 	if (x->core->max_expires && expires > (long)x->core->max_expires)
 		expires = x->core->max_expires;
-	if (osip_uri_to_str(ct->url, &contact) != 0 || !(path = path_of(x->req)))
+	/* The whole Call-ID (number@host), as `show` reports it. */
+	if (osip_uri_to_str(ct->url, &contact) != 0 || !(path = path_of(x->req)) ||
+	    osip_call_id_to_str(x->req->call_id, &call_id) != 0)
 		goto out;
 	bool refresh = sbc_sip_regtable_get(x->r->regs, x->aor, x->now) != NULL;
 	struct sbc_sip_reg_info in = {
-		.aor = x->aor, .contact = contact, .call_id = x->req->call_id->number, .path = path,
+		.aor = x->aor, .contact = contact, .call_id = call_id, .path = path,
 		.cseq = (uint32_t)strtoul(x->req->cseq->number, NULL, 10),
 		.expires = x->now + expires, .transport = x->src->transport,
 		.integrity = sbc_sip_integrity_parse(x->creds.integrity_protected),
@@ -489,6 +491,7 @@ static int update_binding(struct reg_ctx *x)
 	rc = accept_binding(x, contact, expires);
 out:
 	osip_free(contact);
+	osip_free(call_id);
 	free(path);
 	return rc;
 }
@@ -660,7 +663,7 @@ void sbc_sip_registrar_learn(struct sbc_sip_registrar *r, const osip_message_t *
 {
 	osip_contact_t *ct = osip_list_get(&resp->contacts, 0);
 	long expires = sbc_sip_msg_expires(resp, 0);
-	char *aor = aor_of(req->to ? req->to->url : NULL), *contact = NULL;
+	char *aor = aor_of(req->to ? req->to->url : NULL), *contact = NULL, *call_id = NULL;
 
 	if (!aor)
 		return;
@@ -669,11 +672,12 @@ void sbc_sip_registrar_learn(struct sbc_sip_registrar *r, const osip_message_t *
 			sbc_log_info("pcscf: %s de-registered at the session-agent", aor);
 		goto out;
 	}
-	if (osip_uri_to_str(ct->url, &contact) != 0)
+	if (osip_uri_to_str(ct->url, &contact) != 0 ||
+	    osip_call_id_to_str(req->call_id, &call_id) != 0)
 		goto out;
 	bool refresh = sbc_sip_regtable_get(r->regs, aor, now) != NULL;
 	struct sbc_sip_reg_info in = {
-		.aor = aor, .contact = contact, .call_id = req->call_id->number,
+		.aor = aor, .contact = contact, .call_id = call_id,
 		.path = sbc_sip_msg_header(resp, "Path"),
 		.cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10),
 		.expires = now + expires, .transport = src->transport,
@@ -685,6 +689,7 @@ void sbc_sip_registrar_learn(struct sbc_sip_registrar *r, const osip_message_t *
 			     refresh ? "refreshed" : "registered", contact, expires);
 out:
 	osip_free(contact);
+	osip_free(call_id);
 	free(aor);
 }
 

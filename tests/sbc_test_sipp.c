@@ -32,14 +32,22 @@ uint16_t sbc_test_free_udp_port(void)
 int sbc_test_sipp_run(uint16_t port, const char *scenario, const char *transport,
 		      const char *user, const char *password, const char *domain, int bound_ms)
 {
+	return sbc_test_sipp_run_as(port, scenario, transport, user, password, domain, bound_ms,
+				    NULL);
+}
+
+int sbc_test_sipp_run_as(uint16_t port, const char *scenario, const char *transport,
+			 const char *user, const char *password, const char *domain, int bound_ms,
+			 struct sbc_test_sipp_ue *ue)
+{
 	const char *srcdir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
 	char sf[4096], remote[64], au[256], local_port[16];
 	int status = 0;
+	uint16_t lport = transport[0] == 't' ? sbc_test_free_port() : sbc_test_free_udp_port();
 
 	snprintf(sf, sizeof sf, "%s/tests/sipp/%s", srcdir, scenario);
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", port);
-	snprintf(local_port, sizeof local_port, "%u",
-		 transport[0] == 't' ? sbc_test_free_port() : sbc_test_free_udp_port());
+	snprintf(local_port, sizeof local_port, "%u", lport);
 	snprintf(au, sizeof au, "%s@%s", user, domain);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -59,6 +67,8 @@ int sbc_test_sipp_run(uint16_t port, const char *scenario, const char *transport
 		_exit(127);
 	}
 	ck_assert_int_gt(pid, 0);
+	if (ue)
+		*ue = (struct sbc_test_sipp_ue){ .local_port = lport, .pid = (long)pid };
 	long long deadline = sbc_test_now_ms() + bound_ms;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (sbc_test_now_ms() > deadline) {

@@ -19,4 +19,16 @@ uint16_t sbc_test_free_udp_port(void);
 int sbc_test_sipp_run(uint16_t port, const char *scenario, const char *transport,
 		      const char *user, const char *password, const char *domain, int bound_ms);
 
+/* Where a sipp run came from: its local port (the Contact's and the
+ * source's) and its process id (the one call's Call-ID is "1-PID@127.0.0.1",
+ * sipp's default -cid_str "%u-%p@%s"). */
+struct sbc_test_sipp_ue {
+	uint16_t local_port;
+	long pid;
+};
+/* sbc_test_sipp_run, telling where the UE was (ue may be NULL). */
+int sbc_test_sipp_run_as(uint16_t port, const char *scenario, const char *transport,
+			 const char *user, const char *password, const char *domain, int bound_ms,
+			 struct sbc_test_sipp_ue *ue);
+
 #endif

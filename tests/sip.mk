@@ -13,14 +13,15 @@ check_PROGRAMS += tests/check_sip
 TESTS += tests/check_sip
 tests_check_sip_SOURCES = tests/check_sip.c tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
 	tests/sbc_test_telnet.c tests/sbc_test_telnet.h tests/sbc_test_sipp.c tests/sbc_test_sipp.h \
-	tests/sbc_test_util.c tests/sbc_test_util.h
+	tests/sbc_test_util.c tests/sbc_test_util.h tests/sbc_test_ue.c tests/sbc_test_ue.h
 tests_check_sip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_sip_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OPENSSL_LIBS) \
 	$(CHECK_LIBS) $(LIBS)
 EXTRA_DIST += tests/sipp/register_digest.xml tests/sipp/register_forbidden.xml \
 	tests/sipp/register_unknown.xml tests/sipp/register_aka.xml tests/sipp/register_dereg.xml \
 	tests/sipp/register_message.xml tests/sipp/message_unregistered.xml \
-	tests/sipp/invite_registered.xml
+	tests/sipp/invite_registered.xml tests/sipp/register_retransmit.xml \
+	tests/sipp/register_expire.xml
 
 # The slab that keeps registration bindings apart from the malloc heap.
 check_PROGRAMS += tests/check_slab
