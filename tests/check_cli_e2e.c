@@ -7,6 +7,7 @@
  * activate-config write. The command tree in-process: check_cli_commands.c. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <libssh/libssh.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1154,6 +1155,139 @@ START_TEST(test_e2e_sip_untouched_until_activate)
 }
 END_TEST
 
+/* ---- every command the daemon offers is documented ---- */
+
+static char *src_file(const char *rel)
+{
+	const char *dir = getenv("SBC_TEST_SRCDIR") ? getenv("SBC_TEST_SRCDIR") : ".";
+	char *path = sbc_test_path(dir, rel);
+	char *text = sbc_test_read_file(path, NULL);
+
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	free(path);
+	return text;
+}
+
+/* The man page's formatted lines (".B ...", ".TP" ...) with "\-" as "-". */
+static char *man_macros(void)
+{
+	char *man = src_file("docs/sbcemu.8"), *out = calloc(1, strlen(man) + 2), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (char *line = strtok(man, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] != '.')
+			continue;
+		for (const char *p = line; *p; p++)
+			if (!(p[0] == '\\' && p[1] == '-'))
+				*o++ = *p;
+		*o++ = '\n';
+	}
+	free(man);
+	return out;
+}
+
+/* `what` in text as a word of its own: no letter, digit or '-' around it. */
+static bool has_word(const char *text, const char *what)
+{
+	size_t n = strlen(what);
+
+	for (const char *p = strstr(text, what); p; p = strstr(p + 1, what)) {
+		char before = p == text ? ' ' : p[-1], after = p[n];
+
+		if (!isalnum((unsigned char)before) && before != '-' &&
+		    !isalnum((unsigned char)after) && after != '-')
+			return true;
+	}
+	return false;
+}
+
+/* The command words of a `?` listing ("  word   help"), comma-separated. */
+static void help_words_of(const char *out, char *words, size_t len)
+{
+	words[0] = '\0';
+	for (const char *p = strstr(out, "\r\n  "); p; p = strstr(p + 2, "\r\n  ")) {
+		const char *w = p + 4;
+		size_t n = strcspn(w, " \r");
+
+		if (*w == ' ' || *w == '<' || n == 0)
+			continue;
+		snprintf(words + strlen(words), len - strlen(words), "%.*s,", (int)n, w);
+	}
+}
+
+/* Each word of `?` after `typed` must be in docs/acli.md as `lead word`
+ * (Markdown code; a "|" is escaped there) and on a formatting line of
+ * sbcemu(8) as `lead word`, unless it is an attribute of `reference`. */
+static void assert_documented(struct sbc_test_telnet *t, const char *typed, const char *prompt,
+			      const char *lead, const char *md, const char *man,
+			      const char *reference)
+{
+	char keys[128], words[2048], want[160];
+	char *out;
+
+	snprintf(keys, sizeof keys, "%s?", typed);
+	out = e2e_keys(t, keys, prompt);
+	/* the line is redisplayed after the list: Ctrl-U clears it */
+	ck_assert_int_eq(sbc_test_telnet_send_raw(t, "\x15", 1), 0);
+	help_words_of(out, words, sizeof words);
+	ck_assert_msg(words[0] != '\0', "no commands listed for '%s':\n%s", keys, out);
+	for (char *save = NULL, *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		snprintf(want, sizeof want, "\n| %s |", w);
+		if (reference && strstr(reference, want))
+			continue;  /* an attribute: a row of config-reference.md */
+		snprintf(want, sizeof want, "`%s%s%s", lead[0] == '|' ? "\\" : "", lead, w);
+		ck_assert_msg(has_word(md, want), "docs/acli.md lacks %s (from '%s')", want, keys);
+		snprintf(want, sizeof want, "%s%s", lead, w);
+		ck_assert_msg(has_word(man, want), "sbcemu(8) lacks %s (from '%s')", want, keys);
+	}
+	free(out);
+}
+
+START_TEST(test_e2e_every_command_documented)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t, *u;
+	char *md = src_file("docs/acli.md"), *man = man_macros();
+	char *ref = src_file("docs/config-reference.md");
+	const char *paths[] = { "system", "media-manager", "security", "session-router",
+				"emulator" };
+
+	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, NULL), 0);
+	/* the user level has enable, which the superuser level has not */
+	u = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
+	ck_assert_ptr_nonnull(u);
+	free(sbc_test_telnet_login(u, "user", "acme", "ORACLE>", E2E_MS));
+	assert_documented(u, "", "ORACLE> ", "", md, man, NULL);
+	sbc_test_telnet_close(u);
+
+	t = e2e_admin(&d);
+	assert_documented(t, "", "ORACLE# ", "", md, man, NULL);
+	assert_documented(t, "show ", "ORACLE# show ", "show ", md, man, NULL);
+	assert_documented(t, "show version | ", "ORACLE# show version | ", "| ", md, man, NULL);
+	e2e_step(t, "configure terminal", "ORACLE(configure)#");
+	assert_documented(t, "", "ORACLE(configure)# ", "", md, man, NULL);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		char prompt[64];
+
+		snprintf(prompt, sizeof prompt, "ORACLE(%s)#", paths[i]);
+		e2e_step(t, paths[i], prompt);
+		strcat(prompt, " ");
+		assert_documented(t, "", prompt, "", md, man, NULL);
+		e2e_step(t, "exit", "ORACLE(configure)#");
+	}
+	/* an element: its own commands (attributes are in the reference) */
+	e2e_step(t, "session-router", "ORACLE(session-router)#");
+	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
+	assert_documented(t, "", "ORACLE(sip-interface)# ", "", md, man, ref);
+
+	sbc_test_telnet_close(t);
+	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
+	free(md);
+	free(man);
+	free(ref);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -1171,6 +1305,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(e2e, test_e2e_ssh);
 	tcase_add_test(e2e, test_e2e_console_libedit);
 	tcase_add_test(e2e, test_e2e_sip_untouched_until_activate);
+	tcase_add_test(e2e, test_e2e_every_command_documented);
 	suite_add_tcase(s, e2e);
 	return s;
 }
