@@ -1,6 +1,9 @@
 /* TCP and TLS connections (see sbc_sip_conn.h). The header block is handed
  * to libosip2 to learn Content-Length; no SIP text is parsed here. TLS runs
- * the same framing over SSL_read / SSL_write (sbc_sip_tls.c). */
+ * the same framing over SSL_read / SSL_write (sbc_sip_tls.c). A response
+ * whose connection is gone opens a new one (RFC 3261 18.2.2), which then
+ * serves like an accepted one. Every close that is not the peer's own
+ * says why and which rule decided it. */
 #include "sbc_sip_conn.h"
 
 #include <arpa/inet.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -54,6 +58,8 @@ struct sbc_sip_conn {
 	bool read_blocked;         /* SSL_read waits for POLLOUT */
 	bool lingering;            /* answered, closing: input is discarded */
 	bool shut_wr;              /* lingering and the answer is out: shut down */
+	bool outbound;             /* opened by us for a response (RFC 3261 18.2.2) */
+	bool connecting;           /* outbound, connect() still in progress */
 	time_t accepted;
 	struct src_count *src;     /* its source address's count */
 };
@@ -65,6 +71,7 @@ struct sbc_sip_conns {
 	size_t handshakes;           /* TLS connections still in their handshake */
 	uint64_t next_id;
 	struct sbc_sip_htab bysrc;   /* struct src_count by address text */
+	SSL_CTX *tls_client;         /* for responses on a new TLS connection, made on first use */
 };
 
 static const char *conn_name(const struct sbc_sip_conn *c)
@@ -156,13 +163,16 @@ static void gauges(struct sbc_sip_core *core)
 			      memory_order_relaxed);
 }
 
-static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *why)
+/* Close c; unless the peer closed it (why NULL), log why and the rule. */
+static void conn_close(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *why,
+		       const char *rule)
 {
 	char addr[80];
 
 	if (why)
-		sbc_log_info("sip: closing %s connection from %s: %s", conn_name(c),
-			     sbc_sip_addr_str(&c->peer, addr, sizeof addr), why);
+		sbc_log_info("sip: closing %s connection %s %s: %s (rule %s)", conn_name(c),
+			     c->outbound ? "to" : "from",
+			     sbc_sip_addr_str(&c->peer, addr, sizeof addr), why, rule);
 	if (core)
 		epoll_ctl(core->epfd, EPOLL_CTL_DEL, c->p.fd, NULL);
 	if (core)  /* a TLS association ends with its connection */
@@ -192,6 +202,7 @@ void sbc_sip_conns_free(struct sbc_sip_conns *conns, int epfd)
 		conn_free(c);
 	}
 	sbc_sip_htab_destroy(&conns->bysrc);
+	SSL_CTX_free(conns->tls_client);
 	free(conns->byfd);
 	free(conns);
 }
@@ -364,11 +375,20 @@ long sbc_sip_frame_max(const char *buf, size_t len, size_t max, size_t *skip, si
 	size_t hlen = (size_t)(end - buf) + 4;
 	if (hlen > max)
 		return *why = "header block too large", -1;
-	if (osip_message_init(&m) != 0 || osip_message_parse(m, buf, hlen) != 0) {
+	if (osip_message_init(&m) != 0) {
 		*why = "not SIP";
 		goto out;
 	}
+	/* With a Content-Type, libosip2 refuses a header block whose body has
+	 * not arrived yet, but only at its body step: the headers it read by
+	 * then, Content-Length among them, still frame the message, and the
+	 * whole message is parsed again once it is there. */
+	int parsed = osip_message_parse(m, buf, hlen);
 	osip_content_length_t *cl = osip_message_get_content_length(m);
+	if (parsed != 0 && (!cl || !cl->value || !osip_message_get_content_type(m))) {
+		*why = "not SIP";
+		goto out;
+	}
 	char *e = NULL;
 	unsigned long body = cl && cl->value ? strtoul(cl->value, &e, 10) : 0;
 	if (!cl || !cl->value) {
@@ -461,7 +481,11 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 		}
 		if (n < 0) {
 			c->tls_broken = true;  /* no close_notify to a peer sending junk */
-			conn_close(core, c, why);
+			/* RFC 3261 18.3: a stream without sound framing cannot be
+			 * resynchronised; an endless header block is a size matter. */
+			conn_close(core, c, why,
+				   strcmp(why, "header block too large") == 0 ? "sip-message-len"
+									      : "stream-framing");
 			return -1;
 		}
 		if (n == 0) {
@@ -486,6 +510,21 @@ static int conn_frames(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 	}
 }
 
+/* The peer's end of the stream: a partial message left unframed is
+ * dropped with a log line, a clean end closes quietly. */
+static void conn_eof(struct sbc_sip_core *core, struct sbc_sip_conn *c)
+{
+	char why[96];
+
+	if (c->lingering || c->rlen == 0) {
+		conn_close(core, c, NULL, NULL);
+		return;
+	}
+	snprintf(why, sizeof why, "closed by the peer in the middle of a message (%zu bytes "
+		 "unframed)", c->rlen);
+	conn_close(core, c, why, "stream-truncated");
+}
+
 /* Watch for writability only while something waits for it. */
 static void conn_rearm(struct sbc_sip_core *core, struct sbc_sip_conn *c, bool out)
 {
@@ -498,6 +537,8 @@ static void conn_rearm(struct sbc_sip_core *core, struct sbc_sip_conn *c, bool o
 
 static bool conn_wants_out(const struct sbc_sip_conn *c)
 {
+	if (c->connecting)
+		return true;
 	if (!c->ssl)
 		return c->wlen > 0;
 	if (c->handshaking)
@@ -513,7 +554,7 @@ static int conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 	if (c->ssl)
 		sbc_sip_addr_str(&c->peer, peer, sizeof peer);
 	c->write_blocked = false;
-	while (c->wlen > 0 && !(c->ssl && c->handshaking)) {
+	while (c->wlen > 0 && !c->connecting && !(c->ssl && c->handshaking)) {
 		size_t n = 0;
 		if (c->ssl) {
 			enum sbc_sip_tls_io r = sbc_sip_tls_write(c->ssl, c->wbuf, c->wlen, &n, peer);
@@ -523,7 +564,7 @@ static int conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 			}
 			if (r != SBC_SIP_TLS_DONE) {
 				c->tls_broken = r == SBC_SIP_TLS_FAIL;
-				conn_close(core, c, "write failed");
+				conn_close(core, c, "write failed", "write-error");
 				return -1;
 			}
 		} else {
@@ -531,7 +572,7 @@ static int conn_flush(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (w <= 0) {
-				conn_close(core, c, "write failed");
+				conn_close(core, c, "write failed", "write-error");
 				return -1;
 			}
 			n = (size_t)w;
@@ -552,7 +593,8 @@ static int tls_handshake(struct sbc_sip_core *core, struct sbc_sip_conn *c, cons
 	if (r == SBC_SIP_TLS_FAIL || r == SBC_SIP_TLS_EOF) {
 		c->tls_broken = true;
 		conn_close(core, c, r == SBC_SIP_TLS_FAIL ? "TLS handshake failed"
-							  : "closed by the peer during the TLS handshake");
+							  : "closed by the peer during the TLS handshake",
+			   "tls-handshake");
 		return -1;
 	}
 	c->write_blocked = r == SBC_SIP_TLS_WANT_WRITE;
@@ -584,7 +626,10 @@ static void tls_readable(struct sbc_sip_core *core, struct sbc_sip_conn *c, cons
 		}
 		if (r != SBC_SIP_TLS_DONE) {
 			c->tls_broken = r == SBC_SIP_TLS_FAIL;
-			conn_close(core, c, r == SBC_SIP_TLS_EOF ? NULL : "TLS read failed");
+			if (r == SBC_SIP_TLS_EOF)
+				conn_eof(core, c);
+			else
+				conn_close(core, c, "TLS read failed", "read-error");
 			return;
 		}
 		if (c->lingering)
@@ -611,10 +656,34 @@ static void tls_event(struct sbc_sip_core *core, struct sbc_sip_conn *c)
 	tls_readable(core, c, peer);
 }
 
+/* An outbound connect() has completed (or failed). -1: closed. */
+static int conn_connected(struct sbc_sip_core *core, struct sbc_sip_conn *c)
+{
+	int err = 0;
+	socklen_t elen = sizeof err;
+	char why[96];
+
+	if (getsockopt(c->p.fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+		err = errno;
+	if (err) {
+		snprintf(why, sizeof why, "connect for a response failed: %s", strerror(err));
+		c->tls_broken = true;
+		conn_close(core, c, why, "response-new-connection");
+		return -1;
+	}
+	c->connecting = false;
+	c->local_len = sizeof c->local;
+	getsockname(c->p.fd, (struct sockaddr *)&c->local, &c->local_len);
+	c->last_active = time(NULL);
+	return 0;
+}
+
 void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, uint32_t events)
 {
 	struct sbc_sip_conn *c = (struct sbc_sip_conn *)p;
 
+	if (c->connecting && conn_connected(core, c) != 0)
+		return;
 	if (c->ssl) {
 		tls_event(core, c);
 		return;
@@ -628,8 +697,12 @@ void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, 
 	ssize_t n = recv(c->p.fd, c->rbuf + c->rlen, SBC_SIP_MAX_MSG + 1 - c->rlen, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
-	if (n <= 0) {
-		conn_close(core, c, n == 0 || c->lingering ? NULL : "read failed");
+	if (n == 0 || (n < 0 && c->lingering)) {
+		conn_eof(core, c);
+		return;
+	}
+	if (n < 0) {
+		conn_close(core, c, "read failed", "read-error");
 		return;
 	}
 	if (c->lingering)
@@ -639,15 +712,143 @@ void sbc_sip_conns_event(struct sbc_sip_core *core, struct sbc_sip_pollable *p, 
 	conn_frames(core, c);
 }
 
-int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const char *buf, size_t len)
+/* --- RFC 3261 18.2.2: a response whose connection is gone --- */
+
+/* Where: the top Via's received address, else its sent-by host (numeric:
+ * the event loop does not wait on DNS), and its sent-by port, else 5060
+ * (TCP) or 5061 (TLS). -1 with *why. */
+static int fallback_target(const osip_message_t *m, int *transport, struct sockaddr_storage *to,
+			   socklen_t *tolen, const char **why)
+{
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	osip_generic_param_t *rcv = NULL;
+	struct sockaddr_in *sin = (struct sockaddr_in *)to;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)to;
+
+	if (!via || !via->protocol || !via->host)
+		return *why = "no Via", -1;
+	if (strcasecmp(via->protocol, "TCP") == 0)
+		*transport = SBC_CFG_TRANSPORT_TCP;
+	else if (strcasecmp(via->protocol, "TLS") == 0)
+		*transport = SBC_CFG_TRANSPORT_TLS;
+	else
+		return *why = "the Via's transport is neither TCP nor TLS", -1;
+	osip_via_param_get_byname(via, "received", &rcv);
+	const char *host = rcv && rcv->gvalue && *rcv->gvalue ? rcv->gvalue : via->host;
+	char *end = NULL;
+	unsigned long port = via->port && *via->port ? strtoul(via->port, &end, 10)
+			     : *transport == SBC_CFG_TRANSPORT_TLS ? 5061 : 5060;
+	if ((end && *end) || port == 0 || port > 65535)
+		return *why = "the Via's sent-by port is not a port", -1;
+	memset(to, 0, sizeof(*to));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*tolen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*tolen = sizeof(*sin6);
+	} else {
+		return *why = "the Via's address is not numeric", -1;
+	}
+	return 0;
+}
+
+/* The client side of a new TLS connection. The UE's certificate is not
+ * verified: the response goes where the request's Via says, as it would
+ * over TCP, and UEs seldom hold a certificate a P-CSCF could check. */
+static SSL *fallback_ssl(struct sbc_sip_conns *conns, int fd)
+{
+	SSL *ssl = NULL;
+
+	if (!conns->tls_client) {
+		conns->tls_client = SSL_CTX_new(TLS_client_method());
+		if (!conns->tls_client ||
+		    SSL_CTX_set_min_proto_version(conns->tls_client, TLS1_2_VERSION) != 1) {
+			SSL_CTX_free(conns->tls_client);
+			conns->tls_client = NULL;
+			return NULL;
+		}
+		SSL_CTX_set_verify(conns->tls_client, SSL_VERIFY_NONE, NULL);
+	}
+	if (!(ssl = SSL_new(conns->tls_client)) || SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	SSL_set_connect_state(ssl);
+	return ssl;
+}
+
+/* A new outbound connection to `to`, registered like an accepted one;
+ * NULL with *why. */
+static struct sbc_sip_conn *conn_open(struct sbc_sip_core *core, int transport,
+				      const struct sockaddr_storage *to, socklen_t tolen,
+				      const char **why)
 {
 	struct sbc_sip_conns *conns = core->conns;
-	struct sbc_sip_conn *c = fd >= 0 && (size_t)fd < conns->nbyfd ? conns->byfd[fd] : NULL;
+	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_CONNS);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
+	struct sbc_sip_conn *c = NULL;
+	char key[INET6_ADDRSTRLEN];
+	int one = 1, fd;
 
-	if (!c || c->id != id)
-		return -1;  /* the connection closed meanwhile */
+	if (conns->count >= max)
+		return *why = "max-incoming-conns connections open", NULL;
+	fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (connect(fd, (const struct sockaddr *)to, tolen) != 0 && errno != EINPROGRESS)) {
+		*why = strerror(errno);
+		goto fail;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	src_key(to, key, sizeof key);
+	if (index_fd(conns, fd) != 0 || !(c = calloc(1, sizeof(*c))) ||
+	    !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1)) || !(c->src = src_hold(conns, key))) {
+		*why = "out of memory";
+		goto fail;
+	}
+	c->p.kind = SBC_SIP_POLL_CONN;
+	c->p.fd = fd;
+	c->transport = transport;
+	c->outbound = c->connecting = true;
+	memcpy(&c->peer, to, tolen);
+	c->peer_len = tolen;
+	c->last_active = c->accepted = time(NULL);
+	if (transport == SBC_CFG_TRANSPORT_TLS && !(c->ssl = fallback_ssl(conns, fd))) {
+		*why = "no TLS client context";
+		goto fail;
+	}
+	c->events = ev.events;
+	ev.data.ptr = &c->p;
+	if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		*why = strerror(errno);
+		goto fail;
+	}
+	c->handshaking = c->ssl != NULL;
+	conns->handshakes += c->handshaking;
+	c->id = conns->next_id++;
+	conns->byfd[fd] = c;
+	conns->count++;
+	gauges(core);
+	return c;
+fail:
+	if (c) {
+		src_release(conns, c->src);
+		SSL_free(c->ssl);
+		free(c->rbuf);
+		free(c);
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Queue buf on c and write what can be. 0 / -1 (c closed). */
+static int conn_queue(struct sbc_sip_core *core, struct sbc_sip_conn *c, const char *buf,
+		      size_t len)
+{
 	if (c->wlen + len > WBUF_MAX) {
-		conn_close(core, c, "peer does not read its responses");
+		conn_close(core, c, "peer does not read its responses", "write-backlog");
 		return -1;
 	}
 	char *w = realloc(c->wbuf, c->wlen + len);
@@ -657,6 +858,50 @@ int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const cha
 	memcpy(c->wbuf + c->wlen, buf, len);
 	c->wlen += len;
 	return conn_flush(core, c);
+}
+
+/* The response in buf on a new connection to its top Via (RFC 3261
+ * 18.2.2); logged either way. 0 / -1. */
+static int conn_fallback(struct sbc_sip_core *core, const char *buf, size_t len)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = 0;
+	osip_message_t *m = NULL;
+	const char *why = NULL;
+	int transport = SBC_CFG_TRANSPORT_TCP, rc = -1;
+	char addr[80] = "?";
+
+	if (sbc_sip_msg_parse(buf, len, &m, &why) != SBC_SIP_PARSE_OK || !MSG_IS_RESPONSE(m)) {
+		why = "not a response";
+		goto out;
+	}
+	if (fallback_target(m, &transport, &to, &tolen, &why) != 0)
+		goto out;
+	sbc_sip_addr_str(&to, addr, sizeof addr);
+	struct sbc_sip_conn *c = conn_open(core, transport, &to, tolen, &why);
+	if (!c)
+		goto out;
+	sbc_log_info("sip: %d response to %s over a new %s connection: the request's connection "
+		     "is closed (rule response-new-connection)", m->status_code, addr,
+		     conn_name(c));
+	rc = conn_queue(core, c, buf, len);
+out:
+	if (rc != 0 && why)
+		sbc_log_info("sip: %d response to %s dropped: its connection is closed and no new "
+			     "one could be opened: %s (rule response-new-connection)",
+			     m ? m->status_code : 0, addr, why);
+	osip_message_free(m);
+	return rc;
+}
+
+int sbc_sip_conns_send(struct sbc_sip_core *core, int fd, uint64_t id, const char *buf, size_t len)
+{
+	struct sbc_sip_conns *conns = core->conns;
+	struct sbc_sip_conn *c = fd >= 0 && (size_t)fd < conns->nbyfd ? conns->byfd[fd] : NULL;
+
+	if (!c || c->id != id)
+		return conn_fallback(core, buf, len);  /* the connection closed meanwhile */
+	return conn_queue(core, c, buf, len);
 }
 
 void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now)
@@ -672,17 +917,17 @@ void sbc_sip_conns_sweep(struct sbc_sip_core *core, time_t now)
 			continue;
 		if (c->lingering) {
 			if (now - c->last_active >= LINGER_SECS)
-				conn_close(core, c, NULL);
+				conn_close(core, c, NULL, NULL);
 		} else if (c->ssl && c->handshaking && now - c->accepted >= hs) {
 			sbc_sip_limits_refused(core, SBC_SIP_STAT_LIM_TLS_TIMEOUT,
 					       "sip: closing TLS connection from %s: TLS handshake timed "
 					       "out after %lds (rule tls-handshake-timeout)",
 					       sbc_sip_addr_str(&c->peer, addr, sizeof addr), (long)hs);
 			c->tls_broken = true;
-			conn_close(core, c, NULL);
+			conn_close(core, c, NULL, NULL);
 		} else if (now - c->last_active > idle) {
 			sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_LIM_CONN_IDLE);
-			conn_close(core, c, "idle (rule inactive-dynamic-conn)");
+			conn_close(core, c, "idle", "inactive-dynamic-conn");
 		}
 	}
 }

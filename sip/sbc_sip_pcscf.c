@@ -166,9 +166,14 @@ static void to_core(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 	} else if (sa) {
 		our_branch(key, branch);
 		rc = sbc_sip_agent_forward(core, sa, req, src, key, branch);
-		sbc_core_running_release(core->store, cfg);
-		if (rc != 0)
+		if (rc != 0) {
+			char peer[80];
+			sbc_log_info("pcscf: 503 for %s from %s: not sent to session-agent %s (rule "
+				     "session-agent-unreachable)", req->sip_method,
+				     sbc_sip_addr_str(&src->peer, peer, sizeof peer), sa->hostname);
 			answer(core, src, req, 503, "Service Unavailable", key);
+		}
+		sbc_core_running_release(core->store, cfg);
 		return;
 	} else if ((rc = add_via(req, src, key)) == 0) {
 		rc = reg ? sbc_sip_registrar_register(core->registrar, cfg, req, src, time(NULL), &ans)
@@ -177,6 +182,10 @@ static void to_core(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 	}
 	sbc_core_running_release(core->store, cfg);
 	if (rc != 0) {
+		char peer[80];
+		sbc_log_info("pcscf: 500 for %s from %s: the embedded core could not take it "
+			     "(rule core-internal-error)", req->sip_method,
+			     sbc_sip_addr_str(&src->peer, peer, sizeof peer));
 		answer(core, src, req, 500, "Server Internal Error", key);
 		return;
 	}
@@ -208,15 +217,23 @@ static void cancel(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 	free(ckey);
 }
 
+/* Whether req's From identity is registered from src's address; *aor is
+ * that identity (heap, may be NULL). */
+static bool registered_source(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+			      const osip_message_t *req, char **aor)
+{
+	*aor = sbc_sip_registrar_aor(req->from->url);
+	return sbc_sip_registrar_is_registered(core->registrar, *aor,
+					       (const struct sockaddr *)&src->peer, time(NULL));
+}
+
 /* Non-REGISTER: only from the address a From identity registered from. */
 static void from_ue(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 		    osip_message_t *req, const char *peer, const char *key)
 {
-	char *aor = sbc_sip_registrar_aor(req->from->url);
-	bool ok = sbc_sip_registrar_is_registered(core->registrar, aor,
-						  (const struct sockaddr *)&src->peer, time(NULL));
+	char *aor;
 
-	if (!ok) {
+	if (!registered_source(core, src, req, &aor)) {
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_UNREG_REJECT);
 		sbc_log_info("pcscf: 403 for %s from %s as %s (rule not-registered-source)",
 			     req->sip_method, peer, aor ? aor : "?");
@@ -225,6 +242,39 @@ static void from_ue(struct sbc_sip_core *core, const struct sbc_sip_source *src,
 		to_core(core, src, req, key);
 	}
 	free(aor);
+}
+
+/* ACK. One for a non-2xx final the UE got through us ends that INVITE
+ * transaction here: we acknowledged the session-agent's ourselves
+ * (sbc_sip_agent.c), and the embedded core answers INVITE only with
+ * non-2xx. One for a 2xx is a request of its own (RFC 3261 13.2.2.4),
+ * sent on to the session-agent, our Route (the Record-Route we added)
+ * removed. ACK is never answered, so what is not sent on is dropped. */
+static void ack(struct sbc_sip_core *core, const struct sbc_sip_source *src, osip_message_t *req,
+		const char *peer)
+{
+	char *ikey = sbc_sip_txn_key_as(req, peer, "INVITE"), *key = NULL, *aor = NULL;
+	const char *cached = ikey ? sbc_sip_txn_lookup(core->txn, ikey, &(size_t){ 0 }) : NULL;
+	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
+	const struct sbc_cfg_session_agent *sa = sbc_sip_agent_pick(cfg);
+	char branch[40];
+
+	if (!ikey || !sa || (cached && strncmp(cached, "SIP/2.0 2", 9) != 0)) {
+		sbc_log_debug("sip: ACK from %s absorbed", peer);
+	} else if (!registered_source(core, src, req, &aor)) {
+		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_UNREG_REJECT);
+		sbc_log_info("pcscf: ACK from %s as %s dropped (rule not-registered-source)", peer,
+			     aor ? aor : "?");
+	} else if ((key = sbc_sip_txn_key(req, peer)) != NULL) {
+		our_branch(key, branch);
+		if (sbc_sip_agent_forward_ack(core, sa, req, src, branch) != 0)
+			sbc_log_info("pcscf: ACK from %s dropped: not sent to session-agent %s (rule "
+				     "session-agent-unreachable)", peer, sa->hostname);
+	}
+	sbc_core_running_release(core->store, cfg);
+	free(key);
+	free(aor);
+	free(ikey);
 }
 
 /* The sec-agree rules (sbc_sip_secagree.h) on the running configuration:
@@ -259,8 +309,10 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 		osip_message_fix_last_via_header(req, host[0] == '[' ? host + 1 : host,
 						 atoi(colon + 1));
 	}
-	if (strcmp(req->sip_method, "ACK") == 0)
-		return;  /* no INVITE transactions here yet: nothing to acknowledge */
+	if (strcmp(req->sip_method, "ACK") == 0) {
+		ack(core, src, req, peer);
+		return;
+	}
 	key = sbc_sip_txn_key(req, peer);
 	if (!key)
 		return;
@@ -271,7 +323,7 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_RETRANS);
 		sbc_log_debug("sip: retransmitted %s from %s absorbed", req->sip_method, peer);
 		sbc_sip_send(core, src, cached, len);
-	} else if (sbc_sip_agent_pending(core->agent, branch)) {
+	} else if (sbc_sip_agent_retransmission(core, branch)) {
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_RETRANS);
 		sbc_log_debug("sip: retransmitted %s from %s: still at the session-agent",
 			      req->sip_method, peer);
@@ -280,18 +332,11 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 			to_core(core, src, req, key);
 	} else if (secagree(core, src, req, key, &emergency) == SBC_SIP_SECAGREE_ANSWERED) {
 		;  /* rejected by a sec-agree rule (logged there) */
-	} else if (emergency && !(strcmp(req->sip_method, "INVITE") == 0 &&
-				  sbc_sip_agent_in_use(core))) {
+	} else if (emergency) {
 		/* Emergency requests need no registration (TS 24.229 5.2.10). */
 		to_core(core, src, req, key);
 	} else if (strcmp(req->sip_method, "CANCEL") == 0) {
 		cancel(core, src, req, peer, key);
-	} else if (strcmp(req->sip_method, "INVITE") == 0 && sbc_sip_agent_in_use(core)) {
-		/* An INVITE server transaction (100, ACK, 2xx retransmission) is
-		 * not implemented yet: refuse it rather than half-serve it. */
-		sbc_log_info("sip: 501 for %s from %s (rule method-not-served)", req->sip_method,
-			     peer);
-		answer(core, src, req, 501, "Not Implemented", key);
 	} else {
 		from_ue(core, src, req, peer, key);
 	}

@@ -48,19 +48,23 @@ void sbc_sip_txn_free(struct sbc_sip_txn *t)
 	free(t);
 }
 
-char *sbc_sip_txn_key(const osip_message_t *req, const char *peer)
+char *sbc_sip_txn_key_as(const osip_message_t *req, const char *peer, const char *method)
 {
 	osip_via_t *via = osip_list_get(&req->vias, 0);
 	const char *branch = sbc_sip_msg_branch(req);
 	char *key = NULL;
 
-	if (!via || !branch || !req->cseq || !req->cseq->method)
+	if (!via || !branch || !method)
 		return NULL;
-	/* ACK for a non-2xx belongs to the INVITE transaction; we have none. */
 	if (asprintf(&key, "%s|%s:%s|%s|%s", branch, via->host ? via->host : "",
-		     via->port ? via->port : "", req->cseq->method, peer) < 0)
+		     via->port ? via->port : "", method, peer) < 0)
 		return NULL;
 	return key;
+}
+
+char *sbc_sip_txn_key(const osip_message_t *req, const char *peer)
+{
+	return req->cseq ? sbc_sip_txn_key_as(req, peer, req->cseq->method) : NULL;
 }
 
 const char *sbc_sip_txn_lookup(struct sbc_sip_txn *t, const char *key, size_t *len)

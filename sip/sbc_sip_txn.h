@@ -18,6 +18,10 @@ void sbc_sip_txn_free(struct sbc_sip_txn *txn);
 /* RFC 3261 17.2.3 key: top Via branch, sent-by and CSeq method, plus the
  * peer address. Heap string, NULL on failure. */
 char *sbc_sip_txn_key(const osip_message_t *req, const char *peer);
+/* The same key with `method` for the CSeq method: an ACK's key "as
+ * INVITE" is its INVITE's when it acknowledges a non-2xx (RFC 3261
+ * 17.1.1.3, same branch), whose final response the cache then holds. */
+char *sbc_sip_txn_key_as(const osip_message_t *req, const char *peer, const char *method);
 /* The cached response for key, or NULL. */
 const char *sbc_sip_txn_lookup(struct sbc_sip_txn *txn, const char *key, size_t *len);
 void sbc_sip_txn_store(struct sbc_sip_txn *txn, const char *key, const char *resp, size_t len,

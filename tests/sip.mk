@@ -29,3 +29,14 @@ TESTS += tests/check_slab
 tests_check_slab_SOURCES = tests/check_slab.c
 tests_check_slab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_slab_LDADD = sip/libsbcsip.a $(CHECK_LIBS)
+
+# The P-CSCF toward a session-agent (a UDP socket in the test): INVITE as a
+# transaction-stateful proxy, responses on a new TCP connection (RFC 3261
+# 18.2.2), rule names of 503s and stream closes.
+check_PROGRAMS += tests/check_sip_agent
+TESTS += tests/check_sip_agent
+tests_check_sip_agent_SOURCES = tests/check_sip_agent.c tests/sbc_test_daemon.c \
+	tests/sbc_test_daemon.h tests/sbc_test_sipp.c tests/sbc_test_sipp.h \
+	tests/sbc_test_util.c tests/sbc_test_util.h
+tests_check_sip_agent_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_sip_agent_LDADD = core/libsbclog.a $(OSIP_LIBS) $(CHECK_LIBS) $(LIBS)
