@@ -1710,7 +1710,7 @@ START_TEST(test_truncated_tcp)
 		"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKcut1\r\n"
 		"From: <sip:alice@" DOMAIN ">;tag=c\r\nTo: <sip:alice@" DOMAIN ">\r\n"
 		"Call-ID: cut-1\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@127.0.0.1:9>\r\n"
-		"Content-Length: 40\r\n\r\n";
+		"Content-Type: text/plain\r\nContent-Length: 40\r\n\r\n";
 	struct sockaddr_in me;
 	socklen_t len = sizeof me;
 	char line[160];
