@@ -4,7 +4,7 @@
  * seed 002) next to plain Digest / TLS / AKA ones, interleaved run by run
  * so that each ratio compares runs made seconds apart. Run by `make bench`.
  * Usage: bench_secagree [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS]
- *        [-p UE_PORT_BASE]; the daemon binary is $SBCEMU, else ./sbcemu. */
+ *        [-p UE_PORT_BASE] [-k RUN,...: only these runs, e.g. under callgrind]; the daemon binary is $SBCEMU, else ./sbcemu. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +32,7 @@ static const char *const run_names[RUN_KINDS] = {
 struct opts {
 	unsigned seconds, rounds, users, threads;
 	unsigned port_base;
+	unsigned kinds;  /* bit per enum run_kind: the runs of a round */
 };
 
 struct ports {
@@ -153,13 +154,39 @@ static int run(const struct sbc_test_daemon *d, const struct opts *o, const stru
 	return 0;
 }
 
+/* -k plain-aka-udp,secagree-ipsec: only these runs (e.g. under callgrind). */
+static int parse_kinds(const char *list, unsigned *kinds)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	*kinds = 0;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+		unsigned k = 0;
+
+		while (k < RUN_KINDS && strcmp(run_names[k], t) != 0)
+			k++;
+		if (k == RUN_KINDS) {
+			fprintf(stderr, "bench: unknown run %s\n", t);
+			free(copy);
+			return -1;
+		}
+		*kinds |= 1u << k;
+	}
+	free(copy);
+	return *kinds ? 0 : -1;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "s:r:u:t:p:")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:u:t:p:k:")) != -1) {
 		unsigned long v = strtoul(optarg, NULL, 10);
 		switch (c) {
+		case 'k':
+			if (parse_kinds(optarg, &o->kinds) != 0)
+				return -1;
+			break;
 		case 's': o->seconds = (unsigned)v; break;
 		case 'r': o->rounds = (unsigned)v; break;
 		case 'u': o->users = (unsigned)v; break;
@@ -193,7 +220,7 @@ static void ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kin
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < rounds && n < 64; i++)
-		if (res[i][a].rate > 0)
+		if (res[i][a].rate > 0 && res[i][b].rate > 0)
 			v[n++] = res[i][b].rate / res[i][a].rate;
 	if (!n)
 		return;
@@ -212,14 +239,14 @@ int main(int argc, char **argv)
 	 * reuse it) and refuses challenges past 200000 outstanding, so two
 	 * plain Digest runs at ~10000/s must stay under that together. */
 	struct opts o = { .seconds = 6, .rounds = 2, .users = 500, .threads = 16,
-			  .port_base = 20000 };
+			  .port_base = 20000, .kinds = (1u << RUN_KINDS) - 1 };
 	struct ports p;
 	struct sbc_test_daemon d;
 	int rc = 1;
 
 	if (parse(argc, argv, &o) != 0) {
 		fprintf(stderr, "usage: %s [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS <= USERS] "
-			"[-p UE_PORT_BASE, 8 * USERS free UDP ports from it]\n", argv[0]);
+			"[-p UE_PORT_BASE, 8 * USERS free UDP ports from it] [-k RUN,...]\n", argv[0]);
 		return 2;
 	}
 	struct result (*res)[RUN_KINDS] = calloc(o.rounds, sizeof(*res));
@@ -245,6 +272,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int k = 0; k < RUN_KINDS; k++) {
 			struct result *r = &res[i][k];
+			if (!(o.kinds & 1u << k))
+				continue;
 			if (run(&d, &o, &p, (enum run_kind)k, i, r) != 0)
 				goto out;
 			printf("%-5u %-18s %9u %7u %8.2f %9.1f %12.1f %9.1f\n", i + 1, run_names[k],
@@ -259,7 +288,8 @@ int main(int argc, char **argv)
 	printf("(the last two isolate negotiation: same TLS handshake, same Milenage work)\n");
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int k = 0; k < RUN_KINDS; k++)
-			printf("BENCH secagree round=%u run=%s ok=%u failed=%u seconds=%.3f rate=%.1f "
+			if (o.kinds & 1u << k)
+				printf("BENCH secagree round=%u run=%s ok=%u failed=%u seconds=%.3f rate=%.1f "
 			       "daemon_cpu_us_per_reg=%.1f ue_cpu_us_per_reg=%.1f\n", i + 1,
 			       run_names[k], res[i][k].ok, res[i][k].failed, res[i][k].seconds,
 			       res[i][k].rate, res[i][k].cpu_us, res[i][k].ue_cpu_us);
