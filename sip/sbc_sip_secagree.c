@@ -192,10 +192,11 @@ static enum sbc_sip_secagree_verdict forward(struct sa_ctx *x, struct sbc_sip_as
 }
 
 /* TS 24.229 5.2.2.1: the integrity-protected the P-CSCF vouches for on a
- * REGISTER outside any association. SIP digest over TLS on a connection
- * no registration is bound to: tls-pending; IMS AKA (an AKAv* algorithm,
- * RFC 3310) unprotected: no; SIP digest without TLS (MD5, the RFC 2617
- * default when algorithm is absent): none. */
+ * REGISTER outside any association. SIP digest over TLS: tls-yes on the
+ * connection (its peer address and port) the AoR is registered over,
+ * tls-pending on any other; IMS AKA (an AKAv* algorithm, RFC 3310)
+ * unprotected: no; SIP digest without TLS (MD5, the RFC 2617 default when
+ * algorithm is absent): none. */
 static const char *unprotected_integrity(const struct sa_ctx *x)
 {
 	const char *auth = sbc_sip_msg_header(x->req, "Authorization");
@@ -203,7 +204,10 @@ static const char *unprotected_integrity(const struct sa_ctx *x)
 	bool aka = false;
 
 	if (x->src->transport == SBC_CFG_TRANSPORT_TLS)
-		return "tls-pending";
+		return sbc_sip_registrar_is_registered(x->core->registrar, x->impu,
+						       (const struct sockaddr *)&x->src->peer,
+						       time(NULL))
+			       ? "tls-yes" : "tls-pending";
 	if (!auth || osip_authorization_init(&a) != 0)
 		return NULL;
 	if (osip_authorization_parse(a, auth) == 0 && a->algorithm) {

@@ -177,8 +177,12 @@ START_TEST(test_refresh_over_same_connection)
 	use_tls(ue, tls_port);
 	uint16_t port = sbc_test_ue_local_port(ue);
 	ck_assert_int_eq(sbc_test_ue_register(ue, 600, NULL, BOUND_MS), 200);
+	/* TS 24.229 5.2.2.1, sec-agree off: tls-pending until registered over
+	 * this connection, tls-yes on the refresh over it. */
+	assert_log("core: REGISTER for sip:bob@" DOMAIN " received: integrity-protected=tls-pending,");
 	ck_assert_int_eq(sbc_test_ue_register(ue, 600, NULL, BOUND_MS), 200);
 	assert_log("sip:bob@" DOMAIN " refreshed to");
+	assert_log("core: REGISTER for sip:bob@" DOMAIN " received: integrity-protected=tls-yes,");
 	/* Same socket, never reconnected. */
 	ck_assert_uint_eq(sbc_test_ue_connects(ue), 1);
 	ck_assert_uint_eq(sbc_test_ue_local_port(ue), port);
