@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
+#include "sbc_test_ssh.h"
 #include "sbc_test_util.h"
 #include "sbc_test_telnet.h"
 
@@ -282,107 +283,66 @@ END_TEST
 
 /* --- SSH --- */
 
-struct ssh_client {
-	ssh_session s;
-	ssh_channel c;
-	char buf[16384];
-	size_t len;
-};
-
-static int ssh_open(struct ssh_client *cl, const char *user, const char *pw)
+/* Connect and authenticate to the daemon's SSH port: libssh's answer
+ * (SSH_AUTH_SUCCESS, SSH_AUTH_DENIED); fails the test if it cannot connect. */
+static int ssh_open(struct sbc_test_ssh **cl, const char *user, const char *pw)
 {
-	int port = daemon_.ssh_port, strict = 0;
+	int auth;
 
-	memset(cl, 0, sizeof(*cl));
-	cl->s = ssh_new();
-	ck_assert_ptr_nonnull(cl->s);
-	ssh_options_set(cl->s, SSH_OPTIONS_HOST, "127.0.0.1");
-	ssh_options_set(cl->s, SSH_OPTIONS_PORT, &port);
-	ssh_options_set(cl->s, SSH_OPTIONS_USER, user);
-	ssh_options_set(cl->s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(cl->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
-	ssh_options_set(cl->s, SSH_OPTIONS_PROCESS_CONFIG, &strict);
-	ck_assert_msg(ssh_connect(cl->s) == SSH_OK, "ssh connect: %s", ssh_get_error(cl->s));
-	return ssh_userauth_password(cl->s, NULL, pw);
+	*cl = sbc_test_ssh_open(daemon_.ssh_port, user, pw, &auth);
+	ck_assert_ptr_nonnull(*cl);
+	ck_assert_msg(auth != SSH_AUTH_ERROR, "ssh connect: %s", sbc_test_ssh_error(*cl));
+	return auth;
 }
 
-static void ssh_shell(struct ssh_client *cl)
+/* Read the shell until `needle` (NULL: until EOF): what came (heap). */
+static char *ssh_expect(struct sbc_test_ssh *cl, const char *needle)
 {
-	cl->c = ssh_channel_new(cl->s);
-	ck_assert_ptr_nonnull(cl->c);
-	ck_assert_int_eq(ssh_channel_open_session(cl->c), SSH_OK);
-	ck_assert_int_eq(ssh_channel_request_pty(cl->c), SSH_OK);
-	ck_assert_int_eq(ssh_channel_request_shell(cl->c), SSH_OK);
-}
+	char *out = sbc_test_ssh_expect(cl, needle, T_MS);
 
-/* Read the channel until `needle` (NULL: until EOF); 0 when found. */
-static int ssh_expect(struct ssh_client *cl, const char *needle)
-{
-	long long deadline = now_ms() + T_MS;
-
-	cl->len = 0;
-	cl->buf[0] = '\0';
-	while (now_ms() < deadline) {
-		int n = ssh_channel_read_timeout(cl->c, cl->buf + cl->len,
-						 (uint32_t)(sizeof(cl->buf) - cl->len - 1), 0, 200);
-
-		if (n < 0 || (n == 0 && ssh_channel_is_eof(cl->c)))
-			return needle == NULL ? 0 : -1;
-		cl->len += (size_t)n;
-		cl->buf[cl->len] = '\0';
-		if (needle != NULL && strstr(cl->buf, needle) != NULL)
-			return 0;
-		if (cl->len + 1 >= sizeof(cl->buf))
-			return -1;
-	}
-	return -1;
-}
-
-static void ssh_close(struct ssh_client *cl)
-{
-	if (cl->c != NULL) {
-		ssh_channel_close(cl->c);
-		ssh_channel_free(cl->c);
-	}
-	ssh_disconnect(cl->s);
-	ssh_free(cl->s);
+	ck_assert_msg(out != NULL, "no '%s' over ssh: %s", needle ? needle : "end of session",
+		      sbc_test_ssh_pending(cl));
+	return out;
 }
 
 START_TEST(test_ssh_user)
 {
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
+	char *out;
 
 	ck_assert_int_eq(ssh_open(&cl, "user", "acme"), SSH_AUTH_SUCCESS);
-	ssh_shell(&cl);
-	ck_assert_msg(ssh_expect(&cl, "ORACLE>") == 0, "no prompt: %s", cl.buf);
-	ck_assert_msg(strstr(cl.buf, "Username") == NULL, "libcli login leaked: %s", cl.buf);
-	ssh_channel_write(cl.c, "show version\r", 13);
-	ck_assert_msg(ssh_expect(&cl, "ORACLE>") == 0, "no output: %s", cl.buf);
-	ck_assert_ptr_nonnull(strstr(cl.buf, "sbcemu"));
-	ssh_channel_write(cl.c, "exit\r", 5);
-	ck_assert_int_eq(ssh_expect(&cl, NULL), 0);
-	ssh_close(&cl);
+	ck_assert_int_eq(sbc_test_ssh_shell(cl), 0);
+	out = ssh_expect(cl, "ORACLE>");
+	ck_assert_msg(strstr(out, "Username") == NULL, "libcli login leaked: %s", out);
+	free(out);
+	ck_assert_int_eq(sbc_test_ssh_send(cl, "show version\r"), 0);
+	out = ssh_expect(cl, "ORACLE>");
+	ck_assert_ptr_nonnull(strstr(out, "sbcemu"));
+	free(out);
+	ck_assert_int_eq(sbc_test_ssh_send(cl, "exit\r"), 0);
+	free(ssh_expect(cl, NULL));
+	sbc_test_ssh_close(cl);
 }
 END_TEST
 
 START_TEST(test_ssh_admin)
 {
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
 
 	ck_assert_int_eq(ssh_open(&cl, "admin", "packet"), SSH_AUTH_SUCCESS);
-	ssh_shell(&cl);
-	ck_assert_msg(ssh_expect(&cl, "ORACLE#") == 0, "no privileged prompt: %s", cl.buf);
-	ssh_close(&cl);
+	ck_assert_int_eq(sbc_test_ssh_shell(cl), 0);
+	free(ssh_expect(cl, "ORACLE#"));
+	sbc_test_ssh_close(cl);
 }
 END_TEST
 
 START_TEST(test_ssh_wrong_password)
 {
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
 	char *log;
 
 	ck_assert_int_eq(ssh_open(&cl, "user", "packet"), SSH_AUTH_DENIED);
-	ssh_close(&cl);
+	sbc_test_ssh_close(cl);
 	log = sbc_test_daemon_log(&daemon_);
 	ck_assert_ptr_nonnull(strstr(log, "ACLI login refused: user 'user' from 127.0.0.1:"));
 	ck_assert_ptr_nonnull(strstr(log, "over ssh"));
@@ -406,23 +366,23 @@ END_TEST
 START_TEST(test_stop_with_live_sessions)
 {
 	struct sbc_test_telnet *t = login("user", "acme", "ORACLE>");
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
 	char path[PATH_MAX + 128];
 	FILE *console;
 
 	ck_assert_int_eq(ssh_open(&cl, "admin", "packet"), SSH_AUTH_SUCCESS);
-	ssh_shell(&cl);
-	ck_assert_int_eq(ssh_expect(&cl, "ORACLE#"), 0);
+	ck_assert_int_eq(sbc_test_ssh_shell(cl), 0);
+	free(ssh_expect(cl, "ORACLE#"));
 	snprintf(path, sizeof(path), "sleep 30 | %s console --data-dir %s >/dev/null",
 		 getenv("SBCEMU") ? getenv("SBCEMU") : "./sbcemu", daemon_.data_dir);
 	console = popen(path, "w");
 	ck_assert_ptr_nonnull(console);
 	ck_assert_int_eq(sbc_test_daemon_wait_log(&daemon_, "console session opened", T_MS), 0);
 	ck_assert_int_eq(sbc_test_daemon_stop(&daemon_), 0);
-	ck_assert_int_eq(ssh_expect(&cl, NULL), 0);
+	free(ssh_expect(cl, NULL));
 	free(sbc_test_telnet_expect(t, NULL, T_MS));
 	sbc_test_telnet_close(t);
-	ssh_close(&cl);
+	sbc_test_ssh_close(cl);
 	pclose(console);
 	start(NULL);  /* for teardown */
 }
@@ -769,7 +729,7 @@ static struct sbc_test_telnet *login_after_lockout(void)
 START_TEST(test_telnet_lockout)
 {
 	struct sbc_test_telnet *t;
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
 	char *out, *log;
 
 	sbc_test_daemon_stop(&daemon_);
@@ -789,7 +749,7 @@ START_TEST(test_telnet_lockout)
 	/* Locked out: a new telnet connection, and the right password over SSH. */
 	assert_telnet_locked_out();
 	ck_assert_int_eq(ssh_open(&cl, "user", "acme"), SSH_AUTH_DENIED);
-	ssh_close(&cl);
+	sbc_test_ssh_close(cl);
 	log = sbc_test_daemon_log(&daemon_);
 	ck_assert_msg(strstr(log, "ACLI logins from 127.0.0.1 locked out for 3s after 2 failed "
 			      "attempts (rule max-login-attempts)") != NULL, "%s", log);
@@ -809,13 +769,13 @@ END_TEST
 
 START_TEST(test_ssh_failures_lock_out_telnet)
 {
-	struct ssh_client cl;
+	struct sbc_test_ssh *cl;
 
 	sbc_test_daemon_stop(&daemon_);
 	start("max-login-attempts=\"2\" lockout-interval=\"60\"");
 	for (int i = 0; i < 2; i++) {
 		ck_assert_int_eq(ssh_open(&cl, "user", "not-acme"), SSH_AUTH_DENIED);
-		ssh_close(&cl);
+		sbc_test_ssh_close(cl);
 	}
 	assert_telnet_locked_out();
 	ck_assert_int_eq(sbc_test_daemon_wait_log(&daemon_, "ACLI telnet connection from "

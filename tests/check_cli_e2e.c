@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "sbc_test_daemon.h"
+#include "sbc_test_ssh.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_util.h"
 
@@ -58,15 +60,13 @@ static bool file_has(const char *dir, const char *rel, const char *needle)
 	return has;
 }
 
-START_TEST(test_e2e_telnet_walkthrough)
+/* Start the daemon with realm01 and a sip-interface valid for sec-agree-pref
+ * tls-ipsec3gpp: a UDP port with an ims-aka-profile (at sip_port) and a TLS
+ * port. */
+static void start_tls_aka(struct sbc_test_daemon *d, unsigned sip_port)
 {
-	struct sbc_test_daemon d;
-	struct sbc_test_telnet *t;
-	char body[1024], label[64];
-	unsigned sip_port = sbc_test_free_port();
-	char *out;
+	char body[1024];
 
-	/* Valid for sec-agree-pref tls-ipsec3gpp: a TLS port and an AKA one. */
 	snprintf(body, sizeof body,
 		 "<realm-config identifier=\"realm01\"/>"
 		 "<certificate-record name=\"self\" common-name=\"pcscf.test\"/>"
@@ -80,17 +80,96 @@ START_TEST(test_e2e_telnet_walkthrough)
 		 " tls-profile=\"tls1\"/>"
 		 "</sip-interface>", sbc_test_free_port(), sbc_test_free_port(), sip_port,
 		 sbc_test_free_port());
-	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
-	t = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
+	ck_assert_int_eq(sbc_test_daemon_start(d, NULL, body), 0);
+}
+
+/* Start the daemon with realm01 and a sip-interface of one UDP port. */
+static void start_udp_port(struct sbc_test_daemon *d, unsigned sip_port)
+{
+	char body[512];
+
+	snprintf(body, sizeof body,
+		 "<realm-config identifier=\"realm01\"/>"
+		 "<sip-interface realm-id=\"realm01\">"
+		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>"
+		 "</sip-interface>", sip_port);
+	ck_assert_int_eq(sbc_test_daemon_start(d, NULL, body), 0);
+}
+
+/* A telnet session logged in as user, at ORACLE>. */
+static struct sbc_test_telnet *e2e_user(const struct sbc_test_daemon *d)
+{
+	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, E2E_MS);
+	char *out;
+
 	ck_assert_ptr_nonnull(t);
 	out = sbc_test_telnet_login(t, "user", "acme", "ORACLE>", E2E_MS);
 	ck_assert_msg(out != NULL, "login: %s", sbc_test_telnet_pending(t));
 	free(out);
+	return t;
+}
+
+/* From ORACLE> to ORACLE# with the right enable password. */
+static void e2e_enable(struct sbc_test_telnet *t)
+{
 	e2e_step(t, "enable", "Password:");
 	e2e_step(t, "packet", "ORACLE#");
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "session-router", "ORACLE(session-router)#");
-	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
+}
+
+/* Run `line` and check its answer up to `prompt` contains `want`. */
+static void e2e_cmd_has(struct sbc_test_telnet *t, const char *line, const char *prompt,
+			const char *want)
+{
+	char *out = e2e_cmd(t, line, prompt);
+
+	assert_has(out, want);
+	free(out);
+}
+
+/* Paths into the configuration tree: pairs of a command and the prompt it
+ * leads to, NULL-terminated, for e2e_walk. */
+static const char *const to_realm_config[] = {
+	"configure terminal", "ORACLE(configure)#",
+	"media-manager", "ORACLE(media-manager)#",
+	"realm-config", "ORACLE(realm-config)#",
+	NULL
+};
+static const char *const to_sip_interface[] = {
+	"configure terminal", "ORACLE(configure)#",
+	"session-router", "ORACLE(session-router)#",
+	"sip-interface", "ORACLE(sip-interface)#",
+	NULL
+};
+
+static void e2e_walk(struct sbc_test_telnet *t, const char *const *path)
+{
+	for (; path[0] != NULL; path += 2)
+		e2e_step(t, path[0], path[1]);
+}
+
+/* `exit` once for each prompt given (NULL-terminated), expecting each. */
+static void e2e_exits(struct sbc_test_telnet *t, const char *prompt, ...)
+{
+	va_list ap;
+
+	va_start(ap, prompt);
+	for (; prompt != NULL; prompt = va_arg(ap, const char *))
+		e2e_step(t, "exit", prompt);
+	va_end(ap);
+}
+
+START_TEST(test_e2e_telnet_walkthrough)
+{
+	struct sbc_test_daemon d;
+	struct sbc_test_telnet *t;
+	char label[64];
+	unsigned sip_port = sbc_test_free_port();
+	char *out;
+
+	start_tls_aka(&d, sip_port);
+	t = e2e_user(&d);
+	e2e_enable(t);
+	e2e_walk(t, to_sip_interface);
 	out = e2e_cmd(t, "select", "selection:");
 	snprintf(label, sizeof label, "1: realm01 127.0.0.1:%u", sip_port);
 	assert_has(out, "<realm-id>:");
@@ -99,12 +178,8 @@ START_TEST(test_e2e_telnet_walkthrough)
 	e2e_step(t, "1", "ORACLE(sip-interface)#");
 	e2e_step(t, "sec-agree-feature enabled", "ORACLE(sip-interface)#");
 	e2e_step(t, "sec-agree-pref tls-ipsec3gpp", "ORACLE(sip-interface)#");
-	out = e2e_cmd(t, "done", "ORACLE(sip-interface)#");
-	assert_has(out, "tls-ipsec3gpp");
-	free(out);
-	e2e_step(t, "exit", "ORACLE(session-router)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
-	e2e_step(t, "exit", "ORACLE#");
+	e2e_cmd_has(t, "done", "ORACLE(sip-interface)#", "tls-ipsec3gpp");
+	e2e_exits(t, "ORACLE(session-router)#", "ORACLE(configure)#", "ORACLE#", NULL);
 
 	out = e2e_cmd(t, "save-config", "ORACLE#");
 	assert_has(out, "Save complete");
@@ -112,13 +187,10 @@ START_TEST(test_e2e_telnet_walkthrough)
 	free(out);
 	ck_assert(file_has(d.data_dir, "config/saved.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
 	ck_assert(!file_has(d.data_dir, "config/running.xml", "tls-ipsec3gpp"));
-	out = e2e_cmd(t, "activate-config", "ORACLE#");
-	assert_has(out, "Activate Complete");
-	free(out);
+	e2e_cmd_has(t, "activate-config", "ORACLE#", "Activate Complete");
 	ck_assert(file_has(d.data_dir, "config/running.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
-	out = e2e_cmd(t, "show running-config sip-interface | include sec-agree", "ORACLE#");
-	assert_has(out, "sec-agree-pref                          tls-ipsec3gpp");
-	free(out);
+	e2e_cmd_has(t, "show running-config sip-interface | include sec-agree", "ORACLE#",
+		    "sec-agree-pref                          tls-ipsec3gpp");
 
 	ck_assert_int_eq(sbc_test_telnet_send(t, "exit"), 0);
 	free(sbc_test_telnet_expect(t, NULL, E2E_MS));
@@ -245,14 +317,10 @@ START_TEST(test_e2e_more_paging)
 	out = e2e_cmd(t, "done", "--More--");  /* still enabled while running */
 	free(out);
 	free(e2e_keys(t, " ", "ORACLE(system-config)#"));
-	e2e_step(t, "exit", "ORACLE(system)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
-	e2e_step(t, "exit", "ORACLE#");
+	e2e_exits(t, "ORACLE(system)#", "ORACLE(configure)#", "ORACLE#", NULL);
 	/* (filtered: their reports would fill a page of five) */
 	e2e_step(t, "save-config | include Save complete", "ORACLE#");
-	out = e2e_cmd(t, "activate-config | include Activate", "ORACLE#");
-	assert_has(out, "Activate Complete");
-	free(out);
+	e2e_cmd_has(t, "activate-config | include Activate", "ORACLE#", "Activate Complete");
 	out = e2e_cmd(t, "show running-config", "ORACLE#");
 	assert_lacks(out, "--More--");
 	assert_has(out, "realm02");
@@ -271,9 +339,7 @@ static void describe_first_realm_then_ctrl_z(struct sbc_test_telnet *t, const ch
 	char line[64];
 
 	snprintf(line, sizeof line, "description %s", text);
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	e2e_walk(t, to_realm_config);
 	e2e_step(t, "select", "selection:");
 	e2e_step(t, "1", "ORACLE(realm-config)#");
 	e2e_step(t, line, "ORACLE(realm-config)#");
@@ -289,11 +355,8 @@ START_TEST(test_e2e_ctrl_z_asks)
 	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, "<realm-config identifier=\"realm01\"/>"),
 			 0);
 	t = e2e_admin(&d);
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-
 	/* nothing changed: straight to exec, no question */
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	e2e_walk(t, to_realm_config);
 	out = e2e_keys(t, "\x1a", "ORACLE#");
 	free(out);
 	out = e2e_cmd(t, "show version", "ORACLE#");
@@ -313,9 +376,7 @@ START_TEST(test_e2e_ctrl_z_asks)
 	/* y stores, as done does */
 	describe_first_realm_then_ctrl_z(t, "second");
 	e2e_step(t, "y", "ORACLE#");
-	out = e2e_cmd(t, "show configuration realm-config", "ORACLE#");
-	assert_has(out, "second");
-	free(out);
+	e2e_cmd_has(t, "show configuration realm-config", "ORACLE#", "second");
 
 	sbc_test_telnet_close(t);
 	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
@@ -362,6 +423,16 @@ static void assert_row(const char *out, const char *name, const char *value)
 	char buf[256];
 
 	assert_has(out, row(buf, sizeof buf, name, value));
+}
+
+/* Run `line` and check its answer has the row NAME VALUE. */
+static void e2e_cmd_row(struct sbc_test_telnet *t, const char *line, const char *prompt,
+			const char *name, const char *value)
+{
+	char *out = e2e_cmd(t, line, prompt);
+
+	assert_row(out, name, value);
+	free(out);
 }
 
 static char *data_file(const struct sbc_test_daemon *d, const char *rel)
@@ -425,6 +496,15 @@ static const struct e2e_case subscriber_cases[] = {
 	{ "password bobsecret", NULL },
 };
 
+/* `secret ...` from ORACLE#: both answers, then what came back to ORACLE#. */
+static char *e2e_secret(struct sbc_test_telnet *t, const char *line, const char *pw,
+			const char *again)
+{
+	e2e_step(t, line, "Enter new password : ");
+	e2e_step(t, pw, "Enter password again : ");
+	return e2e_cmd(t, again, "ORACLE#");
+}
+
 /* Every class of bad value over a real telnet session: each is refused
  * with a message naming the element, the attribute and what is allowed,
  * and changes nothing; quoted values and list edits work; the saved and
@@ -433,23 +513,16 @@ START_TEST(test_e2e_bad_values)
 {
 	struct sbc_test_daemon d;
 	struct sbc_test_telnet *t, *u;
-	char body[512], port[16], *saved, *running, *out;
+	char port[16], *saved, *running, *out;
 	unsigned sip_port = sbc_test_free_port();
 
-	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>"
-		 "<sip-interface realm-id=\"realm01\">"
-		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>"
-		 "</sip-interface>", sip_port);
 	snprintf(port, sizeof port, "%u", sip_port);
-	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
+	start_udp_port(&d, sip_port);
 	saved = data_file(&d, "config/saved.xml");
 	running = data_file(&d, "config/running.xml");
 	t = e2e_admin(&d);
 
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
+	e2e_walk(t, to_realm_config);
 	e2e_step(t, "select realm01", "ORACLE(realm-config)#");
 	CASES(t, "ORACLE(realm-config)#", realm_cases);
 	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
@@ -457,11 +530,8 @@ START_TEST(test_e2e_bad_values)
 	assert_row(out, "description", "P-CSCF toward the UEs");
 	assert_row(out, "network-interfaces", "M01:0 M10:0");
 	free(out);
-	out = e2e_cmd(t, "done", "ORACLE(realm-config)#");
-	assert_row(out, "description", "P-CSCF toward the UEs");
-	free(out);
-	e2e_step(t, "exit", "ORACLE(media-manager)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
+	e2e_cmd_row(t, "done", "ORACLE(realm-config)#", "description", "P-CSCF toward the UEs");
+	e2e_exits(t, "ORACLE(media-manager)#", "ORACLE(configure)#", NULL);
 
 	e2e_step(t, "session-router", "ORACLE(session-router)#");
 	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
@@ -493,29 +563,18 @@ START_TEST(test_e2e_bad_values)
 	assert_lacks(out, "465b5ce8");
 	assert_lacks(out, "bobsecret");
 	free(out);
-	e2e_step(t, "exit", "ORACLE(emulator)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
-	e2e_step(t, "exit", "ORACLE#");
+	e2e_exits(t, "ORACLE(emulator)#", "ORACLE(configure)#", "ORACLE#", NULL);
 
 	/* bad secrets: mismatched or empty answers change nothing */
-	e2e_step(t, "secret login", "Enter new password : ");
-	e2e_step(t, "n3w-one", "Enter password again : ");
-	out = e2e_cmd(t, "n3w-two", "ORACLE#");
+	out = e2e_secret(t, "secret login", "n3w-one", "n3w-two");
 	assert_has(out, "% passwords do not match; nothing changed");
 	assert_lacks(out, "n3w-");
 	free(out);
-	e2e_step(t, "secret enable", "Enter new password : ");
-	e2e_step(t, "", "Enter password again : ");
-	out = e2e_cmd(t, "", "ORACLE#");
+	out = e2e_secret(t, "secret enable", "", "");
 	assert_has(out, "% an empty password is not allowed; nothing changed");
 	free(out);
-	u = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
-	ck_assert_ptr_nonnull(u);
-	out = sbc_test_telnet_login(u, "user", "acme", "ORACLE>", E2E_MS);
-	ck_assert_msg(out != NULL, "old login password refused: %s", sbc_test_telnet_pending(u));
-	free(out);
-	e2e_step(u, "enable", "Password:");
-	e2e_step(u, "packet", "ORACLE#");
+	u = e2e_user(&d);  /* the old passwords still work */
+	e2e_enable(u);
 	sbc_test_telnet_close(u);
 
 	/* the editing configuration has the accepted values only */
@@ -559,19 +618,14 @@ START_TEST(test_e2e_select)
 	assert_has(out, "<hostname>:\r\n% no session-agent is configured\r\n");
 	assert_lacks(out, "selection:");
 	free(out);
-	e2e_step(t, "exit", "ORACLE(session-router)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
+	e2e_exits(t, "ORACLE(session-router)#", "ORACLE(configure)#", NULL);
 
 	/* one */
 	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
 	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
-	out = e2e_cmd(t, "select", "selection: ");
-	assert_has(out, "<identifier>:\r\n1: realm01\r\n\r\nselection: ");
-	free(out);
+	e2e_cmd_has(t, "select", "selection: ", "<identifier>:\r\n1: realm01\r\n\r\nselection: ");
 	e2e_step(t, "1", "ORACLE(realm-config)#");
-	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
-	assert_row(out, "identifier", "realm01");
-	free(out);
+	e2e_cmd_row(t, "show", "ORACLE(realm-config)#", "identifier", "realm01");
 	e2e_step(t, "exit", "ORACLE(media-manager)#");
 
 	/* many: two more added over this session */
@@ -587,9 +641,8 @@ START_TEST(test_e2e_select)
 		e2e_step(t, "exit", "ORACLE(media-manager)#");
 	}
 	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
-	out = e2e_cmd(t, "select", "selection: ");
-	assert_has(out, "<identifier>:\r\n1: realm01\r\n2: realm02\r\n3: realm03\r\n\r\nselection: ");
-	free(out);
+	e2e_cmd_has(t, "select", "selection: ",
+		    "<identifier>:\r\n1: realm01\r\n2: realm02\r\n3: realm03\r\n\r\nselection: ");
 	e2e_step(t, "3", "ORACLE(realm-config)#");
 	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
 	assert_row(out, "identifier", "realm03");
@@ -611,19 +664,13 @@ START_TEST(test_e2e_select)
 		assert_has(out, want);
 		free(out);
 	}
-	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
-	assert_row(out, "identifier", "realm03");
-	free(out);
+	e2e_cmd_row(t, "show", "ORACLE(realm-config)#", "identifier", "realm03");
 	/* a key at the prompt, and select KEY directly */
 	e2e_step(t, "select", "selection: ");
 	e2e_step(t, "realm02", "ORACLE(realm-config)#");
-	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
-	assert_row(out, "description", "number-2");
-	free(out);
+	e2e_cmd_row(t, "show", "ORACLE(realm-config)#", "description", "number-2");
 	e2e_step(t, "select realm01", "ORACLE(realm-config)#");
-	out = e2e_cmd(t, "show", "ORACLE(realm-config)#");
-	assert_row(out, "identifier", "realm01");
-	free(out);
+	e2e_cmd_row(t, "show", "ORACLE(realm-config)#", "identifier", "realm01");
 	out = e2e_cmd(t, "select realm09", "ORACLE(realm-config)#");
 	assert_has(out, "%");
 	assert_has(out, "realm09");
@@ -636,13 +683,6 @@ END_TEST
 
 /* ---- two operators on two telnet sessions ---- */
 
-static void to_realm_config(struct sbc_test_telnet *t)
-{
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "media-manager", "ORACLE(media-manager)#");
-	e2e_step(t, "realm-config", "ORACLE(realm-config)#");
-}
-
 START_TEST(test_e2e_two_operators)
 {
 	struct sbc_test_daemon d;
@@ -653,8 +693,8 @@ START_TEST(test_e2e_two_operators)
 		"<realm-config identifier=\"realm01\"/><realm-config identifier=\"realm02\"/>"), 0);
 	a = e2e_admin(&d);
 	b = e2e_admin(&d);
-	to_realm_config(a);
-	to_realm_config(b);
+	e2e_walk(a, to_realm_config);
+	e2e_walk(b, to_realm_config);
 
 	/* the same object: the second done is refused, the first stays */
 	e2e_step(a, "select realm01", "ORACLE(realm-config)#");
@@ -662,9 +702,8 @@ START_TEST(test_e2e_two_operators)
 	e2e_step(a, "description from-a", "ORACLE(realm-config)#");
 	e2e_step(b, "description from-b", "ORACLE(realm-config)#");
 	e2e_step(a, "done", "ORACLE(realm-config)#");
-	out = e2e_cmd(b, "done", "ORACLE(realm-config)#");
-	assert_has(out, "% realm-config [realm01] was changed by another session; select it again");
-	free(out);
+	e2e_cmd_has(b, "done", "ORACLE(realm-config)#",
+		    "% realm-config [realm01] was changed by another session; select it again");
 	out = e2e_cmd(a, "show configuration realm-config | include description", "ORACLE(realm-config)#");
 	assert_has(out, "from-a");
 	assert_lacks(out, "from-b");
@@ -672,9 +711,7 @@ START_TEST(test_e2e_two_operators)
 	/* b drops its stale copy, selects again and sees a's change */
 	e2e_step(b, "select realm01", "Save Changes [y/n]?: ");
 	e2e_step(b, "n", "ORACLE(realm-config)#");
-	out = e2e_cmd(b, "show", "ORACLE(realm-config)#");
-	assert_row(out, "description", "from-a");
-	free(out);
+	e2e_cmd_row(b, "show", "ORACLE(realm-config)#", "description", "from-a");
 
 	/* different objects: both done */
 	e2e_step(a, "select realm02", "ORACLE(realm-config)#");
@@ -704,9 +741,9 @@ START_TEST(test_e2e_two_operators)
 		}
 	}
 	ck_assert_msg(!strchr(sbc_test_telnet_pending(a), '%'), "%s", sbc_test_telnet_pending(a));
-	out = e2e_cmd(a, "show configuration realm-config | count", "ORACLE(media-manager)#");
-	assert_has(out, "\r\n111\r\n");  /* 22 realms of five lines, "task done" */
-	free(out);
+	/* 22 realms of five lines, "task done" */
+	e2e_cmd_has(a, "show configuration realm-config | count", "ORACLE(media-manager)#",
+		    "\r\n111\r\n");
 	out = e2e_cmd(b, "show configuration realm-config | include identifier", "ORACLE(media-manager)#");
 	for (int i = 0; i < 10; i++) {
 		snprintf(line, sizeof line, "a%02d\r\n", i);
@@ -766,14 +803,11 @@ START_TEST(test_e2e_show_abbrev_history)
 	out = e2e_cmd(t, "show nonsense", "ORACLE(realm-config)#");
 	assert_has(out, "% unknown show command 'nonsense'");
 	free(out);
-	out = e2e_cmd(t, "don", "ORACLE(realm-config)#");
-	assert_row(out, "description", "edited");
-	free(out);
+	e2e_cmd_row(t, "don", "ORACLE(realm-config)#", "description", "edited");
 	/* and at a path level */
 	e2e_step(t, "ex", "ORACLE(media-manager)#");
-	out = e2e_cmd(t, "show configuration realm-config | include desc", "ORACLE(media-manager)#");
-	assert_row(out, "description", "edited");
-	free(out);
+	e2e_cmd_row(t, "show configuration realm-config | include desc", "ORACLE(media-manager)#",
+		    "description", "edited");
 	e2e_step(t, "ex", "ORACLE(configure)#");
 	e2e_step(t, "ex", "ORACLE#");
 
@@ -831,18 +865,13 @@ START_TEST(test_e2e_enable_refused)
 	char *out;
 
 	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, NULL), 0);
-	t = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
-	ck_assert_ptr_nonnull(t);
-	out = sbc_test_telnet_login(t, "user", "acme", "ORACLE>", E2E_MS);
-	ck_assert_ptr_nonnull(out);
-	free(out);
+	t = e2e_user(&d);
 	e2e_step(t, "enable", "Password:");
 	t0 = now_ms();
 	out = e2e_cmd(t, "not-the-enable", "ORACLE>");
 	assert_enable_refused(&d, now_ms() - t0, out, " over telnet");
 	free(out);
-	e2e_step(t, "enable", "Password:");
-	e2e_step(t, "packet", "ORACLE#");
+	e2e_enable(t);
 	sbc_test_telnet_close(t);
 	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
 }
@@ -850,74 +879,33 @@ END_TEST
 
 /* ---- SSH (libssh client): enable, the walkthrough, ? and TAB ---- */
 
-struct e2e_ssh {
-	ssh_session s;
-	ssh_channel c;
-	char buf[65536];
-	size_t len;
-};
-
-static void e2e_ssh_open(struct e2e_ssh *cl, uint16_t ssh_port, const char *user, const char *pw)
+static struct sbc_test_ssh *e2e_ssh_open(uint16_t ssh_port, const char *user,
+					 const char *pw)
 {
-	int port = ssh_port, no = 0;
+	int auth;
+	struct sbc_test_ssh *cl = sbc_test_ssh_open(ssh_port, user, pw, &auth);
 
-	memset(cl, 0, sizeof *cl);
-	cl->s = ssh_new();
-	ck_assert_ptr_nonnull(cl->s);
-	ssh_options_set(cl->s, SSH_OPTIONS_HOST, "127.0.0.1");
-	ssh_options_set(cl->s, SSH_OPTIONS_PORT, &port);
-	ssh_options_set(cl->s, SSH_OPTIONS_USER, user);
-	ssh_options_set(cl->s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(cl->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &no);
-	ssh_options_set(cl->s, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ck_assert_msg(ssh_connect(cl->s) == SSH_OK, "ssh connect: %s", ssh_get_error(cl->s));
-	ck_assert_int_eq(ssh_userauth_password(cl->s, NULL, pw), SSH_AUTH_SUCCESS);
-	cl->c = ssh_channel_new(cl->s);
-	ck_assert_ptr_nonnull(cl->c);
-	ck_assert_int_eq(ssh_channel_open_session(cl->c), SSH_OK);
-	ck_assert_int_eq(ssh_channel_request_pty(cl->c), SSH_OK);
-	ck_assert_int_eq(ssh_channel_request_shell(cl->c), SSH_OK);
-}
-
-static void e2e_ssh_close(struct e2e_ssh *cl)
-{
-	ssh_channel_close(cl->c);
-	ssh_channel_free(cl->c);
-	ssh_disconnect(cl->s);
-	ssh_free(cl->s);
+	ck_assert_ptr_nonnull(cl);
+	ck_assert_msg(auth == SSH_AUTH_SUCCESS, "ssh login as %s (%d): %s", user, auth,
+		      sbc_test_ssh_error(cl));
+	ck_assert_int_eq(sbc_test_ssh_shell(cl), 0);
+	return cl;
 }
 
 /* Send keys, then read until `needle`: what came up to and including it
  * (heap); what follows stays for the next call. */
-static char *e2e_ssh_keys(struct e2e_ssh *cl, const char *keys, const char *needle)
+static char *e2e_ssh_keys(struct sbc_test_ssh *cl, const char *keys, const char *needle)
 {
-	long long deadline = now_ms() + E2E_MS;
-	char *hit, *out;
-	size_t n;
+	char *out;
 
-	ck_assert_int_eq(ssh_channel_write(cl->c, keys, (uint32_t)strlen(keys)),
-			 (int)strlen(keys));
-	while (!(hit = strstr(cl->buf, needle))) {
-		int got;
-
-		ck_assert_msg(now_ms() < deadline && cl->len + 1 < sizeof cl->buf,
-			      "'%s': no '%s' in:\n%s", keys, needle, cl->buf);
-		got = ssh_channel_read_timeout(cl->c, cl->buf + cl->len,
-					       (uint32_t)(sizeof cl->buf - cl->len - 1), 0, 200);
-		ck_assert_msg(got >= 0 && !(got == 0 && ssh_channel_is_eof(cl->c)),
-			      "'%s': closed before '%s' in:\n%s", keys, needle, cl->buf);
-		cl->len += (size_t)got;
-		cl->buf[cl->len] = '\0';
-	}
-	n = (size_t)(hit - cl->buf) + strlen(needle);
-	out = strndup(cl->buf, n);
-	ck_assert_ptr_nonnull(out);
-	memmove(cl->buf, cl->buf + n, cl->len - n + 1);
-	cl->len -= n;
+	ck_assert_int_eq(sbc_test_ssh_send(cl, keys), 0);
+	out = sbc_test_ssh_expect(cl, needle, E2E_MS);
+	ck_assert_msg(out != NULL, "'%s': no '%s' in:\n%s", keys, needle,
+		      sbc_test_ssh_pending(cl));
 	return out;
 }
 
-static void ssh_step(struct e2e_ssh *cl, const char *line, const char *prompt)
+static void ssh_step(struct sbc_test_ssh *cl, const char *line, const char *prompt)
 {
 	char keys[256];
 	char *out;
@@ -932,87 +920,73 @@ static void ssh_step(struct e2e_ssh *cl, const char *line, const char *prompt)
 START_TEST(test_e2e_ssh)
 {
 	struct sbc_test_daemon d;
-	struct e2e_ssh cl;
-	char body[1024];
+	struct sbc_test_ssh *cl;
 	unsigned sip_port = sbc_test_free_port();
 	long long t0;
 	char *out;
 
-	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>"
-		 "<certificate-record name=\"self\" common-name=\"pcscf.test\"/>"
-		 "<tls-profile name=\"tls1\" end-entity-certificate=\"self\"/>"
-		 "<ims-aka-profile name=\"aka1\" protected-client-port=\"%u\""
-		 " protected-server-port=\"%u\"/>"
-		 "<sip-interface realm-id=\"realm01\">"
-		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\""
-		 " ims-aka-profile=\"aka1\"/>"
-		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TLS\""
-		 " tls-profile=\"tls1\"/>"
-		 "</sip-interface>", sbc_test_free_port(), sbc_test_free_port(), sip_port,
-		 sbc_test_free_port());
-	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
-	e2e_ssh_open(&cl, d.ssh_port, "user", "acme");
-	free(e2e_ssh_keys(&cl, "", "ORACLE>"));
+	start_tls_aka(&d, sip_port);
+	cl = e2e_ssh_open(d.ssh_port, "user", "acme");
+	free(e2e_ssh_keys(cl, "", "ORACLE>"));
 
 	/* enable: wrong (delayed, logged with the peer), then right */
-	free(e2e_ssh_keys(&cl, "enable\r", "Password:"));
+	free(e2e_ssh_keys(cl, "enable\r", "Password:"));
 	t0 = now_ms();
-	out = e2e_ssh_keys(&cl, "not-the-enable\r", "ORACLE>");
+	out = e2e_ssh_keys(cl, "not-the-enable\r", "ORACLE>");
 	assert_enable_refused(&d, now_ms() - t0, out, " over ssh");
 	free(out);
-	free(e2e_ssh_keys(&cl, "enable\r", "Password:"));
-	out = e2e_ssh_keys(&cl, "packet\r", "ORACLE#");
+	free(e2e_ssh_keys(cl, "enable\r", "Password:"));
+	out = e2e_ssh_keys(cl, "packet\r", "ORACLE#");
 	assert_lacks(out, "packet");  /* not echoed */
 	free(out);
 
 	/* the seed walkthrough, with ? and TAB on the way */
-	ssh_step(&cl, "configure terminal", "ORACLE(configure)#");
-	ssh_step(&cl, "session-router", "ORACLE(session-router)#");
-	out = e2e_ssh_keys(&cl, "?", "ORACLE(session-router)# ");
+	ssh_step(cl, "configure terminal", "ORACLE(configure)#");
+	ssh_step(cl, "session-router", "ORACLE(session-router)#");
+	out = e2e_ssh_keys(cl, "?", "ORACLE(session-router)# ");
 	assert_has(out, "sip-interface");
 	assert_has(out, "session-agent");
 	free(out);
-	ssh_step(&cl, "sip-interface", "ORACLE(sip-interface)#");
-	out = e2e_ssh_keys(&cl, "select\r", "selection: ");
+	ssh_step(cl, "sip-interface", "ORACLE(sip-interface)#");
+	out = e2e_ssh_keys(cl, "select\r", "selection: ");
 	assert_has(out, "<realm-id>:\r\n1: realm01 127.0.0.1:");
 	free(out);
-	ssh_step(&cl, "1", "ORACLE(sip-interface)#");
-	out = e2e_ssh_keys(&cl, "sec-agree-pref ?", "ORACLE(sip-interface)# sec-agree-pref ");
+	ssh_step(cl, "1", "ORACLE(sip-interface)#");
+	out = e2e_ssh_keys(cl, "sec-agree-pref ?", "ORACLE(sip-interface)# sec-agree-pref ");
 	assert_has(out, "<enumeration>");
 	assert_has(out, "Default:");
 	assert_has(out, "\r\n    tls-ipsec3gpp ");
 	assert_has(out, "\r\n    ipsec3gpp-tls ");
 	free(out);
 	/* the line is kept: TAB completes the value, Enter runs it */
-	free(e2e_ssh_keys(&cl, "tls-i\t", "tls-ipsec3gpp "));
-	free(e2e_ssh_keys(&cl, "\r", "ORACLE(sip-interface)#"));
+	free(e2e_ssh_keys(cl, "tls-i\t", "tls-ipsec3gpp "));
+	free(e2e_ssh_keys(cl, "\r", "ORACLE(sip-interface)#"));
 	/* TAB completes an attribute name too */
-	free(e2e_ssh_keys(&cl, "sec-agree-f\t", "sec-agree-feature "));
-	free(e2e_ssh_keys(&cl, "en\t", "enabled "));
-	free(e2e_ssh_keys(&cl, "\r", "ORACLE(sip-interface)#"));
-	out = e2e_ssh_keys(&cl, "done\r", "ORACLE(sip-interface)#");
+	free(e2e_ssh_keys(cl, "sec-agree-f\t", "sec-agree-feature "));
+	free(e2e_ssh_keys(cl, "en\t", "enabled "));
+	free(e2e_ssh_keys(cl, "\r", "ORACLE(sip-interface)#"));
+	out = e2e_ssh_keys(cl, "done\r", "ORACLE(sip-interface)#");
 	assert_row(out, "sec-agree-pref", "tls-ipsec3gpp");
 	assert_row(out, "sec-agree-feature", "enabled");
 	free(out);
-	ssh_step(&cl, "exit", "ORACLE(session-router)#");
-	ssh_step(&cl, "exit", "ORACLE(configure)#");
-	ssh_step(&cl, "exit", "ORACLE#");
+	ssh_step(cl, "exit", "ORACLE(session-router)#");
+	ssh_step(cl, "exit", "ORACLE(configure)#");
+	ssh_step(cl, "exit", "ORACLE#");
 	ck_assert(!file_has(d.data_dir, "config/saved.xml", "tls-ipsec3gpp"));
-	out = e2e_ssh_keys(&cl, "save-config\r", "ORACLE#");
+	out = e2e_ssh_keys(cl, "save-config\r", "ORACLE#");
 	assert_has(out, "Save complete");
 	free(out);
 	ck_assert(file_has(d.data_dir, "config/saved.xml", "sec-agree-feature=\"enabled\""));
 	ck_assert(file_has(d.data_dir, "config/saved.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
 	ck_assert(!file_has(d.data_dir, "config/running.xml", "tls-ipsec3gpp"));
-	out = e2e_ssh_keys(&cl, "activate-config\r", "ORACLE#");
+	out = e2e_ssh_keys(cl, "activate-config\r", "ORACLE#");
 	assert_has(out, "Activate Complete");
 	free(out);
 	ck_assert(file_has(d.data_dir, "config/running.xml", "sec-agree-pref=\"tls-ipsec3gpp\""));
-	out = e2e_ssh_keys(&cl, "show running-config sip-interface | include sec-agree\r", "ORACLE#");
+	out = e2e_ssh_keys(cl, "show running-config sip-interface | include sec-agree\r", "ORACLE#");
 	assert_row(out, "sec-agree-pref", "tls-ipsec3gpp");
 	free(out);
-	e2e_ssh_close(&cl);
+	sbc_test_ssh_close(cl);
 	ck_assert_int_eq(sbc_test_daemon_stop(&d), 0);
 }
 END_TEST
@@ -1111,21 +1085,14 @@ START_TEST(test_e2e_sip_untouched_until_activate)
 	struct sbc_test_daemon d;
 	struct sbc_test_telnet *t;
 	uint16_t old_port = sbc_test_free_port(), new_port = sbc_test_free_port();
-	char body[512], line[64], *out;
+	char line[64];
 
-	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>"
-		 "<sip-interface realm-id=\"realm01\">"
-		 "<sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>"
-		 "</sip-interface>", old_port);
-	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, body), 0);
+	start_udp_port(&d, old_port);
 	ck_assert_msg(sip_answers(old_port), "no SIP on %u at start", old_port);
 	ck_assert(!sip_answers(new_port));
 
 	t = e2e_admin(&d);
-	e2e_step(t, "configure terminal", "ORACLE(configure)#");
-	e2e_step(t, "session-router", "ORACLE(session-router)#");
-	e2e_step(t, "sip-interface", "ORACLE(sip-interface)#");
+	e2e_walk(t, to_sip_interface);
 	e2e_step(t, "select realm01", "ORACLE(sip-interface)#");
 	e2e_step(t, "sip-ports", "ORACLE(sip-port)#");
 	e2e_step(t, "select", "selection: ");
@@ -1136,18 +1103,12 @@ START_TEST(test_e2e_sip_untouched_until_activate)
 	e2e_step(t, "exit", "ORACLE(sip-interface)#");
 	ck_assert(sip_answers(old_port));  /* after done: unchanged */
 	e2e_step(t, "done", "ORACLE(sip-interface)#");
-	e2e_step(t, "exit", "ORACLE(session-router)#");
-	e2e_step(t, "exit", "ORACLE(configure)#");
-	e2e_step(t, "exit", "ORACLE#");
-	out = e2e_cmd(t, "save-config", "ORACLE#");
-	assert_has(out, "Save complete");
-	free(out);
+	e2e_exits(t, "ORACLE(session-router)#", "ORACLE(configure)#", "ORACLE#", NULL);
+	e2e_cmd_has(t, "save-config", "ORACLE#", "Save complete");
 	/* saved, not active: SIP is still on the old port only */
 	ck_assert_msg(sip_answers(old_port), "old port stopped before activate-config");
 	ck_assert_msg(!sip_answers(new_port), "new port answered before activate-config");
-	out = e2e_cmd(t, "activate-config", "ORACLE#");
-	assert_has(out, "Activate Complete");
-	free(out);
+	e2e_cmd_has(t, "activate-config", "ORACLE#", "Activate Complete");
 	ck_assert_msg(sip_answers(new_port), "new port silent after activate-config");
 	ck_assert_msg(!sip_answers(old_port), "old port still answered after activate-config");
 	sbc_test_telnet_close(t);
@@ -1254,9 +1215,7 @@ START_TEST(test_e2e_every_command_documented)
 
 	ck_assert_int_eq(sbc_test_daemon_start(&d, NULL, NULL), 0);
 	/* the user level has enable, which the superuser level has not */
-	u = sbc_test_telnet_connect(d.telnet_port, E2E_MS);
-	ck_assert_ptr_nonnull(u);
-	free(sbc_test_telnet_login(u, "user", "acme", "ORACLE>", E2E_MS));
+	u = e2e_user(&d);
 	assert_documented(u, "", "ORACLE> ", "", md, man, NULL);
 	sbc_test_telnet_close(u);
 

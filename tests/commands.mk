@@ -11,6 +11,7 @@ check_PROGRAMS += tests/check_cli_e2e
 TESTS += tests/check_cli_e2e
 tests_check_cli_e2e_SOURCES = tests/check_cli_e2e.c \
 	tests/sbc_test_telnet.c tests/sbc_test_telnet.h \
+	tests/sbc_test_ssh.c tests/sbc_test_ssh.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h \
 	tests/sbc_test_util.c tests/sbc_test_util.h
 tests_check_cli_e2e_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SSH_CFLAGS)
