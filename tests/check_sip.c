@@ -75,21 +75,10 @@ START_TEST(test_refresh_and_deregister)
 }
 END_TEST
 
-static int udp_socket(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(sbc_test_sip_port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return fd;
-}
-
 START_TEST(test_retransmission_absorbed)
 {
 	char msg[1024];
-	int fd = udp_socket();
+	int fd = sbc_test_sip_udp_to(sbc_test_sip_port);
 
 	snprintf(msg, sizeof msg, sbc_test_sip_register_fmt, "retrans1", "Call-ID: retrans-1\r\n");
 	ck_assert_int_gt(send(fd, msg, strlen(msg), 0), 0);
@@ -117,7 +106,7 @@ END_TEST
 START_TEST(test_malformed_udp)
 {
 	char msg[1024];
-	int fd = udp_socket();
+	int fd = sbc_test_sip_udp_to(sbc_test_sip_port);
 	const char garbage[] = "\x01\x02 not SIP at all \xff\r\n\r\n";
 
 	ck_assert_int_gt(send(fd, garbage, sizeof garbage - 1, 0), 0);
@@ -152,12 +141,9 @@ END_TEST
 /* The daemon closes a TCP stream whose framing is broken. */
 static void assert_tcp_closed_after(const char *bytes, size_t len)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(sbc_test_sip_port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = sbc_test_sip_tcp_to(sbc_test_sip_port);
 	char buf[4096];
 
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	ck_assert_int_eq(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
@@ -231,6 +217,27 @@ static void send_auts(int fd, const char *branch, int cseq, const char *nonce, c
 	sbc_test_sip_send_register(fd, "001010000000002", branch, cseq, auth);
 }
 
+/* The AKA Authorization value (AKAv1-MD5, qop auth, nc 00000001) answering
+ * `nonce` with the RES the subscriber's USIM computes, `extra` (or NULL)
+ * appended. */
+static void aka_auth(const char *nonce, const char *extra, char *auth, size_t size)
+{
+	uint8_t opc[16], rand[16], res[8];
+	char ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
+	const char *impi = "001010000000002@" DOMAIN;
+
+	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
+	(void)sqn_of(nonce, opc, rand);
+	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, res, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, res, sizeof res, ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
+						 "00000001", "c0ffee", "auth", resp), 0);
+	snprintf(auth, size,
+		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=AKAv1-MD5, qop=auth, "
+		 "nc=00000001, cnonce=\"c0ffee\"%s", impi, nonce, resp, extra ? extra : "");
+}
+
 START_TEST(test_aka_auts_resync)
 {
 	uint8_t opc[16], rand[16];
@@ -275,35 +282,17 @@ END_TEST
  * again (TS 33.102 6.3: a vector is used once). */
 START_TEST(test_aka_nonce_not_replayable)
 {
-	uint8_t opc[16], rand[16], res[8];
-	char auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
-	const char *impi = "001010000000002@" DOMAIN;
+	char auth[1024];
 	int fd = sbc_test_sip_udp_to(sbc_test_sip_port);
 
-	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
-	sbc_test_sip_send_register(fd, "001010000000002", "replay1", 1, NULL);
-	char *r = sbc_test_sip_udp_recv(fd);
-	ck_assert_int_eq(sbc_test_sip_status_of(r), 401);
-	char *nonce = sbc_test_sip_nonce_of(r);
-	(void)sqn_of(nonce, opc, rand);
-	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, res, NULL, NULL, NULL), 0);
-	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, res, sizeof res, ha1), 0);
-	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
-						 "00000001", "c0ffee", "auth", resp), 0);
-	snprintf(auth, sizeof auth,
-		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
-		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=AKAv1-MD5, qop=auth, "
-		 "nc=00000001, cnonce=\"c0ffee\"", impi, nonce, resp);
-	sbc_test_sip_send_register(fd, "001010000000002", "replay2", 2, auth);
-	free(r);
-	r = sbc_test_sip_udp_recv(fd);
-	ck_assert_msg(sbc_test_sip_status_of(r) == 200,
-		      "the answer to the challenge must register, got: %s", r);
+	char *nonce = sbc_test_sip_challenge(fd, "001010000000002", "replay", 600);
+	aka_auth(nonce, NULL, auth, sizeof auth);
+	int code = sbc_test_sip_answer(fd, "001010000000002", "replay", 600, auth);
+	ck_assert_msg(code == 200, "the answer to the challenge must register, got %d", code);
 	/* The same Authorization again (new transaction): the vector is spent. */
 	sbc_test_sip_send_register(fd, "001010000000002", "replay3", 3, auth);
-	free(r);
-	r = sbc_test_sip_udp_recv(fd);
-	int code = sbc_test_sip_status_of(r);
+	char *r = sbc_test_sip_udp_recv(fd);
+	code = sbc_test_sip_status_of(r);
 	ck_assert_msg(code == 401 || code == 403, "a replayed AKA answer must not get %d: %s",
 		      code, r);
 	if (code == 401) {  /* a fresh challenge, not the spent one */
@@ -321,25 +310,16 @@ END_TEST
  * nonce-count (RFC 2617 3.2.2), never the same nonce-count twice. */
 START_TEST(test_digest_nonce_reuse_bounded_by_nc)
 {
-	char auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
-	const char *impi = "alice@" DOMAIN;
+	char auth[1024];
 	int fd = sbc_test_sip_udp_to(sbc_test_sip_port);
 	const char *ncs[] = { "00000001", "00000002", "00000002" };
 	const int want[] = { 200, 200, 403 };
+	char *r = NULL;
 
-	sbc_test_sip_send_register(fd, "alice", "reuse1", 1, NULL);
-	char *r = sbc_test_sip_udp_recv(fd);
-	ck_assert_int_eq(sbc_test_sip_status_of(r), 401);
-	char *nonce = sbc_test_sip_nonce_of(r);
-	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, "alice", 5, ha1), 0);
+	char *nonce = sbc_test_sip_challenge(fd, "alice", "reuse", 600);
 	for (int i = 0; i < 3; i++) {
 		char branch[16];
-		ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
-							 ncs[i], "c0ffee", "auth", resp), 0);
-		snprintf(auth, sizeof auth,
-			 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
-			 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=MD5, qop=auth, "
-			 "nc=%s, cnonce=\"c0ffee\"", impi, nonce, resp, ncs[i]);
+		sbc_test_sip_digest_auth("alice", "alice", nonce, ncs[i], NULL, auth, sizeof auth);
 		snprintf(branch, sizeof branch, "reuse%d", i + 2);
 		sbc_test_sip_send_register(fd, "alice", branch, i + 2, auth);
 		free(r);
@@ -369,33 +349,12 @@ static long active_of(const char *out, const char *row)
  * `extra` auth-params appended to the Authorization; the final status. */
 static int aka_register(int fd, const char *extra, const char *tag)
 {
-	uint8_t opc[16], rand[16], res[8];
-	char auth[1024], branch[64], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
-	const char *impi = "001010000000002@" DOMAIN;
+	char auth[1024];
+	char *nonce = sbc_test_sip_challenge(fd, "001010000000002", tag, 600);
 
-	ck_assert_int_eq(sbc_sec_milenage_opc(aka_k, aka_op, opc), 0);
-	snprintf(branch, sizeof branch, "%s1", tag);
-	sbc_test_sip_send_register(fd, "001010000000002", branch, 1, NULL);
-	char *r = sbc_test_sip_udp_recv(fd);
-	ck_assert_int_eq(sbc_test_sip_status_of(r), 401);
-	char *nonce = sbc_test_sip_nonce_of(r);
-	(void)sqn_of(nonce, opc, rand);
-	ck_assert_int_eq(sbc_sec_milenage_f2345(aka_k, opc, rand, res, NULL, NULL, NULL), 0);
-	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, res, sizeof res, ha1), 0);
-	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
-						 "00000001", "c0ffee", "auth", resp), 0);
-	snprintf(auth, sizeof auth,
-		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
-		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=AKAv1-MD5, qop=auth, "
-		 "nc=00000001, cnonce=\"c0ffee\"%s", impi, nonce, resp, extra ? extra : "");
-	snprintf(branch, sizeof branch, "%s2", tag);
-	sbc_test_sip_send_register(fd, "001010000000002", branch, 2, auth);
-	free(r);
-	r = sbc_test_sip_udp_recv(fd);
-	int code = sbc_test_sip_status_of(r);
-	free(r);
+	aka_auth(nonce, extra, auth, sizeof auth);
 	free(nonce);
-	return code;
+	return sbc_test_sip_answer(fd, "001010000000002", tag, 600, auth);
 }
 
 START_TEST(test_integrity_protected_recorded)
@@ -594,15 +553,8 @@ static int sa_fd = -1;
 static void start_sa_daemon(void)
 {
 	char body[2048];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
 
-	sa_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(sa_fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(sa_fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(getsockname(sa_fd, (struct sockaddr *)&sin, &len), 0);
-	sa_port = ntohs(sin.sin_port);
+	sa_fd = sbc_test_sip_core_socket(&sa_port);
 	sa_sip_port = sbc_test_free_udp_port();
 	snprintf(body, sizeof body,
 		 "<realm-config identifier=\"realm01\"/>\n"
@@ -622,62 +574,6 @@ static void stop_sa_daemon(void)
 {
 	close(sa_fd);
 	ck_assert_int_eq(sbc_test_daemon_stop(&sa_daemon), 0);
-}
-
-/* The next request the core socket receives with `method` (others, e.g.
- * retransmissions, are skipped), parsed; *from is its sender. */
-static osip_message_t *core_recv(const char *method, struct sockaddr_storage *from)
-{
-	long long deadline = sbc_test_now_ms() + 5000;
-	char buf[65536];
-
-	while (sbc_test_now_ms() < deadline) {
-		struct pollfd p = { .fd = sa_fd, .events = POLLIN };
-		socklen_t flen = sizeof *from;
-		if (poll(&p, 1, (int)(deadline - sbc_test_now_ms())) != 1)
-			break;
-		ssize_t n = recvfrom(sa_fd, buf, sizeof buf - 1, 0, (struct sockaddr *)from, &flen);
-		ck_assert_int_gt(n, 0);
-		osip_message_t *m = NULL;
-		ck_assert_int_eq(osip_message_init(&m), 0);
-		ck_assert_int_eq(osip_message_parse(m, buf, (size_t)n), 0);
-		if (MSG_IS_REQUEST(m) && strcmp(m->sip_method, method) == 0)
-			return m;
-		osip_message_free(m);
-	}
-	ck_abort_msg("the core socket got no %s", method);
-	return NULL;
-}
-
-/* Answer req from the core socket as an IMS core would. */
-static void core_answer(osip_message_t *req, const struct sockaddr_storage *to, int code,
-			const char *contact)
-{
-	osip_message_t *r = NULL;
-	osip_via_t *via, *copy;
-	char *text = NULL;
-	size_t len;
-
-	ck_assert_int_eq(osip_message_init(&r), 0);
-	osip_message_set_version(r, osip_strdup("SIP/2.0"));
-	osip_message_set_status_code(r, code);
-	osip_message_set_reason_phrase(r, osip_strdup(code == 200 ? "OK" : "Whatever"));
-	for (int i = 0; (via = osip_list_get(&req->vias, i)) != NULL; i++) {
-		ck_assert_int_eq(osip_via_clone(via, &copy), 0);
-		osip_list_add(&r->vias, copy, -1);
-	}
-	ck_assert_int_eq(osip_from_clone(req->from, &r->from), 0);
-	ck_assert_int_eq(osip_to_clone(req->to, &r->to), 0);
-	ck_assert_int_eq(osip_call_id_clone(req->call_id, &r->call_id), 0);
-	ck_assert_int_eq(osip_cseq_clone(req->cseq, &r->cseq), 0);
-	if (contact)
-		osip_message_set_contact(r, contact);
-	osip_message_set_content_length(r, "0");
-	ck_assert_int_eq(osip_message_to_str(r, &text, &len), 0);
-	ck_assert_int_eq(sendto(sa_fd, text, len, 0, (const struct sockaddr *)to,
-				sizeof(struct sockaddr_in)), (ssize_t)len);
-	osip_free(text);
-	osip_message_free(r);
 }
 
 static void send_message(int fd, const char *branch, const char *method, int cseq)
@@ -700,12 +596,12 @@ START_TEST(test_session_agent)
 
 	/* REGISTER reaches the external core with our Via and Path on top. */
 	sbc_test_sip_send_register(ue, "alice", "sareg", 1, NULL);
-	osip_message_t *req = core_recv("REGISTER", &from);
+	osip_message_t *req = sbc_test_sip_core_recv(sa_fd, "REGISTER", &from);
 	ck_assert_int_eq(osip_list_size(&req->vias), 2);
 	osip_header_t *path = NULL;
 	ck_assert_int_ge(osip_message_header_get_byname(req, "path", 0, &path), 0);
 	ck_assert(strstr(path->hvalue, "sip:term@127.0.0.1") != NULL);
-	core_answer(req, &from, 200, "<sip:alice@127.0.0.1:9>;expires=600");
+	sbc_test_sip_core_answer(sa_fd, req, &from, 200, NULL, "<sip:alice@127.0.0.1:9>;expires=600");
 	osip_message_free(req);
 	char *r = sbc_test_sip_udp_recv(ue);
 	ck_assert_int_eq(sbc_test_sip_status_of(r), 200);
@@ -715,8 +611,8 @@ START_TEST(test_session_agent)
 
 	/* MESSAGE from the registered UE: forwarded, the core's 200 relayed. */
 	send_message(ue, "samsg1", "MESSAGE", 2);
-	req = core_recv("MESSAGE", &from);
-	core_answer(req, &from, 200, NULL);
+	req = sbc_test_sip_core_recv(sa_fd, "MESSAGE", &from);
+	sbc_test_sip_core_answer(sa_fd, req, &from, 200, NULL, NULL);
 	osip_message_free(req);
 	r = sbc_test_sip_udp_recv(ue);
 	ck_assert_int_eq(sbc_test_sip_status_of(r), 200);
@@ -731,7 +627,7 @@ START_TEST(test_session_agent)
 	/* CANCEL while the core sits on the request: 200 and 487 to the UE,
 	 * CANCEL on to the core (RFC 3261 9.2, 16.10). */
 	send_message(ue, "samsg3", "MESSAGE", 3);
-	osip_message_free(core_recv("MESSAGE", &from));
+	osip_message_free(sbc_test_sip_core_recv(sa_fd, "MESSAGE", &from));
 	send_message(ue, "samsg3", "CANCEL", 3);
 	char *a = sbc_test_sip_udp_recv(ue), *b = sbc_test_sip_udp_recv(ue);
 	ck_assert_ptr_nonnull(a);
@@ -743,12 +639,12 @@ START_TEST(test_session_agent)
 	sbc_test_sip_assert_has(ca == 200 ? a : b, "CSeq: 3 CANCEL");
 	free(a);
 	free(b);
-	osip_message_free(core_recv("CANCEL", &from));
+	osip_message_free(sbc_test_sip_core_recv(sa_fd, "CANCEL", &from));
 
 	/* Silence from the core: 408 after trans-expire (2 s here). */
 	long long t0 = sbc_test_now_ms();
 	send_message(ue, "samsg4", "OPTIONS", 4);
-	osip_message_free(core_recv("OPTIONS", &from));
+	osip_message_free(sbc_test_sip_core_recv(sa_fd, "OPTIONS", &from));
 	r = sbc_test_sip_udp_recv(ue);
 	ck_assert_int_eq(sbc_test_sip_status_of(r), 408);
 	ck_assert_int_ge(sbc_test_now_ms() - t0, 1000);
@@ -772,13 +668,9 @@ static void start_lim_daemon(void)
 	lim_port = sbc_test_free_port();
 	ck_assert_uint_ne(lim_port, 0);
 	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>\n"
+		 SBC_TEST_SIP_INTERFACE_XML
 		 "<sip-config sip-message-len=\"2048\" max-headers=\"20\" max-incoming-conns=\"5\""
 		 " per-src-ip-max-incoming-conns=\"3\"/>\n"
-		 "<sip-interface realm-id=\"realm01\">\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TCP\"/>\n"
-		 "</sip-interface>\n"
 		 "<ims-core home-domain=\"" DOMAIN "\"/>\n"
 		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN "\""
 		 " auth-scheme=\"digest\" password=\"alice\"/>\n", lim_port, lim_port);
@@ -792,8 +684,7 @@ static void stop_lim_daemon(void)
 
 static void lim_log(const char *text)
 {
-	ck_assert_msg(sbc_test_daemon_wait_log(&lim_daemon, text, 5000) == 0,
-		      "daemon log lacks '%s'", text);
+	sbc_test_sip_assert_log_in(&lim_daemon, text);
 }
 
 /* A TCP connection to the limits daemon from source address `from`. */

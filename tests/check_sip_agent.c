@@ -18,10 +18,9 @@
 
 #include <osipparser2/osip_parser.h>
 
-#include "sbc_test_daemon.h"
-#include "sbc_test_sipp.h"
+#include "sbc_test_sip.h"
 
-#define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
+#define DOMAIN SBC_TEST_SIP_DOMAIN
 
 static struct sbc_test_daemon daemon_;
 static uint16_t sip_port, sa_port;
@@ -30,23 +29,12 @@ static int sa_fd = -1;
 static void start_daemon(void)
 {
 	char body[2048];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
 
-	sa_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(sa_fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(sa_fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(getsockname(sa_fd, (struct sockaddr *)&sin, &len), 0);
-	sa_port = ntohs(sin.sin_port);
+	sa_fd = sbc_test_sip_core_socket(&sa_port);
 	sip_port = sbc_test_free_port();
 	ck_assert_uint_ne(sip_port, 0);
 	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>\n"
-		 "<sip-interface realm-id=\"realm01\">\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TCP\"/>\n"
-		 "</sip-interface>\n"
+		 SBC_TEST_SIP_INTERFACE_XML
 		 "<session-agent hostname=\"core1\" ip-address=\"127.0.0.1\" port=\"%u\""
 		 " state=\"enabled\" realm-id=\"realm01\"/>\n"
 		 "<ims-core home-domain=\"" DOMAIN "\" state=\"disabled\"/>\n"
@@ -64,69 +52,24 @@ static void stop_daemon(void)
 
 static void assert_log(const char *text)
 {
-	ck_assert_msg(sbc_test_daemon_wait_log(&daemon_, text, 5000) == 0,
-		      "daemon log lacks '%s'", text);
+	sbc_test_sip_assert_log_in(&daemon_, text);
 }
 
 /* ---- the UE side ---- */
 
-static int ue_socket(int type)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(sip_port) };
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return fd;
-}
-
-static void send_str(int fd, const char *msg)
-{
-	ck_assert_int_eq(send(fd, msg, strlen(msg), MSG_NOSIGNAL), (ssize_t)strlen(msg));
-}
-
-/* One datagram within ms (heap string), or NULL. */
-static char *ue_recv_ms(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char buf[65536];
-
-	if (poll(&p, 1, ms) != 1)
-		return NULL;
-	ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
-static int status_of(const char *resp)
-{
-	int code = -1;
-
-	if (!resp || sscanf(resp, "SIP/2.0 %d ", &code) != 1)
-		return -1;
-	return code;
-}
-
 /* The next response to the UE, which must have status `code` (heap). */
 static char *ue_expect(int fd, int code)
 {
-	char *r = ue_recv_ms(fd, 5000);
+	char *r = sbc_test_sip_udp_recv_ms(fd, 5000);
 
-	ck_assert_msg(status_of(r) == code, "UE expected %d, got: %s", code, r ? r : "nothing");
+	ck_assert_msg(sbc_test_sip_status_of(r) == code, "UE expected %d, got: %s", code,
+		      r ? r : "nothing");
 	return r;
 }
 
 static void ue_expect_free(int fd, int code)
 {
 	free(ue_expect(fd, code));
-}
-
-static void assert_has(const char *text, const char *needle)
-{
-	ck_assert_msg(strstr(text, needle) != NULL, "'%s' lacks '%s'", text, needle);
 }
 
 /* A request from alice's UE over fd: method, Request-URI, our branch
@@ -148,7 +91,7 @@ static void ue_request(int fd, const char *method, const char *ruri, const char 
 		 method, ruri, branch, route ? "Route: " : "", route ? route : "",
 		 route ? "\r\n" : "", call, to_tag ? ";tag=" : "", to_tag ? to_tag : "", call, cseq,
 		 method);
-	send_str(fd, msg);
+	sbc_test_sip_send_str(fd, msg);
 }
 
 static void ue_invite(int fd, const char *branch, const char *call)
@@ -157,31 +100,6 @@ static void ue_invite(int fd, const char *branch, const char *call)
 }
 
 /* ---- the session-agent side ---- */
-
-/* The next request the agent socket receives with `method` (others, e.g.
- * retransmissions, are skipped), parsed; *from is its sender. */
-static osip_message_t *core_recv(const char *method, struct sockaddr_storage *from)
-{
-	long long deadline = sbc_test_now_ms() + 5000;
-	char buf[65536];
-
-	while (sbc_test_now_ms() < deadline) {
-		struct pollfd p = { .fd = sa_fd, .events = POLLIN };
-		socklen_t flen = sizeof *from;
-		if (poll(&p, 1, (int)(deadline - sbc_test_now_ms())) != 1)
-			break;
-		ssize_t n = recvfrom(sa_fd, buf, sizeof buf - 1, 0, (struct sockaddr *)from, &flen);
-		ck_assert_int_gt(n, 0);
-		osip_message_t *m = NULL;
-		ck_assert_int_eq(osip_message_init(&m), 0);
-		ck_assert_int_eq(osip_message_parse(m, buf, (size_t)n), 0);
-		if (MSG_IS_REQUEST(m) && strcmp(m->sip_method, method) == 0)
-			return m;
-		osip_message_free(m);
-	}
-	ck_abort_msg("the agent socket got no %s", method);
-	return NULL;
-}
 
 /* Read the agent socket for ms; how many `method` requests came, each
  * of which must have `vias` Vias (what the P-CSCF sends itself has one,
@@ -212,57 +130,19 @@ static int core_drain(int ms, const char *method, int vias)
 	}
 }
 
-/* Answer req from the agent socket as an IMS core would: Vias, From,
- * To (with to_tag if given), Call-ID, CSeq copied; for a 1xx / 2xx to
- * INVITE the Record-Route too, and a Contact on its 2xx; `contact` (or
- * NULL) on others. */
-static void core_answer_c(osip_message_t *req, const struct sockaddr_storage *to, int code,
-			  const char *to_tag, const char *contact_hdr)
-{
-	osip_message_t *r = NULL;
-	osip_via_t *via, *vcopy;
-	osip_record_route_t *rr, *rrcopy;
-	char *text = NULL, contact[128];
-	size_t len;
-
-	ck_assert_int_eq(osip_message_init(&r), 0);
-	osip_message_set_version(r, osip_strdup("SIP/2.0"));
-	osip_message_set_status_code(r, code);
-	osip_message_set_reason_phrase(r, osip_strdup(code == 200 ? "OK" : "Whatever"));
-	for (int i = 0; (via = osip_list_get(&req->vias, i)) != NULL; i++) {
-		ck_assert_int_eq(osip_via_clone(via, &vcopy), 0);
-		osip_list_add(&r->vias, vcopy, -1);
-	}
-	ck_assert_int_eq(osip_from_clone(req->from, &r->from), 0);
-	ck_assert_int_eq(osip_to_clone(req->to, &r->to), 0);
-	if (to_tag)
-		ck_assert_int_eq(osip_to_set_tag(r->to, osip_strdup(to_tag)), 0);
-	ck_assert_int_eq(osip_call_id_clone(req->call_id, &r->call_id), 0);
-	ck_assert_int_eq(osip_cseq_clone(req->cseq, &r->cseq), 0);
-	if (strcmp(req->sip_method, "INVITE") == 0 && code < 300) {
-		for (int i = 0; (rr = osip_list_get(&req->record_routes, i)) != NULL; i++) {
-			ck_assert_int_eq(osip_record_route_clone(rr, &rrcopy), 0);
-			osip_list_add(&r->record_routes, rrcopy, -1);
-		}
-	}
-	if (strcmp(req->sip_method, "INVITE") == 0 && code >= 200 && code < 300) {
-		snprintf(contact, sizeof contact, "<sip:bob@127.0.0.1:%u>", sa_port);
-		osip_message_set_contact(r, contact);
-	} else if (contact_hdr) {
-		osip_message_set_contact(r, contact_hdr);
-	}
-	osip_message_set_content_length(r, "0");
-	ck_assert_int_eq(osip_message_to_str(r, &text, &len), 0);
-	ck_assert_int_eq(sendto(sa_fd, text, len, 0, (const struct sockaddr *)to,
-				sizeof(struct sockaddr_in)), (ssize_t)len);
-	osip_free(text);
-	osip_message_free(r);
-}
-
+/* Answer req from the agent socket as the core; a 2xx to INVITE carries
+ * bob's Contact at the agent. */
 static void core_answer(osip_message_t *req, const struct sockaddr_storage *to, int code,
 			const char *to_tag)
 {
-	core_answer_c(req, to, code, to_tag, NULL);
+	char contact[128];
+	const char *c = NULL;
+
+	if (strcmp(req->sip_method, "INVITE") == 0 && code >= 200 && code < 300) {
+		snprintf(contact, sizeof contact, "<sip:bob@127.0.0.1:%u>", sa_port);
+		c = contact;
+	}
+	sbc_test_sip_core_answer(sa_fd, req, to, code, to_tag, c);
 }
 
 static const char *top_branch(const osip_message_t *m)
@@ -288,9 +168,9 @@ static void register_alice(int fd, const char *branch)
 		 "Call-ID: agent-reg-%s\r\nCSeq: 1 REGISTER\r\n"
 		 "Contact: <sip:alice@127.0.0.1:9>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
 		 branch, branch);
-	send_str(fd, msg);
-	osip_message_t *req = core_recv("REGISTER", &from);
-	core_answer_c(req, &from, 200, NULL, "<sip:alice@127.0.0.1:9>;expires=600");
+	sbc_test_sip_send_str(fd, msg);
+	osip_message_t *req = sbc_test_sip_core_recv(sa_fd, "REGISTER", &from);
+	sbc_test_sip_core_answer(sa_fd, req, &from, 200, NULL, "<sip:alice@127.0.0.1:9>;expires=600");
 	osip_message_free(req);
 	ue_expect_free(fd, 200);
 }
@@ -305,11 +185,11 @@ START_TEST(test_invite_answered)
 {
 	struct sockaddr_storage from;
 	char route[64], ruri[64];
-	int ue = ue_socket(SOCK_DGRAM);
+	int ue = sbc_test_sip_udp_to(sip_port);
 
 	our_route(route, sizeof route);
 	/* From an address alice never registered from: 403, as before. */
-	int stranger = ue_socket(SOCK_DGRAM);
+	int stranger = sbc_test_sip_udp_to(sip_port);
 	ue_invite(stranger, "unreg1", "unreg1");
 	ue_expect_free(stranger, 403);
 	assert_log("pcscf: 403 for INVITE from 127.0.0.1:");
@@ -319,7 +199,7 @@ START_TEST(test_invite_answered)
 	register_alice(ue, "inv-reg");
 	ue_invite(ue, "inv1", "inv1");
 	ue_expect_free(ue, 100);  /* at once, before the agent said anything */
-	osip_message_t *inv = core_recv("INVITE", &from);
+	osip_message_t *inv = sbc_test_sip_core_recv(sa_fd, "INVITE", &from);
 	ck_assert_int_eq(osip_list_size(&inv->vias), 2);
 	osip_record_route_t *rr = osip_list_get(&inv->record_routes, 0);
 	ck_assert_ptr_nonnull(rr);
@@ -329,12 +209,12 @@ START_TEST(test_invite_answered)
 	osip_free(rrtext);
 	core_answer(inv, &from, 180, "bob1");
 	char *r = ue_expect(ue, 180);
-	assert_has(r, "tag=bob1");
+	sbc_test_sip_assert_has(r, "tag=bob1");
 	ck_assert_msg(!strstr(r, "rport"), "our Via must be gone: %s", r);
 	free(r);
 	core_answer(inv, &from, 200, "bob1");
 	r = ue_expect(ue, 200);
-	assert_has(r, route);
+	sbc_test_sip_assert_has(r, route);
 	free(r);
 	/* A 2xx retransmission goes on to the UE (RFC 3261 16.7 step 10). */
 	core_answer(inv, &from, 200, "bob1");
@@ -344,18 +224,18 @@ START_TEST(test_invite_answered)
 	/* ACK and BYE follow the Route the Record-Route made. */
 	snprintf(ruri, sizeof ruri, "sip:bob@127.0.0.1:%u", sa_port);
 	ue_request(ue, "ACK", ruri, "inv1ack", 1, "bob1", route, "inv1");
-	osip_message_t *ack = core_recv("ACK", &from);
+	osip_message_t *ack = sbc_test_sip_core_recv(sa_fd, "ACK", &from);
 	ck_assert_int_eq(osip_list_size(&ack->vias), 2);
 	ck_assert_int_eq(osip_list_size(&ack->routes), 0);  /* ours was removed */
 	osip_message_free(ack);
 	ue_request(ue, "BYE", ruri, "inv1bye", 2, "bob1", route, "inv1");
-	osip_message_t *bye = core_recv("BYE", &from);
+	osip_message_t *bye = sbc_test_sip_core_recv(sa_fd, "BYE", &from);
 	ck_assert_int_eq(osip_list_size(&bye->vias), 2);
 	ck_assert_int_eq(osip_list_size(&bye->routes), 0);
 	core_answer(bye, &from, 200, NULL);
 	osip_message_free(bye);
 	r = ue_expect(ue, 200);
-	assert_has(r, "CSeq: 2 BYE");
+	sbc_test_sip_assert_has(r, "CSeq: 2 BYE");
 	free(r);
 	close(ue);
 }
@@ -364,16 +244,16 @@ END_TEST
 START_TEST(test_invite_rejected)
 {
 	struct sockaddr_storage from;
-	int ue = ue_socket(SOCK_DGRAM);
+	int ue = sbc_test_sip_udp_to(sip_port);
 
 	register_alice(ue, "rej-reg");
 	ue_invite(ue, "rej1", "rej1");
 	ue_expect_free(ue, 100);
-	osip_message_t *inv = core_recv("INVITE", &from);
+	osip_message_t *inv = sbc_test_sip_core_recv(sa_fd, "INVITE", &from);
 	char *branch = strdup(top_branch(inv));
 	core_answer(inv, &from, 486, "bob2");
 	/* The P-CSCF acknowledges the 486 itself, hop by hop (17.1.1.3). */
-	osip_message_t *ack = core_recv("ACK", &from);
+	osip_message_t *ack = sbc_test_sip_core_recv(sa_fd, "ACK", &from);
 	ck_assert_int_eq(osip_list_size(&ack->vias), 1);
 	ck_assert_str_eq(top_branch(ack), branch);
 	ck_assert_str_eq(ack->cseq->number, "1");
@@ -387,7 +267,7 @@ START_TEST(test_invite_rejected)
 	ue_request(ue, "ACK", "sip:bob@" DOMAIN, "rej1", 1, "bob2", NULL, "rej1");
 	core_answer(inv, &from, 486, "bob2");
 	ck_assert_int_eq(core_drain(1000, "ACK", 1), 1);
-	char *again = ue_recv_ms(ue, 300);
+	char *again = sbc_test_sip_udp_recv_ms(ue, 300);
 	ck_assert_msg(!again, "486 relayed twice: %s", again);
 	osip_message_free(inv);
 	free(branch);
@@ -398,28 +278,28 @@ END_TEST
 START_TEST(test_invite_cancel)
 {
 	struct sockaddr_storage from;
-	int ue = ue_socket(SOCK_DGRAM);
+	int ue = sbc_test_sip_udp_to(sip_port);
 
 	register_alice(ue, "can-reg");
 	/* After a provisional: CANCEL on to the agent, its 487 relayed. */
 	ue_invite(ue, "can1", "can1");
 	ue_expect_free(ue, 100);
-	osip_message_t *inv = core_recv("INVITE", &from);
+	osip_message_t *inv = sbc_test_sip_core_recv(sa_fd, "INVITE", &from);
 	core_answer(inv, &from, 180, "bob3");
 	ue_expect_free(ue, 180);
 	ue_request(ue, "CANCEL", "sip:bob@" DOMAIN, "can1", 1, NULL, NULL, "can1");
 	char *r = ue_expect(ue, 200);
-	assert_has(r, "CSeq: 1 CANCEL");
+	sbc_test_sip_assert_has(r, "CSeq: 1 CANCEL");
 	free(r);
-	osip_message_t *cancel = core_recv("CANCEL", &from);
+	osip_message_t *cancel = sbc_test_sip_core_recv(sa_fd, "CANCEL", &from);
 	ck_assert_str_eq(top_branch(cancel), top_branch(inv));
 	core_answer(cancel, &from, 200, NULL);  /* ends at the P-CSCF */
 	osip_message_free(cancel);
 	core_answer(inv, &from, 487, "bob3");
 	r = ue_expect(ue, 487);
-	assert_has(r, "CSeq: 1 INVITE");
+	sbc_test_sip_assert_has(r, "CSeq: 1 INVITE");
 	free(r);
-	osip_message_t *ack = core_recv("ACK", &from);
+	osip_message_t *ack = sbc_test_sip_core_recv(sa_fd, "ACK", &from);
 	ck_assert_int_eq(osip_list_size(&ack->vias), 1);
 	osip_message_free(ack);
 	osip_message_free(inv);
@@ -427,13 +307,13 @@ START_TEST(test_invite_cancel)
 	/* Before any provisional: the CANCEL waits for one (RFC 3261 9.1). */
 	ue_invite(ue, "can2", "can2");
 	ue_expect_free(ue, 100);
-	inv = core_recv("INVITE", &from);
+	inv = sbc_test_sip_core_recv(sa_fd, "INVITE", &from);
 	ue_request(ue, "CANCEL", "sip:bob@" DOMAIN, "can2", 1, NULL, NULL, "can2");
 	ue_expect_free(ue, 200);
 	ck_assert_int_eq(core_drain(300, "CANCEL", 1), 0);  /* no CANCEL yet */
 	core_answer(inv, &from, 183, "bob4");
 	ue_expect_free(ue, 183);
-	cancel = core_recv("CANCEL", &from);
+	cancel = sbc_test_sip_core_recv(sa_fd, "CANCEL", &from);
 	osip_message_free(cancel);
 	core_answer(inv, &from, 487, "bob4");
 	ue_expect_free(ue, 487);
@@ -445,18 +325,18 @@ END_TEST
 START_TEST(test_invite_timeout)
 {
 	struct sockaddr_storage from;
-	int ue = ue_socket(SOCK_DGRAM);
+	int ue = sbc_test_sip_udp_to(sip_port);
 
 	register_alice(ue, "tmo-reg");
 	long long t0 = sbc_test_now_ms();
 	ue_invite(ue, "tmo1", "tmo1");
 	ue_expect_free(ue, 100);
-	osip_message_free(core_recv("INVITE", &from));
+	osip_message_free(sbc_test_sip_core_recv(sa_fd, "INVITE", &from));
 	/* Timer A: the INVITE again over UDP while the agent is silent. */
-	osip_message_free(core_recv("INVITE", &from));
+	osip_message_free(sbc_test_sip_core_recv(sa_fd, "INVITE", &from));
 	/* Timer B (trans-expire, 2 s here): 408 to the UE. */
 	char *r = ue_expect(ue, 408);
-	assert_has(r, "CSeq: 1 INVITE");
+	sbc_test_sip_assert_has(r, "CSeq: 1 INVITE");
 	free(r);
 	ck_assert_int_ge(sbc_test_now_ms() - t0, 1000);
 	assert_log("pcscf: 408 for INVITE from 127.0.0.1:");
@@ -468,10 +348,11 @@ END_TEST
 /* A TCP stream that cannot be framed is closed, naming the rule. */
 START_TEST(test_stream_close_rule)
 {
-	int fd = ue_socket(SOCK_STREAM);
+	int fd = sbc_test_sip_tcp_to(sip_port);
 
-	send_str(fd, "OPTIONS sip:" DOMAIN " SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKs\r\n"
-		     "Content-Length: -4\r\n\r\n");
+	sbc_test_sip_send_str(fd, "OPTIONS sip:" DOMAIN " SIP/2.0\r\n"
+			      "Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKs\r\n"
+			      "Content-Length: -4\r\n\r\n");
 	assert_log("bad or oversized Content-Length (rule stream-framing)");
 	close(fd);
 }
@@ -492,7 +373,7 @@ START_TEST(test_tcp_response_new_connection)
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
 	ck_assert_int_eq(listen(lfd, 4), 0);
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
-	int ue = ue_socket(SOCK_STREAM);
+	int ue = sbc_test_sip_tcp_to(sip_port);
 	snprintf(msg, sizeof msg,
 		 "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
 		 "Via: SIP/2.0/TCP 127.0.0.1:%u;branch=z9hG4bKtcpgone\r\n"
@@ -500,15 +381,15 @@ START_TEST(test_tcp_response_new_connection)
 		 "Call-ID: agent-tcpgone\r\nCSeq: 1 REGISTER\r\n"
 		 "Contact: <sip:alice@127.0.0.1:%u;transport=tcp>\r\nContent-Length: 0\r\n\r\n",
 		 ntohs(sin.sin_port), ntohs(sin.sin_port));
-	send_str(ue, msg);
-	osip_message_t *req = core_recv("REGISTER", &from);
+	sbc_test_sip_send_str(ue, msg);
+	osip_message_t *req = sbc_test_sip_core_recv(sa_fd, "REGISTER", &from);
 	/* The UE goes away in the middle of its next message; the log line
 	 * says the P-CSCF saw the connection end before the answer. */
-	send_str(ue, "OPTIONS sip:");
+	sbc_test_sip_send_str(ue, "OPTIONS sip:");
 	close(ue);
 	assert_log("closed by the peer in the middle of a message (12 bytes unframed) "
 		   "(rule stream-truncated)");
-	core_answer_c(req, &from, 200, NULL, "<sip:alice@127.0.0.1:9>;expires=600");
+	sbc_test_sip_core_answer(sa_fd, req, &from, 200, NULL, "<sip:alice@127.0.0.1:9>;expires=600");
 	osip_message_free(req);
 
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
@@ -527,9 +408,9 @@ START_TEST(test_tcp_response_new_connection)
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
-	ck_assert_int_eq(status_of(buf), 200);
-	assert_has(buf, "branch=z9hG4bKtcpgone");
-	assert_has(buf, "CSeq: 1 REGISTER");
+	ck_assert_int_eq(sbc_test_sip_status_of(buf), 200);
+	sbc_test_sip_assert_has(buf, "branch=z9hG4bKtcpgone");
+	sbc_test_sip_assert_has(buf, "CSeq: 1 REGISTER");
 	assert_log("sip: 200 response to 127.0.0.1:");
 	assert_log("over a new TCP connection: the request's connection is closed "
 		   "(rule response-new-connection)");
@@ -570,23 +451,17 @@ static void stop_bad_daemon(void)
 
 START_TEST(test_agent_unreachable_503)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(bad_port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = sbc_test_sip_udp_to(bad_port);
 
-	ck_assert_int_ge(fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	send_str(fd, "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKunreach\r\n"
-		     "From: <sip:alice@" DOMAIN ">;tag=u\r\nTo: <sip:alice@" DOMAIN ">\r\n"
-		     "Call-ID: agent-unreach\r\nCSeq: 1 REGISTER\r\n"
-		     "Contact: <sip:alice@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n");
+	sbc_test_sip_send_str(fd, "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+			      "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKunreach\r\n"
+			      "From: <sip:alice@" DOMAIN ">;tag=u\r\nTo: <sip:alice@" DOMAIN ">\r\n"
+			      "Call-ID: agent-unreach\r\nCSeq: 1 REGISTER\r\n"
+			      "Contact: <sip:alice@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n");
 	ue_expect_free(fd, 503);
-	ck_assert_msg(sbc_test_daemon_wait_log(&bad_daemon, "pcscf: 503 for REGISTER from "
-					       "127.0.0.1:", 5000) == 0, "no 503 log line");
-	ck_assert_msg(sbc_test_daemon_wait_log(&bad_daemon, "not sent to session-agent "
-					       "core-unreachable (rule session-agent-unreachable)",
-					       5000) == 0, "no rule in the 503 log line");
+	sbc_test_sip_assert_log_in(&bad_daemon, "pcscf: 503 for REGISTER from 127.0.0.1:");
+	sbc_test_sip_assert_log_in(&bad_daemon, "not sent to session-agent core-unreachable "
+				   "(rule session-agent-unreachable)");
 	close(fd);
 }
 END_TEST

@@ -231,17 +231,6 @@ START_TEST(test_truncated_udp)
 }
 END_TEST
 
-static int tcp_to(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return fd;
-}
-
 /* The In Use column of `show sipd limits` for max-incoming-conns. */
 static long conns_in_use(void)
 {
@@ -270,7 +259,7 @@ START_TEST(test_truncated_tcp)
 	char line[160];
 
 	/* 1. Headers cut short. */
-	int fd = tcp_to(sbc_test_sip_port);
+	int fd = sbc_test_sip_tcp_to(sbc_test_sip_port);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &len), 0);
 	ck_assert_int_eq(send(fd, head, 60, MSG_NOSIGNAL), 60);
 	close(fd);
@@ -278,7 +267,7 @@ START_TEST(test_truncated_tcp)
 		 "the peer in the middle of a message (60 bytes unframed)", ntohs(me.sin_port));
 	sbc_test_sip_assert_log(line);
 	/* 2. Headers whole, 10 of the 40 bytes of body. */
-	fd = tcp_to(sbc_test_sip_port);
+	fd = sbc_test_sip_tcp_to(sbc_test_sip_port);
 	len = sizeof me;
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &len), 0);
 	ck_assert_int_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
@@ -298,7 +287,7 @@ START_TEST(test_truncated_tcp)
 	free(out);
 	/* 3. A whole REGISTER on a new connection gets its 401. */
 	char msg[1024], buf[4096];
-	fd = tcp_to(sbc_test_sip_port);
+	fd = sbc_test_sip_tcp_to(sbc_test_sip_port);
 	snprintf(msg, sizeof msg, "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
 		 "Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKcut3\r\n"
 		 "From: <sip:alice@" DOMAIN ">;tag=c\r\nTo: <sip:alice@" DOMAIN ">\r\n"

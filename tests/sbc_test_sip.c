@@ -28,11 +28,7 @@ void sbc_test_sip_start(void)
 	sbc_test_sip_port = sbc_test_free_port();
 	ck_assert_uint_ne(sbc_test_sip_port, 0);
 	snprintf(body, sizeof body,
-		 "<realm-config identifier=\"realm01\"/>\n"
-		 "<sip-interface realm-id=\"realm01\">\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"UDP\"/>\n"
-		 "  <sip-port address=\"127.0.0.1\" port=\"%u\" transport-protocol=\"TCP\"/>\n"
-		 "</sip-interface>\n"
+		 SBC_TEST_SIP_INTERFACE_XML
 		 /* min-expires 1 lets test_registration_expires ask for seconds. */
 		 "<ims-core home-domain=\"" DOMAIN "\" min-expires=\"1\"/>\n"
 		 "<ims-subscriber impi=\"alice@" DOMAIN "\" impu=\"sip:alice@" DOMAIN
@@ -67,25 +63,34 @@ int sbc_test_sip_sipp(const char *scenario, const char *transport, const char *u
 	return sbc_test_sip_sipp_to(sbc_test_sip_port, scenario, transport, user, password);
 }
 
-void sbc_test_sip_assert_log(const char *text)
+void sbc_test_sip_assert_log_in(const struct sbc_test_daemon *d, const char *text)
 {
-	ck_assert_msg(sbc_test_daemon_wait_log(&sbc_test_sip_daemon, text, 5000) == 0,
-		      "daemon log lacks '%s'", text);
+	ck_assert_msg(sbc_test_daemon_wait_log(d, text, 5000) == 0, "daemon log lacks '%s'", text);
 }
 
-/* One datagram within 5 s (heap string), or NULL. */
-char *sbc_test_sip_udp_recv(int fd)
+void sbc_test_sip_assert_log(const char *text)
+{
+	sbc_test_sip_assert_log_in(&sbc_test_sip_daemon, text);
+}
+
+/* One datagram within ms (heap string), or NULL. */
+char *sbc_test_sip_udp_recv_ms(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char buf[65536];
 
-	if (poll(&p, 1, 5000) != 1)
+	if (poll(&p, 1, ms) != 1)
 		return NULL;
 	ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
 	if (n <= 0)
 		return NULL;
 	buf[n] = '\0';
 	return strdup(buf);
+}
+
+char *sbc_test_sip_udp_recv(int fd)
+{
+	return sbc_test_sip_udp_recv_ms(fd, 5000);
 }
 
 const char sbc_test_sip_register_fmt[] =
@@ -98,10 +103,11 @@ const char sbc_test_sip_register_fmt[] =
 	"Contact: <sip:alice@127.0.0.1:9>\r\n"
 	"Content-Length: 0\r\n\r\n";
 
-int sbc_test_sip_udp_to(uint16_t port)
+/* A socket of `type` connected to 127.0.0.1:port. */
+static int connected_to(uint16_t port, int type)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 
 	ck_assert_int_ge(fd, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -109,9 +115,19 @@ int sbc_test_sip_udp_to(uint16_t port)
 	return fd;
 }
 
+int sbc_test_sip_udp_to(uint16_t port)
+{
+	return connected_to(port, SOCK_DGRAM);
+}
+
+int sbc_test_sip_tcp_to(uint16_t port)
+{
+	return connected_to(port, SOCK_STREAM);
+}
+
 void sbc_test_sip_send_str(int fd, const char *msg)
 {
-	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
+	ck_assert_int_eq(send(fd, msg, strlen(msg), MSG_NOSIGNAL), (ssize_t)strlen(msg));
 }
 
 /* The response's status code, or -1. */
@@ -169,37 +185,57 @@ void sbc_test_sip_send_register(int fd, const char *user, const char *branch, in
 	sbc_test_sip_send_register_exp(fd, user, branch, cseq, auth, 600);
 }
 
-/* Register user/password over fd for `expires` seconds with Digest
- * computed here, with `extra` auth-params appended to the Authorization;
- * the final status code. */
-int sbc_test_sip_digest_register_exp(int fd, const char *user, const char *password,
-				     const char *extra, const char *tag, int expires)
+char *sbc_test_sip_challenge(int fd, const char *user, const char *tag, int expires)
 {
-	char branch[64], impi[128], auth[1024], ha1[SBC_SEC_DIGEST_HEX_SIZE];
-	char resp[SBC_SEC_DIGEST_HEX_SIZE];
+	char branch[64];
 
 	snprintf(branch, sizeof branch, "%s1", tag);
 	sbc_test_sip_send_register_exp(fd, user, branch, 1, NULL, expires);
 	char *r = sbc_test_sip_udp_recv(fd);
 	ck_assert_int_eq(sbc_test_sip_status_of(r), 401);
 	char *nonce = sbc_test_sip_nonce_of(r);
-	snprintf(impi, sizeof impi, "%s@" DOMAIN, user);
-	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, password, strlen(password), ha1), 0);
-	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce,
-						 "00000001", "c0ffee", "auth", resp), 0);
-	snprintf(auth, sizeof auth,
-		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
-		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=MD5, qop=auth, "
-		 "nc=00000001, cnonce=\"c0ffee\"%s",
-		 impi, nonce, resp, extra ? extra : "");
+	free(r);
+	return nonce;
+}
+
+int sbc_test_sip_answer(int fd, const char *user, const char *tag, int expires,
+			const char *auth)
+{
+	char branch[64];
+
 	snprintf(branch, sizeof branch, "%s2", tag);
 	sbc_test_sip_send_register_exp(fd, user, branch, 2, auth, expires);
-	free(r);
-	r = sbc_test_sip_udp_recv(fd);
+	char *r = sbc_test_sip_udp_recv(fd);
 	int code = sbc_test_sip_status_of(r);
 	free(r);
-	free(nonce);
 	return code;
+}
+
+void sbc_test_sip_digest_auth(const char *user, const char *password, const char *nonce,
+			      const char *nc, const char *extra, char *auth, size_t size)
+{
+	char impi[128], ha1[SBC_SEC_DIGEST_HEX_SIZE], resp[SBC_SEC_DIGEST_HEX_SIZE];
+
+	snprintf(impi, sizeof impi, "%s@" DOMAIN, user);
+	ck_assert_int_eq(sbc_sec_digest_ha1(impi, DOMAIN, password, strlen(password), ha1), 0);
+	ck_assert_int_eq(sbc_sec_digest_response(ha1, "REGISTER", "sip:" DOMAIN, nonce, nc,
+						 "c0ffee", "auth", resp), 0);
+	snprintf(auth, size,
+		 "Digest username=\"%s\", realm=\"" DOMAIN "\", nonce=\"%s\", "
+		 "uri=\"sip:" DOMAIN "\", response=\"%s\", algorithm=MD5, qop=auth, "
+		 "nc=%s, cnonce=\"c0ffee\"%s",
+		 impi, nonce, resp, nc, extra ? extra : "");
+}
+
+int sbc_test_sip_digest_register_exp(int fd, const char *user, const char *password,
+				     const char *extra, const char *tag, int expires)
+{
+	char auth[1024];
+	char *nonce = sbc_test_sip_challenge(fd, user, tag, expires);
+
+	sbc_test_sip_digest_auth(user, password, nonce, "00000001", extra, auth, sizeof auth);
+	free(nonce);
+	return sbc_test_sip_answer(fd, user, tag, expires, auth);
 }
 
 int sbc_test_sip_digest_register(int fd, const char *user, const char *password,
@@ -308,4 +344,88 @@ void sbc_test_sip_assert_row(const char *out, const char *name, const char *want
 	ck_assert_msg(strcmp(row, want) == 0, "row '%s' is '%s', want '%s' in:\n%s", name, row,
 		      want, out);
 	free(row);
+}
+
+/* ---- a UDP socket of the test as the session-agent (an external core) ---- */
+
+int sbc_test_sip_core_socket(uint16_t *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* The next request on fd with `method` (others, e.g. retransmissions, are
+ * skipped), parsed; *from is its sender. */
+osip_message_t *sbc_test_sip_core_recv(int fd, const char *method,
+				       struct sockaddr_storage *from)
+{
+	long long deadline = sbc_test_now_ms() + 5000;
+	char buf[65536];
+
+	while (sbc_test_now_ms() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		socklen_t flen = sizeof *from;
+		if (poll(&p, 1, (int)(deadline - sbc_test_now_ms())) != 1)
+			break;
+		ssize_t n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)from, &flen);
+		ck_assert_int_gt(n, 0);
+		osip_message_t *m = NULL;
+		ck_assert_int_eq(osip_message_init(&m), 0);
+		ck_assert_int_eq(osip_message_parse(m, buf, (size_t)n), 0);
+		if (MSG_IS_REQUEST(m) && strcmp(m->sip_method, method) == 0)
+			return m;
+		osip_message_free(m);
+	}
+	ck_abort_msg("the session-agent socket got no %s", method);
+	return NULL;
+}
+
+/* Answer req from fd as an IMS core would: Vias, From, To (with to_tag if
+ * given), Call-ID, CSeq copied; for a 1xx / 2xx to INVITE the
+ * Record-Route too; `contact` (or NULL) as the Contact. */
+void sbc_test_sip_core_answer(int fd, osip_message_t *req, const struct sockaddr_storage *to,
+			      int code, const char *to_tag, const char *contact)
+{
+	osip_message_t *r = NULL;
+	osip_via_t *via, *vcopy;
+	osip_record_route_t *rr, *rrcopy;
+	char *text = NULL;
+	size_t len;
+
+	ck_assert_int_eq(osip_message_init(&r), 0);
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(code == 200 ? "OK" : "Whatever"));
+	for (int i = 0; (via = osip_list_get(&req->vias, i)) != NULL; i++) {
+		ck_assert_int_eq(osip_via_clone(via, &vcopy), 0);
+		osip_list_add(&r->vias, vcopy, -1);
+	}
+	ck_assert_int_eq(osip_from_clone(req->from, &r->from), 0);
+	ck_assert_int_eq(osip_to_clone(req->to, &r->to), 0);
+	if (to_tag)
+		ck_assert_int_eq(osip_to_set_tag(r->to, osip_strdup(to_tag)), 0);
+	ck_assert_int_eq(osip_call_id_clone(req->call_id, &r->call_id), 0);
+	ck_assert_int_eq(osip_cseq_clone(req->cseq, &r->cseq), 0);
+	if (strcmp(req->sip_method, "INVITE") == 0 && code < 300) {
+		for (int i = 0; (rr = osip_list_get(&req->record_routes, i)) != NULL; i++) {
+			ck_assert_int_eq(osip_record_route_clone(rr, &rrcopy), 0);
+			osip_list_add(&r->record_routes, rrcopy, -1);
+		}
+	}
+	if (contact)
+		osip_message_set_contact(r, contact);
+	osip_message_set_content_length(r, "0");
+	ck_assert_int_eq(osip_message_to_str(r, &text, &len), 0);
+	ck_assert_int_eq(sendto(fd, text, len, 0, (const struct sockaddr *)to,
+				sizeof(struct sockaddr_in)), (ssize_t)len);
+	osip_free(text);
+	osip_message_free(r);
 }

@@ -12,7 +12,8 @@ tests_check_auth_LDADD = security/libsbcsec.a core/libsbclog.a $(OSIP_LIBS) $(OP
 # check_sip: registration, transport, malformed input, an external core and
 # the sip-config limits; check_sip_counters: exact `show` counters on a
 # fresh daemon per test; check_sip_apply: hot apply and activate-config
-# under load. tests/sbc_test_sip.[ch] holds what they share.
+# under load. tests/sbc_test_sip.[ch] holds what they share (with
+# check_sip_agent below).
 SBC_TEST_SIP_SOURCES = tests/sbc_test_sip.c tests/sbc_test_sip.h tests/sbc_test_daemon.c \
 	tests/sbc_test_daemon.h tests/sbc_test_telnet.c tests/sbc_test_telnet.h \
 	tests/sbc_test_sipp.c tests/sbc_test_sipp.h tests/sbc_test_util.c tests/sbc_test_util.h \
@@ -55,8 +56,6 @@ tests_check_slab_LDADD = sip/libsbcsip.a $(CHECK_LIBS)
 # 18.2.2), rule names of 503s and stream closes.
 check_PROGRAMS += tests/check_sip_agent
 TESTS += tests/check_sip_agent
-tests_check_sip_agent_SOURCES = tests/check_sip_agent.c tests/sbc_test_daemon.c \
-	tests/sbc_test_daemon.h tests/sbc_test_sipp.c tests/sbc_test_sipp.h \
-	tests/sbc_test_util.c tests/sbc_test_util.h
+tests_check_sip_agent_SOURCES = tests/check_sip_agent.c $(SBC_TEST_SIP_SOURCES)
 tests_check_sip_agent_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_sip_agent_LDADD = core/libsbclog.a $(OSIP_LIBS) $(CHECK_LIBS) $(LIBS)
+tests_check_sip_agent_LDADD = $(SBC_TEST_SIP_LDADD)
