@@ -280,32 +280,48 @@ static bool admit(struct sbc_sip_core *core, struct sbc_sip_listener *l,
 }
 
 /* A new connection on fd, or NULL (fd not closed). */
-static struct sbc_sip_conn *conn_new(struct sbc_sip_core *core, struct sbc_sip_listener *l, int fd,
+/* A connection on fd, accepted or opened by us, its source address
+ * (key) counted; not yet in the event loop (conn_enroll). NULL when out
+ * of memory (fd stays open). */
+static struct sbc_sip_conn *conn_new(struct sbc_sip_core *core, int fd, int transport,
 				     const struct sockaddr_storage *peer, socklen_t plen,
 				     const char *key)
 {
 	struct sbc_sip_conn *c = NULL;
 
 	if (index_fd(core->conns, fd) != 0 || !(c = calloc(1, sizeof(*c))) ||
-	    !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1))) {
-		sbc_log_warnx("sip: connection on %s:%u refused: out of memory", l->address, l->port);
+	    !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1)) || !(c->src = src_hold(core->conns, key))) {
+		if (c)
+			free(c->rbuf);
 		free(c);
 		return NULL;
 	}
 	c->p.kind = SBC_SIP_POLL_CONN;
 	c->p.fd = fd;
-	c->transport = l->transport;
-	c->protected_port = l->protected_port;
+	c->transport = transport;
 	c->peer = *peer;
 	c->peer_len = plen;
 	c->local_len = sizeof c->local;
 	getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
-	if (!(c->src = src_hold(core->conns, key))) {
-		free(c->rbuf);
-		free(c);
-		return NULL;
-	}
 	return c;
+}
+
+/* c joins the event loop, watched for `events`, and the open count.
+ * 0, or -1 with errno (c is left to the caller). */
+static int conn_enroll(struct sbc_sip_core *core, struct sbc_sip_conn *c, uint32_t events)
+{
+	struct sbc_sip_conns *conns = core->conns;
+	struct epoll_event ev = { .events = events, .data.ptr = &c->p };
+
+	c->id = conns->next_id++;
+	c->last_active = time(NULL);
+	c->events = events;
+	if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, c->p.fd, &ev) != 0)
+		return -1;
+	conns->byfd[c->p.fd] = c;
+	conns->count++;
+	gauges(core);
+	return 0;
 }
 
 void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
@@ -328,30 +344,28 @@ void sbc_sip_conns_accept(struct sbc_sip_core *core, struct sbc_sip_listener *l)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		src_key(&peer, key, sizeof key);
 		struct sbc_sip_conn *c = NULL;
-		struct epoll_event ev = { .events = EPOLLIN };
-		if (!admit(core, l, &peer, key) || !(c = conn_new(core, l, fd, &peer, plen, key))) {
+		if (!admit(core, l, &peer, key)) {
 			close(fd);
 			continue;
 		}
+		if (!(c = conn_new(core, fd, l->transport, &peer, plen, key))) {
+			sbc_log_warnx("sip: connection on %s:%u refused: out of memory", l->address,
+				      l->port);
+			close(fd);
+			continue;
+		}
+		c->protected_port = l->protected_port;
 		if (c->transport == SBC_CFG_TRANSPORT_TLS && tls_start(core, l, c) != 0) {
 			src_release(conns, c->src);
 			conn_free(c);
 			continue;
 		}
-		c->id = conns->next_id++;
-		c->last_active = time(NULL);
-		c->events = ev.events;
-		ev.data.ptr = &c->p;
-		if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		if (conn_enroll(core, c, EPOLLIN) != 0) {
 			if (c->ssl)
 				conns->handshakes--;
 			src_release(conns, c->src);
 			conn_free(c);
-			continue;
 		}
-		conns->byfd[fd] = c;
-		conns->count++;
-		gauges(core);
 	}
 }
 
@@ -788,7 +802,6 @@ static struct sbc_sip_conn *conn_open(struct sbc_sip_core *core, int transport,
 {
 	struct sbc_sip_conns *conns = core->conns;
 	uint32_t max = sbc_sip_limit(&core->limits, SBC_SIP_LIMIT_CONNS);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 	struct sbc_sip_conn *c = NULL;
 	char key[INET6_ADDRSTRLEN];
 	int one = 1, fd;
@@ -802,44 +815,31 @@ static struct sbc_sip_conn *conn_open(struct sbc_sip_core *core, int transport,
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	src_key(to, key, sizeof key);
-	if (index_fd(conns, fd) != 0 || !(c = calloc(1, sizeof(*c))) ||
-	    !(c->rbuf = malloc(SBC_SIP_MAX_MSG + 1)) || !(c->src = src_hold(conns, key))) {
+	if (!(c = conn_new(core, fd, transport, to, tolen, key))) {
 		*why = "out of memory";
 		goto fail;
 	}
-	c->p.kind = SBC_SIP_POLL_CONN;
-	c->p.fd = fd;
-	c->transport = transport;
 	c->outbound = c->connecting = true;
-	memcpy(&c->peer, to, tolen);
-	c->peer_len = tolen;
-	c->last_active = c->accepted = time(NULL);
+	c->accepted = time(NULL);
 	if (transport == SBC_CFG_TRANSPORT_TLS && !(c->ssl = fallback_ssl(conns, fd))) {
 		*why = "no TLS client context";
 		goto fail;
 	}
-	c->events = ev.events;
-	ev.data.ptr = &c->p;
-	if (epoll_ctl(core->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		*why = strerror(errno);
-		goto fail;
-	}
 	c->handshaking = c->ssl != NULL;
 	conns->handshakes += c->handshaking;
-	c->id = conns->next_id++;
-	conns->byfd[fd] = c;
-	conns->count++;
-	gauges(core);
+	if (conn_enroll(core, c, EPOLLIN | EPOLLOUT) != 0) {
+		*why = strerror(errno);
+		conns->handshakes -= c->handshaking;
+		goto fail;
+	}
 	return c;
 fail:
 	if (c) {
 		src_release(conns, c->src);
-		SSL_free(c->ssl);
-		free(c->rbuf);
-		free(c);
-	}
-	if (fd >= 0)
+		conn_free(c);  /* closes fd */
+	} else if (fd >= 0) {
 		close(fd);
+	}
 	return NULL;
 }
 
