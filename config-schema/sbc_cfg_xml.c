@@ -467,16 +467,6 @@ static char *read_file(const char *path, size_t *lenp, struct sbc_cfg_error *err
 	return buf;
 }
 
-struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_secret_key *key,
-				      struct sbc_cfg_error *err)
-{
-	size_t len;
-	char *buf = read_file(path, &len, err);
-	struct sbc_cfg *cfg = buf ? sbc_cfg_xml_load(buf, len, path, key, err) : NULL;
-	free(buf);
-	return cfg;
-}
-
 struct sbc_cfg *sbc_cfg_xml_load_file_verified(const char *path,
 					       const struct sbc_sec_secret_key *key, char **report,
 					       struct sbc_cfg_error *err)

@@ -19,9 +19,6 @@ int sbc_cfg_xml_save(const struct sbc_cfg *cfg, const struct sbc_sec_secret_key 
 /* Parse; `name` (a file name) prefixes error messages. NULL on error. */
 struct sbc_cfg *sbc_cfg_xml_load(const char *buf, size_t len, const char *name,
 				 const struct sbc_sec_secret_key *key, struct sbc_cfg_error *err);
-/* Read a file (plain or gzip-compressed) and parse it. */
-struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_secret_key *key,
-				      struct sbc_cfg_error *err);
 
 /* Parse and require verify-config to pass, checked while the lines are
  * known. A file that loads but breaks a verify-config rule gives NULL with
@@ -32,6 +29,7 @@ struct sbc_cfg *sbc_cfg_xml_load_file(const char *path, const struct sbc_sec_sec
 struct sbc_cfg *sbc_cfg_xml_load_verified(const char *buf, size_t len, const char *name,
 					  const struct sbc_sec_secret_key *key, char **report,
 					  struct sbc_cfg_error *err);
+/* The same from a file, plain or gzip-compressed (backups). */
 struct sbc_cfg *sbc_cfg_xml_load_file_verified(const char *path,
 					       const struct sbc_sec_secret_key *key, char **report,
 					       struct sbc_cfg_error *err);
