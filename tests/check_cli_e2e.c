@@ -96,17 +96,24 @@ static void start_udp_port(struct sbc_test_daemon *d, unsigned sip_port)
 	ck_assert_int_eq(sbc_test_daemon_start(d, NULL, body), 0);
 }
 
-/* A telnet session logged in as user, at ORACLE>. */
-static struct sbc_test_telnet *e2e_user(const struct sbc_test_daemon *d)
+/* A telnet session logged in as `user`, at `prompt`. */
+static struct sbc_test_telnet *e2e_login(const struct sbc_test_daemon *d, const char *user,
+					 const char *password, const char *prompt)
 {
 	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, E2E_MS);
 	char *out;
 
 	ck_assert_ptr_nonnull(t);
-	out = sbc_test_telnet_login(t, "user", "acme", "ORACLE>", E2E_MS);
+	out = sbc_test_telnet_login(t, user, password, prompt, E2E_MS);
 	ck_assert_msg(out != NULL, "login: %s", sbc_test_telnet_pending(t));
 	free(out);
 	return t;
+}
+
+/* ... as user, at ORACLE>. */
+static struct sbc_test_telnet *e2e_user(const struct sbc_test_daemon *d)
+{
+	return e2e_login(d, "user", "acme", "ORACLE>");
 }
 
 /* From ORACLE> to ORACLE# with the right enable password. */
@@ -201,16 +208,10 @@ END_TEST
 
 /* ---- end to end: --More-- paging and Ctrl-Z over telnet ---- */
 
+/* ... as admin, at ORACLE#. */
 static struct sbc_test_telnet *e2e_admin(const struct sbc_test_daemon *d)
 {
-	struct sbc_test_telnet *t = sbc_test_telnet_connect(d->telnet_port, E2E_MS);
-	char *out;
-
-	ck_assert_ptr_nonnull(t);
-	out = sbc_test_telnet_login(t, "admin", "packet", "ORACLE#", E2E_MS);
-	ck_assert_msg(out != NULL, "login: %s", sbc_test_telnet_pending(t));
-	free(out);
-	return t;
+	return e2e_login(d, "admin", "packet", "ORACLE#");
 }
 
 static char *e2e_keys(struct sbc_test_telnet *t, const char *keys, const char *needle)

@@ -491,10 +491,5 @@ static Suite *agent_suite(void)
 
 int main(void)
 {
-	parser_init();  /* libosip2, for reading what the P-CSCF sends */
-	SRunner *sr = srunner_create(agent_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_sip_run(agent_suite());
 }

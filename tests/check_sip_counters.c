@@ -323,10 +323,5 @@ static Suite *sip_suite(void)
 
 int main(void)
 {
-	parser_init();  /* libosip2, for reading responses as a UE does */
-	SRunner *sr = srunner_create(sip_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_sip_run(sip_suite());
 }

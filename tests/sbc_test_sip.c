@@ -429,3 +429,13 @@ void sbc_test_sip_core_answer(int fd, osip_message_t *req, const struct sockaddr
 	osip_free(text);
 	osip_message_free(r);
 }
+
+int sbc_test_sip_run(Suite *suite)
+{
+	parser_init();
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

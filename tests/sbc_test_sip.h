@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <check.h>
 #include <osipparser2/osip_parser.h>
 
 #include "sbc_test_daemon.h"
@@ -112,4 +113,7 @@ osip_message_t *sbc_test_sip_core_recv(int fd, const char *method,
  * Record-Route too; `contact` (or NULL) as the Contact. */
 void sbc_test_sip_core_answer(int fd, osip_message_t *req, const struct sockaddr_storage *to,
 			      int code, const char *to_tag, const char *contact);
+/* main() of a SIP check program: libosip2 set up (the tests read what
+ * the P-CSCF sends as a UE does), then the suite; the exit status. */
+int sbc_test_sip_run(Suite *suite);
 #endif
