@@ -7,6 +7,7 @@ bench_bench_regtable_LDADD = sip/libsbcsip.a core/libsbclog.a $(OPENSSL_LIBS) $(
 # real daemon with the test UE's load mode (bench/README.md).
 EXTRA_PROGRAMS += bench/bench_secagree
 bench_bench_secagree_SOURCES = bench/bench_secagree.c bench/bench_proc.c bench/bench_proc.h \
+	core/sbc_malloc_tune.c core/sbc_malloc_tune.h \
 	bench/bench_rss.h tests/sbc_test_ue.c tests/sbc_test_ue.h \
 	tests/sbc_test_daemon.c tests/sbc_test_daemon.h tests/sbc_test_telnet.c \
 	tests/sbc_test_telnet.h tests/sbc_test_util.c tests/sbc_test_util.h

@@ -13,6 +13,9 @@
 
 static enum sbc_log_level log_level = SBC_LOG_INFO;
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
+/* What follows the time stamp, copied rather than formatted per line. */
+static const char *const level_tags[] = { " sbcemu[error]: ", " sbcemu[warn]: ",
+					   " sbcemu[info]: ", " sbcemu[debug]: " };
 
 void sbc_log_set_level(enum sbc_log_level level)
 {
@@ -84,7 +87,9 @@ static void log_emit(enum sbc_log_level level, const char *suffix, const char *f
 	char line[64 + MSG_MAX + 256];
 	int saved = errno;
 	size_t n = stamp(line, 32);
-	n += (size_t)snprintf(line + n, sizeof line - n, " sbcemu[%s]: ", level_names[level]);
+	size_t tag = strlen(level_tags[level]);
+	memcpy(line + n, level_tags[level], tag);
+	n += tag;
 	int m = vsnprintf(line + n, MSG_MAX, fmt, ap);
 	if (m > 0)
 		n += (size_t)m < MSG_MAX ? (size_t)m : MSG_MAX - 1;

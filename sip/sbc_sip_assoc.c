@@ -372,30 +372,72 @@ bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a,
 	return a->negotiated && a->client && canon_equal(a->client, got);
 }
 
-/* The Security-Server of a, canonical: written here in the canonical order
- * of sbc_sip_secagree_ipsec_server's parameters (a test holds the two to
- * each other), so that no association keeps it. */
-static const char *server_canon(const struct sbc_sip_assoc *a, char *buf, size_t size)
+/* One decimal, as sbc_sip_secagree_ipsec_server writes it. */
+static const char *decimal(uint32_t v, char buf[11])
 {
-	if (!a->negotiated)
-		return NULL;
-	if (a->mech == SBC_SECAGREE_TLS || !a->ipsec)
-		return "tls";
-	const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
-	snprintf(buf, size, "ipsec-3gpp;alg=%s;ealg=%s;mod=trans;port-c=%u;port-s=%u;prot=esp;"
-		 "spi-c=%" PRIu32 ";spi-s=%" PRIu32, sbc_sip_sa_alg_name(p->alg),
-		 sbc_sip_sa_ealg_name(p->ealg), p->pcscf_port_c, p->pcscf_port_s, p->pcscf_spi_c,
-		 p->pcscf_spi_s);
-	return buf;
+	char *p = buf + 10;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
 }
 
+struct expected_param {
+	const char *name, *value;
+};
+
+/* m is name;want[0];...;want[n-1] in some order: canonical equality
+ * (names case-insensitive, values verbatim, no q, nothing else, each
+ * parameter once) decided field by field, without writing either text. */
+static bool mech_is(const struct sbc_sip_secmech *m, const char *name,
+		    const struct expected_param *want, size_t n)
+{
+	unsigned seen = 0;
+	size_t count = 0;
+
+	if (m->has_q || strcasecmp(m->name, name) != 0)
+		return false;
+	for (unsigned j = 0; j < m->nparams; j++) {
+		const struct sbc_sip_secparam *p = &m->params[j];
+		size_t k = 0;
+		if (is_q(p))
+			continue;
+		while (k < n && strcasecmp(p->name, want[k].name) != 0)
+			k++;
+		if (k == n || seen & 1u << k || !p->value || strcmp(p->value, want[k].value) != 0)
+			return false;
+		seen |= 1u << k;
+		count++;
+	}
+	return count == n;
+}
+
+/* got equals a's Security-Server (RFC 3329 2.3.1) exactly when its
+ * canonical text equals that of sbc_sip_assoc_server's (a test holds the
+ * two to each other); compared without formatting, since every protected
+ * REGISTER asks. */
 bool sbc_sip_assoc_same_server(const struct sbc_sip_assoc *a,
 			       const struct sbc_sip_secmech_list *got)
 {
-	char buf[SBC_SIP_ASSOC_SERVER_MAX];
-	const char *want = server_canon(a, buf, sizeof buf);
-
-	return want && canon_equal(want, got);
+	if (!a->negotiated || got->count != 1)
+		return false;
+	if (a->mech == SBC_SECAGREE_TLS || !a->ipsec)
+		return mech_is(&got->items[0], "tls", NULL, 0);
+	const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
+	char spi_c[11], spi_s[11], port_c[11], port_s[11];
+	const struct expected_param want[] = {
+		{ "alg", sbc_sip_sa_alg_name(p->alg) },
+		{ "ealg", sbc_sip_sa_ealg_name(p->ealg) },
+		{ "prot", "esp" },
+		{ "mod", "trans" },
+		{ "spi-c", decimal(p->pcscf_spi_c, spi_c) },
+		{ "spi-s", decimal(p->pcscf_spi_s, spi_s) },
+		{ "port-c", decimal(p->pcscf_port_c, port_c) },
+		{ "port-s", decimal(p->pcscf_port_s, port_s) },
+	};
+	return mech_is(&got->items[0], "ipsec-3gpp", want, sizeof want / sizeof want[0]);
 }
 
 const char *sbc_sip_assoc_server(const struct sbc_sip_assoc *a, char *buf, size_t size)

@@ -3,6 +3,7 @@
  * decide; the client's q only breaks ties between otherwise equal offers. */
 #include "sbc_sip_secagree_policy.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,8 @@ enum sbc_sip_secagree_mech sbc_sip_secagree_choose(const struct sbc_sip_secagree
 	enum sbc_sip_secagree_mech order[2];
 	size_t n = pref_order(caps->pref, order);
 	*choice = (struct sbc_sip_secagree_choice){ .mech = SBC_SECAGREE_NONE };
-	for (size_t i = 0; i < n; i++) {
+	bool broken = false;
+	for (size_t i = 0; i < n && !broken; i++) {
 		if (!available(caps, order[i]))
 			continue;
 		if (order[i] == SBC_SECAGREE_TLS && offers_tls(client)) {
@@ -131,20 +133,73 @@ enum sbc_sip_secagree_mech sbc_sip_secagree_choose(const struct sbc_sip_secagree
 	return choice->mech;
 }
 
-#define IPSEC_FMT \
-	"ipsec-3gpp;alg=%s;ealg=%s;prot=esp;mod=trans;spi-c=%u;spi-s=%u;port-c=%u;port-s=%u"
+/* Bounded text output counting what it would write, as snprintf does. */
+struct text {
+	char *buf;
+	size_t size, len;
+};
 
+static void put_n(struct text *t, const char *s, size_t n)
+{
+	if (t->len < t->size) {
+		size_t room = t->size - 1 - t->len;
+		memcpy(t->buf + t->len, s, n < room ? n : room);
+	}
+	t->len += n;
+}
+
+static void put(struct text *t, const char *s)
+{
+	put_n(t, s, strlen(s));
+}
+
+static void put_u32(struct text *t, uint32_t v)
+{
+	char digits[10], *p = digits + sizeof digits;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	put_n(t, p, (size_t)(digits + sizeof digits - p));
+}
+
+/* Written piece by piece: it goes out with every ipsec-3gpp challenge and
+ * its log line, where snprintf cost more than all of the 401's edits. */
 int sbc_sip_secagree_ipsec_server(char *buf, size_t size, const char *alg, const char *ealg,
 				  uint32_t spi_c, uint32_t spi_s, unsigned port_c, unsigned port_s)
 {
-	return snprintf(buf, size, IPSEC_FMT, alg, ealg, spi_c, spi_s, port_c, port_s);
+	struct text t = { buf, size, 0 };
+
+	put(&t, "ipsec-3gpp;alg=");
+	put(&t, alg);
+	put(&t, ";ealg=");
+	put(&t, ealg);
+	put(&t, ";prot=esp;mod=trans;spi-c=");
+	put_u32(&t, spi_c);
+	put(&t, ";spi-s=");
+	put_u32(&t, spi_s);
+	put(&t, ";port-c=");
+	put_u32(&t, port_c);
+	put(&t, ";port-s=");
+	put_u32(&t, port_s);
+	if (size)
+		buf[t.len < size ? t.len : size - 1] = '\0';
+	return t.len > INT_MAX ? INT_MAX : (int)t.len;
 }
 
-static void write_ipsec(FILE *out, const struct sbc_cfg_ims_aka_profile *aka, const char *alg,
-			const char *ealg, uint32_t spi_c, uint32_t spi_s)
+/* The same entry on the heap; NULL when out of memory. */
+static char *ipsec_entry(const struct sbc_cfg_ims_aka_profile *aka, const char *alg,
+			 const char *ealg, uint32_t spi_c, uint32_t spi_s)
 {
-	fprintf(out, IPSEC_FMT, alg, ealg, spi_c, spi_s, aka->protected_client_port,
-		aka->protected_server_port);
+	unsigned port_c = (unsigned)aka->protected_client_port;
+	unsigned port_s = (unsigned)aka->protected_server_port;
+	size_t size = (size_t)sbc_sip_secagree_ipsec_server(NULL, 0, alg, ealg, spi_c, spi_s,
+							     port_c, port_s) + 1;
+	char *text = malloc(size);
+
+	if (text)
+		sbc_sip_secagree_ipsec_server(text, size, alg, ealg, spi_c, spi_s, port_c, port_s);
+	return text;
 }
 
 /* open_memstream publishes its buffer only at fclose. */
@@ -165,12 +220,7 @@ char *sbc_sip_secagree_server_value(const struct sbc_sip_secagree_caps *caps,
 		return strdup("tls");
 	if (choice->mech != SBC_SECAGREE_IPSEC3GPP || !caps->aka)
 		return NULL;
-	/* One per negotiation: a plain asprintf, not a memstream's 8 KiB. */
-	char *text = NULL;
-	if (asprintf(&text, IPSEC_FMT, choice->alg, choice->ealg, local->spi_c, local->spi_s,
-		     caps->aka->protected_client_port, caps->aka->protected_server_port) < 0)
-		return NULL;
-	return text;
+	return ipsec_entry(caps->aka, choice->alg, choice->ealg, local->spi_c, local->spi_s);
 }
 
 char *sbc_sip_secagree_supported_value(const struct sbc_sip_secagree_caps *caps)
@@ -184,7 +234,8 @@ char *sbc_sip_secagree_supported_value(const struct sbc_sip_secagree_caps *caps)
 		return NULL;
 	/* Distinct q values, as RFC 3329 2.2 requires of a server list: at
 	 * most 2 x 3 algorithm pairs plus tls, so 0.9 down to 0.3. */
-	for (size_t i = 0; i < n; i++) {
+	bool broken = false;
+	for (size_t i = 0; i < n && !broken; i++) {
 		if (!available(caps, order[i]))
 			continue;
 		if (order[i] == SBC_SECAGREE_TLS) {
@@ -195,17 +246,19 @@ char *sbc_sip_secagree_supported_value(const struct sbc_sip_secagree_caps *caps)
 		const struct sbc_cfg_ims_aka_profile *aka = caps->aka;
 		for (size_t a = 0; a < aka->auth_alg_list.count; a++)
 			for (size_t e = 0; e < aka->encr_alg_list.count && entries < 9; e++) {
-				fprintf(out, "%s", entries ? ", " : "");
 				/* No association exists behind a 494 without a challenge:
 				 * SPIs 0 say so, the ports and algorithms are what counts. */
-				write_ipsec(out, aka, aka->auth_alg_list.items[a],
-					    aka->encr_alg_list.items[e], 0, 0);
-				fprintf(out, ";q=0.%zu", 9 - entries);
+				char *entry = ipsec_entry(aka, aka->auth_alg_list.items[a],
+							  aka->encr_alg_list.items[e], 0, 0);
+				broken |= !entry;
+				fprintf(out, "%s%s;q=0.%zu", entries ? ", " : "", entry ? entry : "",
+					9 - entries);
+				free(entry);
 				entries++;
 			}
 	}
 	char *value = finish(out, &text);
-	if (value && entries == 0) {
+	if (value && (entries == 0 || broken)) {
 		free(value);
 		return NULL;
 	}

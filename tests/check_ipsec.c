@@ -373,8 +373,9 @@ static struct sbc_sip_assoc *ipsec_assoc(const char *impu, const char *client)
 }
 
 /* The Security-Server is rebuilt from the SA parameters: the text sent
- * is what sbc_sip_secagree_server_value makes, and its canonical form
- * (written directly) is what parsing and canonicalising it gives. */
+ * is what sbc_sip_secagree_server_value makes, and the UE's echo of it
+ * (parsed, in any parameter order) is what sbc_sip_assoc_same_server
+ * accepts. */
 START_TEST(server_rebuilt_from_parameters)
 {
 	struct sbc_sip_assoc *a = ipsec_assoc("sip:alice@home", "ipsec-3gpp;alg=hmac-sha-1-96;"
@@ -412,6 +413,68 @@ START_TEST(server_rebuilt_from_parameters)
 	ck_assert_ptr_null(sbc_sip_assoc_ipsec_attach(t, NULL, NULL));
 	t->negotiated = true;
 	ck_assert_str_eq(sbc_sip_assoc_server(t, buf, sizeof buf), "tls");
+	sbc_sip_assoc_free(t);
+}
+END_TEST
+
+/* The protected REGISTER's Security-Verify is compared with the
+ * association's parameters field by field; the verdict must be the one
+ * of the canonical texts (RFC 3329 2.3.1) for equal and unequal lists. */
+START_TEST(same_server_agrees_with_canonical_text)
+{
+	struct sbc_sip_assoc *a = ipsec_assoc("sip:alice@home", "ipsec-3gpp;alg=hmac-sha-1-96;"
+					      "spi-c=1;spi-s=2;port-c=3;port-s=4");
+	a->ipsec->p.pcscf_spi_c = 4096;
+	a->ipsec->p.pcscf_spi_s = 4097;
+	char buf[SBC_SIP_ASSOC_SERVER_MAX];
+	struct sbc_sip_secmech_list sent = parsed(sbc_sip_assoc_server(a, buf, sizeof buf));
+	char *want = sbc_sip_assoc_canon(&sent);
+	static const struct {
+		const char *verify;
+		bool same;
+	} cases[] = {
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066", true },
+		{ "IPSEC-3GPP ; SPI-S=4097;Port-C=5064;ALG=hmac-sha-1-96;port-s=5066;ealg=aes-cbc;"
+		  "MOD=trans;prot=esp;spi-c=4096", true },
+		{ "ipsec-3gpp;alg=HMAC-SHA-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066", false },  /* values are verbatim */
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=05064;port-s=5066", false },
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066", false },  /* prot missing */
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066;x=1", false },
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066;q=0.5", false },
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066, tls", false },
+		{ "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066;x", false },  /* a flag */
+		{ "ipsec-man;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=4096;"
+		  "spi-s=4097;port-c=5064;port-s=5066", false },
+		{ "tls", false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sbc_sip_secmech_list l = parsed(cases[i].verify);
+		char *got = sbc_sip_assoc_canon(&l);
+		ck_assert_msg(sbc_sip_assoc_same_server(a, &l) == cases[i].same, "%s", cases[i].verify);
+		ck_assert_msg((strcmp(got, want) == 0) == cases[i].same, "%s", cases[i].verify);
+		free(got);
+		sbc_sip_secagree_clear(&l);
+	}
+	free(want);
+	sbc_sip_secagree_clear(&sent);
+	a->ipsec->p.pcscf_spi_c = a->ipsec->p.pcscf_spi_s = 0;  /* not from a pool */
+	sbc_sip_assoc_free(a);
+	struct sbc_sip_assoc *t = sbc_sip_assoc_new("sip:bob@home", SBC_SECAGREE_TLS);
+	t->negotiated = true;
+	const char *tls_cases[] = { "tls", "TLS", "tls;q=0.1", "tls;x", "tls, tls" };
+	for (size_t i = 0; i < sizeof tls_cases / sizeof tls_cases[0]; i++) {
+		struct sbc_sip_secmech_list l = parsed(tls_cases[i]);
+		ck_assert_msg(sbc_sip_assoc_same_server(t, &l) == (i < 2), "%s", tls_cases[i]);
+		sbc_sip_secagree_clear(&l);
+	}
 	sbc_sip_assoc_free(t);
 }
 END_TEST
@@ -547,6 +610,7 @@ static Suite *ipsec_suite(void)
 	tc = tcase_create("assoc");
 	tcase_add_test(tc, canonical_lists_compare_as_rfc_3329);
 	tcase_add_test(tc, server_rebuilt_from_parameters);
+	tcase_add_test(tc, same_server_agrees_with_canonical_text);
 	tcase_add_test(tc, show_lookups_use_the_indexes);
 	tcase_add_test(tc, listing_pages_each_association_once);
 	tcase_add_test(tc, identity_strings_are_shared_and_freed);

@@ -164,6 +164,31 @@ START_TEST(tls_needs_a_tls_port_and_ipsec_protected_ports)
 }
 END_TEST
 
+/* The Security-Server entry is written by hand; it keeps snprintf's
+ * contract: the whole length returned, the text cut and terminated. */
+START_TEST(ipsec_server_text_is_bounded)
+{
+	const char *whole = "ipsec-3gpp;alg=hmac-md5-96;ealg=null;prot=esp;mod=trans;"
+			    "spi-c=0;spi-s=4294967295;port-c=1;port-s=65535";
+	char buf[200];
+	int n = sbc_sip_secagree_ipsec_server(buf, sizeof buf, "hmac-md5-96", "null", 0,
+					      4294967295u, 1, 65535);
+	ck_assert_str_eq(buf, whole);
+	ck_assert_int_eq(n, (int)strlen(whole));
+	for (size_t size = 0; size <= strlen(whole) + 1; size++) {
+		memset(buf, 'x', sizeof buf);
+		ck_assert_int_eq(sbc_sip_secagree_ipsec_server(buf, size, "hmac-md5-96", "null", 0,
+							       4294967295u, 1, 65535), n);
+		if (size)
+			ck_assert(strncmp(buf, whole, size - 1) == 0 && buf[size - 1] == '\0');
+		ck_assert_int_eq(buf[size], 'x');  /* nothing past size */
+	}
+	ck_assert_int_eq(sbc_sip_secagree_ipsec_server(NULL, 0, "a", "b", 1, 2, 3, 4),
+			 (int)strlen("ipsec-3gpp;alg=a;ealg=b;prot=esp;mod=trans;spi-c=1;spi-s=2;"
+				     "port-c=3;port-s=4"));
+}
+END_TEST
+
 START_TEST(server_values)
 {
 	struct sbc_sip_secagree_choice choice;
@@ -332,6 +357,7 @@ static Suite *policy_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_loop_test(tc, every_pref_against_every_offer, 0, 16);
 	tcase_add_test(tc, profile_algorithm_order_decides);
+	tcase_add_test(tc, ipsec_server_text_is_bounded);
 	tcase_add_test(tc, absent_ealg_is_null);
 	tcase_add_test(tc, q_breaks_ties_and_unsupported_offers_skipped);
 	tcase_add_test(tc, tls_needs_a_tls_port_and_ipsec_protected_ports);
