@@ -36,6 +36,7 @@ struct sbc_test_ue {
 	enum sbc_test_ue_transport transport;
 	uint16_t server_port, want_local, local_port;
 	int fd;
+	bool fd_lent;                /* fd is the load worker's: kept open after us */
 	SSL_CTX *ssl_ctx;
 	SSL *ssl;
 	char *ca_file;
@@ -161,9 +162,10 @@ void sbc_test_ue_disconnect(struct sbc_test_ue *ue)
 		ue->ssl = NULL;
 		ERR_clear_error();
 	}
-	if (ue->fd >= 0)
+	if (ue->fd >= 0 && !ue->fd_lent)
 		close(ue->fd);
 	ue->fd = -1;
+	ue->fd_lent = false;
 	ue->local_port = 0;
 	ue->rlen = 0;
 }
@@ -562,8 +564,40 @@ struct load_worker {
 	unsigned from, to, ok, failed;
 	long long deadline;          /* duration_ms: no new registration after it */
 	struct sbc_test_ue **kept;   /* keep_connected: this worker's UEs */
+	int *protected_fds;          /* SECAGREE_IPSEC: 2 per subscriber, -1 until opened */
 	pthread_t thread;
 };
+
+/* SECAGREE_IPSEC: the UE's socket on port-c, kept by the worker for the
+ * run, as a UE keeps its protected ports: the load generator shares the
+ * CPUs with the P-CSCF, and a socket opened, bound and closed per
+ * registration cost it more than the P-CSCF's whole negotiation. Every
+ * registration still starts from a new unprotected socket, as the plain
+ * flow's do. Anything left on a kept socket is discarded first. */
+static int use_protected(struct sbc_test_ue *ue, struct load_worker *w, unsigned slot,
+			 uint16_t server_port, uint16_t port_c)
+{
+	int *fd = w->protected_fds ? &w->protected_fds[slot] : NULL;
+
+	if (!fd || *fd < 0) {
+		if (sbc_test_ue_use(ue, SBC_TEST_UE_UDP, server_port, port_c) != 0)
+			return -1;
+		if (fd) {
+			*fd = ue->fd;
+			ue->fd_lent = true;
+		}
+		return 0;
+	}
+	sbc_test_ue_disconnect(ue);
+	while (recv(*fd, ue->rbuf, UE_MAX_MSG, MSG_DONTWAIT) > 0)
+		;
+	ue->fd = *fd;
+	ue->fd_lent = true;
+	ue->transport = SBC_TEST_UE_UDP;
+	ue->server_port = server_port;
+	ue->want_local = ue->local_port = port_c;
+	return 0;
+}
 
 static struct sbc_test_ue *load_ue(const struct sbc_test_ue_load *l, unsigned i)
 {
@@ -595,9 +629,10 @@ static void load_offer(const struct sbc_test_ue_load *l, unsigned i, unsigned ro
 
 /* One sec-agree registration (see enum sbc_test_ue_flow): the final
  * status code of the second REGISTER, -1 when the flow broke before. */
-static int load_secagree(struct sbc_test_ue *ue, const struct sbc_test_ue_load *l, unsigned i,
+static int load_secagree(struct sbc_test_ue *ue, struct load_worker *w, unsigned i,
 			 unsigned round)
 {
+	const struct sbc_test_ue_load *l = w->load;
 	char first[400], *second = NULL;
 	osip_header_t *server = NULL;
 	uint16_t port_c;
@@ -616,7 +651,8 @@ static int load_secagree(struct sbc_test_ue *ue, const struct sbc_test_ue_load *
 	}
 	if ((l->flow == SBC_TEST_UE_FLOW_SECAGREE_TLS
 		     ? sbc_test_ue_use(ue, SBC_TEST_UE_TLS, l->tls_port, 0)
-		     : sbc_test_ue_use(ue, SBC_TEST_UE_UDP, l->protected_port, port_c)) != 0)
+		     : use_protected(ue, w, 2 * (i - w->from) + (round & 1), l->protected_port,
+				     port_c)) != 0)
 		goto out;
 	code = sbc_test_ue_register(ue, l->expires, second, l->timeout_ms);
 out:
@@ -626,16 +662,17 @@ out:
 	return code;
 }
 
-static bool load_one(struct sbc_test_ue *ue, const struct sbc_test_ue_load *l, unsigned i,
-		     unsigned round)
+static bool load_one(struct sbc_test_ue *ue, struct load_worker *w, unsigned i, unsigned round)
 {
+	const struct sbc_test_ue_load *l = w->load;
+
 	if (!ue)
 		return false;
 	if (l->flow == SBC_TEST_UE_FLOW_PLAIN)
 		return sbc_test_ue_use(ue, l->transport, l->server_port, 0) == 0 &&
 		       sbc_test_ue_register(ue, l->expires, NULL, l->timeout_ms) == 200;
 	return sbc_test_ue_use(ue, SBC_TEST_UE_UDP, l->server_port, 0) == 0 &&
-	       load_secagree(ue, l, i, round) == 200;
+	       load_secagree(ue, w, i, round) == 200;
 }
 
 static void *load_thread(void *arg)
@@ -657,7 +694,7 @@ static void *load_thread(void *arg)
 			if (l->duration_ms && now_ms() >= w->deadline)
 				return NULL;
 			struct sbc_test_ue *ue = load_ue(l, i);
-			bool ok = load_one(ue, l, i, round);
+			bool ok = load_one(ue, w, i, round);
 			/* A timed run counts what completed within its time. */
 			if (l->duration_ms && now_ms() > w->deadline)
 				;
@@ -694,6 +731,11 @@ int sbc_test_ue_load_run(struct sbc_test_ue_load *l)
 		w[t].to = l->first + (unsigned)((unsigned long long)l->count * (t + 1) / threads);
 		if (l->keep_connected && w[t].to > w[t].from)
 			w[t].kept = calloc(w[t].to - w[t].from, sizeof(*w[t].kept));
+		size_t slots = 2 * (size_t)(w[t].to - w[t].from);
+		if (l->flow == SBC_TEST_UE_FLOW_SECAGREE_IPSEC && slots &&
+		    (w[t].protected_fds = malloc(slots * sizeof(int))) != NULL)
+			for (size_t k = 0; k < slots; k++)
+				w[t].protected_fds[k] = -1;
 		if (pthread_create(&w[t].thread, NULL, load_thread, &w[t]) != 0)
 			break;
 		started++;
@@ -709,6 +751,10 @@ int sbc_test_ue_load_run(struct sbc_test_ue_load *l)
 		for (unsigned i = 0; w[t].kept && i < w[t].to - w[t].from; i++)
 			sbc_test_ue_free(w[t].kept[i]);
 		free(w[t].kept);
+		for (unsigned k = 0; w[t].protected_fds && k < 2 * (w[t].to - w[t].from); k++)
+			if (w[t].protected_fds[k] >= 0)
+				close(w[t].protected_fds[k]);
+		free(w[t].protected_fds);
 	}
 	free(w);
 	return l->failed == 0 && (l->duration_ms || l->ok == l->count) ? 0 : -1;
