@@ -35,6 +35,7 @@ int sbc_sip_ipsec_install(struct sbc_sip_sa_backend *b, const struct sbc_sip_ips
 		return -1;
 	}
 	build(p, sa);
+	sbc_sip_sa_prefetch(b, sa, 4);
 	for (; added < 4; added++) {
 		sa[added].keys = &keys;
 		if (sbc_sip_sa_add(b, &sa[added], err, errlen) != 0)
@@ -51,15 +52,10 @@ int sbc_sip_ipsec_install(struct sbc_sip_sa_backend *b, const struct sbc_sip_ips
 /* Only SPI and destination name an SA to delete: the 4 of build(). */
 void sbc_sip_ipsec_remove(struct sbc_sip_sa_backend *b, const struct sbc_sip_ipsec_params *p)
 {
-	const struct { const struct sbc_sip_sa_addr *dst; uint16_t dport; uint32_t spi; } d[4] = {
-		{ &p->pcscf, p->pcscf_port_s, p->pcscf_spi_s },
-		{ &p->pcscf, p->pcscf_port_c, p->pcscf_spi_c },
-		{ &p->ue, p->ue_port_s, p->ue_spi_s },
-		{ &p->ue, p->ue_port_c, p->ue_spi_c },
-	};
-	struct sbc_sip_sa_addr dst;
-	for (int i = 0; i < 4; i++) {
-		sbc_sip_sa_addr_with_port(&dst, d[i].dst, d[i].dport);
-		sbc_sip_sa_del(b, d[i].spi, &dst);
-	}
+	struct sbc_sip_sa sa[4];
+
+	build(p, sa);
+	sbc_sip_sa_prefetch(b, sa, 4);
+	for (int i = 0; i < 4; i++)
+		sbc_sip_sa_del(b, sa[i].spi, &sa[i].dst);
 }

@@ -79,6 +79,8 @@ struct sbc_sip_sa_ops {
 	size_t (*list)(void *impl, uint64_t *cursor, struct sbc_sip_sa_view *out, size_t max);
 	size_t (*count)(void *impl);
 	void (*free)(void *impl);
+	/* Optional: sas[0..n) are about to be added or deleted. */
+	void (*prefetch)(void *impl, const struct sbc_sip_sa *sas, size_t n);
 };
 
 struct sbc_sip_sa_backend {
@@ -97,6 +99,9 @@ void sbc_sip_sa_backend_free(struct sbc_sip_sa_backend *backend);
  * (wiped again on delete); wipe yours. */
 int sbc_sip_sa_add(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sa, char *err,
 		   size_t errlen);
+/* A hint that sas[0..n) (keys not needed) are about to be added or
+ * deleted: the backend may start loading what that will touch. */
+void sbc_sip_sa_prefetch(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n);
 /* Delete the SA with this SPI toward dst (address and port); -1 if none. */
 int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sbc_sip_sa_addr *dst);
 /* The SPI of the inbound SA whose selector is exactly src -> dst, or 0. */

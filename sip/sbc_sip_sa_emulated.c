@@ -468,9 +468,40 @@ static void emu_free(void *impl)
 	free(e);
 }
 
+/* An association's 4 SAs are added or deleted together, ~500
+ * registrations after anything near them was last touched: each chain
+ * step is a cache miss, one after the other (~40 % of the negotiation's
+ * time in a perf profile). Loading the buckets, then the chains' first
+ * and second entries, for all of them at once overlaps those misses. */
+static void emu_prefetch(void *impl, const struct sbc_sip_sa *sas, size_t n)
+{
+	struct emulated *e = impl;
+	struct entry **at[2 * 4];
+	size_t m = 0;
+
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < n && m + 2 <= sizeof at / sizeof at[0]; i++) {
+		at[m++] = &e->by_spi.b[spi_hash(e, sas[i].spi, &sas[i].dst) & (e->by_spi.n - 1)];
+		at[m++] = &e->by_selector.b[selector_hash(e, &sas[i].src, &sas[i].dst) &
+					    (e->by_selector.n - 1)];
+	}
+	for (size_t i = 0; i < m; i++)
+		__builtin_prefetch(at[i]);
+	for (size_t i = 0; i < m; i++)
+		if (*at[i])
+			__builtin_prefetch(*at[i]);
+	for (size_t i = 0; i < m; i++) {
+		struct entry *x = *at[i];
+		struct entry *next = !x ? NULL : i % 2 ? x->next_by_selector : x->next_by_spi;
+		if (next)
+			__builtin_prefetch(next);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
 static const struct sbc_sip_sa_ops emulated_ops = {
 	.add = emu_add, .del = emu_del, .lookup_inbound = emu_lookup_inbound,
-	.list = emu_list, .count = emu_count, .free = emu_free,
+	.list = emu_list, .count = emu_count, .free = emu_free, .prefetch = emu_prefetch,
 };
 
 #define FIRST_BUCKETS 256
@@ -514,6 +545,12 @@ int sbc_sip_sa_add(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sa, ch
 		   size_t errlen)
 {
 	return b->ops->add(b->impl, sa, err, errlen);
+}
+
+void sbc_sip_sa_prefetch(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n)
+{
+	if (b->ops->prefetch)
+		b->ops->prefetch(b->impl, sas, n);
 }
 
 int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sbc_sip_sa_addr *dst)
