@@ -1,6 +1,8 @@
 /* SIP message helpers on libosip2: parse with the mandatory-header check of
  * RFC 3261 8.2/16.3, serialise, build a response to a request, read the
- * top Via branch. Nothing here parses SIP text by hand. */
+ * top Via branch. libosip2 parses; the text is only split into header
+ * lines, to keep some values raw (below) and to leave the Security-*
+ * lines (RFC 3329) to sbcemu's own grammar. */
 #ifndef SBC_SIP_MSG_H
 #define SBC_SIP_MSG_H
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sbc_cfg_xml.h"
+#include "sbc_sip_msg.h"
 #include "sbc_sip_secagree_msg.h"
 #include "sbc_sip_secagree_policy.h"
 
@@ -350,6 +351,59 @@ START_TEST(identity_of_authorization)
 }
 END_TEST
 
+/* sbc_sip_msg_parse hands libosip2 the message without its Security-*
+ * lines and adds them back as generic headers: folded lines joined, any
+ * case and white space before ':', the body and look-alike names left
+ * alone, the serialised message still carrying them. */
+START_TEST(security_lines_parsed_apart_from_libosip2)
+{
+	static const char text[] =
+		"REGISTER sip:d SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+		"security-client : ipsec-3gpp;alg=hmac-sha-1-96;\r\n"
+		"\tspi-c=1;spi-s=2;port-c=3;port-s=4 ,\r\n tls\r\n"
+		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
+		"Security-Clients: x;;\r\n"
+		"SECURITY-VERIFY:tls;q=0.5\r\n"
+		"Security-Client: digest\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 23\r\n\r\n"
+		"Security-Client: bogus\n";
+	osip_message_t *m = NULL;
+	const char *why = NULL;
+	sbc_sip_msg_init();
+	ck_assert_int_eq(sbc_sip_msg_parse(text, sizeof text - 1, &m, &why), SBC_SIP_PARSE_OK);
+	ck_assert_str_eq(value_of(m, "Security-Client", 0),
+			 "ipsec-3gpp;alg=hmac-sha-1-96; spi-c=1;spi-s=2;port-c=3;port-s=4 , tls");
+	ck_assert_str_eq(value_of(m, "Security-Verify", 0), "tls;q=0.5");
+	ck_assert_str_eq(value_of(m, "Security-Clients", 0), "x;;");
+	struct sbc_sip_secagree_hdrs h;
+	char err[200];
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), 0);
+	ck_assert_uint_eq(h.client.count, 3);  /* the body's line is not one */
+	ck_assert_uint_eq(h.client.items[0].port_s, 4);
+	ck_assert_str_eq(h.client.items[2].name, "digest");
+	ck_assert_uint_eq(h.verify.count, 1);
+	sbc_sip_secagree_hdrs_clear(&h);
+	char *out = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(sbc_sip_msg_to_str(m, &out, &len), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Security-Verify: tls;q=0.5\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\r\n\r\nSecurity-Client: bogus\n"));
+	osip_free(out);
+	osip_message_free(m);
+	/* An empty value is the grammar's to reject, naming the header. */
+	static const char empty[] =
+		"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
+		"Security-Client:\r\nContent-Length: 0\r\n\r\n";
+	ck_assert_int_eq(sbc_sip_msg_parse(empty, sizeof empty - 1, &m, &why), SBC_SIP_PARSE_OK);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), -1);
+	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
+	sbc_sip_secagree_hdrs_clear(&h);
+	osip_message_free(m);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("secagree-policy");
@@ -368,6 +422,7 @@ static Suite *policy_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("message-edits");
 	tcase_add_test(tc, read_names_any_case_and_tags);
+	tcase_add_test(tc, security_lines_parsed_apart_from_libosip2);
 	tcase_add_test(tc, rewrite_for_the_core);
 	tcase_add_test(tc, keys_taken_out_of_the_challenge);
 	tcase_add_test(tc, identity_of_authorization);
