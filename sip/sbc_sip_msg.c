@@ -121,28 +121,33 @@ static int keep_raw_header(osip_message_t *m, const char *buf, size_t len, const
 	return 0;
 }
 
-/* RFC 3329's headers, read only by sbcemu's own grammar
- * (sbc_sip_secagree_hdr.c); the name as a generic header keeps it. */
-static const char *security_header(const char *ls, const char *le, const char **value)
+/* Headers libosip2 has no grammar for and sbcemu reads itself: RFC
+ * 3329's (sbc_sip_secagree_hdr.c) and the option-tag lists sec-agree
+ * reads and edits (sbc_sip_secagree_msg.c). The name given to the
+ * generic header, or NULL. */
+static const char *own_header(const char *ls, const char *le, const char **value)
 {
-	static const char *const names[] = { "Security-Client", "Security-Server",
-					     "Security-Verify" };
+	static const struct { const char *name; size_t len; } own[] = {
+		{ "Security-Client", 15 }, { "Security-Server", 15 }, { "Security-Verify", 15 },
+		{ "Require", 7 }, { "Proxy-Require", 13 },
+	};
+	char first = (char)(*ls | 0x20);
 
-	if (le - ls <= 15 || (*ls | 0x20) != 's' || strncasecmp(ls, "Security-", 9) != 0)
+	if (first != 's' && first != 'r' && first != 'p')
 		return NULL;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if ((*value = value_of(ls, le, names[i], 15)))
-			return names[i];
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if ((*value = value_of(ls, le, own[i].name, own[i].len)))
+			return own[i].name;
 	return NULL;
 }
 
 /* libosip2 makes several passes over every byte it parses (white space,
  * line ends, comma splitting, copies): ~70 instructions a byte, measured.
- * The Security-* lines of a sec-agree REGISTER, ~300 bytes of it, are
- * read only by sbcemu's own grammar, so libosip2 gets the text without
+ * The lines own_header names, ~400 bytes of a sec-agree REGISTER, are
+ * read only by sbcemu's own code, so libosip2 gets the text without
  * them and they become generic headers as keep_raw_header makes them:
- * a third less of what negotiation adds to a registration. 0 / -1. */
-static int parse_apart_from_security(osip_message_t *m, const char *buf, size_t len)
+ * two fifths of what negotiation adds to a registration. 0 / -1. */
+static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
 {
 	const char *end = buf + len, *p = memchr(buf, '\n', len), *copied = buf;
 	char *rest = NULL;  /* buf without those lines, made at the first one */
@@ -151,7 +156,7 @@ static int parse_apart_from_security(osip_message_t *m, const char *buf, size_t 
 	while (p && ++p < end && *p != '\r' && *p != '\n') {
 		const char *ls = p, *le = line_end(p, end), *v;
 		p = le < end ? le : NULL;
-		const char *name = security_header(ls, le, &v);
+		const char *name = own_header(ls, le, &v);
 		if (!name)
 			continue;
 		if ((!rest && !(rest = malloc(len))) || add_folded(m, name, v, le) != 0) {
@@ -259,7 +264,7 @@ enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_me
 	*why = "not a SIP message";
 	if (len == 0 || osip_message_init(&m) != 0)
 		return SBC_SIP_PARSE_GARBAGE;
-	if (parse_apart_from_security(m, buf, len) != 0 ||
+	if (parse_apart_from_own(m, buf, len) != 0 ||
 	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0 ||
 	    keep_raw_www_authenticate(m, buf, len) != 0) {
 		osip_message_free(m);

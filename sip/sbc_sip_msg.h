@@ -1,8 +1,9 @@
 /* SIP message helpers on libosip2: parse with the mandatory-header check of
  * RFC 3261 8.2/16.3, serialise, build a response to a request, read the
  * top Via branch. libosip2 parses; the text is only split into header
- * lines, to keep some values raw (below) and to leave the Security-*
- * lines (RFC 3329) to sbcemu's own grammar. */
+ * lines, to keep some values raw (below) and to leave the headers it has
+ * no grammar for and sbcemu reads itself (Security-*, Require,
+ * Proxy-Require) out of its parse: they become generic headers. */
 #ifndef SBC_SIP_MSG_H
 #define SBC_SIP_MSG_H
 

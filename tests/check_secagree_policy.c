@@ -351,11 +351,11 @@ START_TEST(identity_of_authorization)
 }
 END_TEST
 
-/* sbc_sip_msg_parse hands libosip2 the message without its Security-*
- * lines and adds them back as generic headers: folded lines joined, any
+/* sbc_sip_msg_parse hands libosip2 the message without its Security-*,
+ * Require and Proxy-Require lines and adds them back as generic headers: folded lines joined, any
  * case and white space before ':', the body and look-alike names left
  * alone, the serialised message still carrying them. */
-START_TEST(security_lines_parsed_apart_from_libosip2)
+START_TEST(own_lines_parsed_apart_from_libosip2)
 {
 	static const char text[] =
 		"REGISTER sip:d SIP/2.0\r\n"
@@ -364,6 +364,7 @@ START_TEST(security_lines_parsed_apart_from_libosip2)
 		"\tspi-c=1;spi-s=2;port-c=3;port-s=4 ,\r\n tls\r\n"
 		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
 		"Security-Clients: x;;\r\n"
+		"require: path,\r\n  sec-agree\r\nProxy-Require:foo\r\n"
 		"SECURITY-VERIFY:tls;q=0.5\r\n"
 		"Security-Client: digest\r\n"
 		"Content-Type: text/plain\r\nContent-Length: 23\r\n\r\n"
@@ -376,6 +377,8 @@ START_TEST(security_lines_parsed_apart_from_libosip2)
 			 "ipsec-3gpp;alg=hmac-sha-1-96; spi-c=1;spi-s=2;port-c=3;port-s=4 , tls");
 	ck_assert_str_eq(value_of(m, "Security-Verify", 0), "tls;q=0.5");
 	ck_assert_str_eq(value_of(m, "Security-Clients", 0), "x;;");
+	ck_assert_str_eq(value_of(m, "Require", 0), "path, sec-agree");
+	ck_assert_str_eq(value_of(m, "Proxy-Require", 0), "foo");
 	struct sbc_sip_secagree_hdrs h;
 	char err[200];
 	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), 0);
@@ -383,11 +386,13 @@ START_TEST(security_lines_parsed_apart_from_libosip2)
 	ck_assert_uint_eq(h.client.items[0].port_s, 4);
 	ck_assert_str_eq(h.client.items[2].name, "digest");
 	ck_assert_uint_eq(h.verify.count, 1);
+	ck_assert(h.require_tag && !h.proxy_require_tag);
 	sbc_sip_secagree_hdrs_clear(&h);
 	char *out = NULL;
 	size_t len = 0;
 	ck_assert_int_eq(sbc_sip_msg_to_str(m, &out, &len), 0);
 	ck_assert_ptr_nonnull(strstr(out, "Security-Verify: tls;q=0.5\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Require: path, sec-agree\r\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\r\n\r\nSecurity-Client: bogus\n"));
 	osip_free(out);
 	osip_message_free(m);
@@ -422,7 +427,7 @@ static Suite *policy_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("message-edits");
 	tcase_add_test(tc, read_names_any_case_and_tags);
-	tcase_add_test(tc, security_lines_parsed_apart_from_libosip2);
+	tcase_add_test(tc, own_lines_parsed_apart_from_libosip2);
 	tcase_add_test(tc, rewrite_for_the_core);
 	tcase_add_test(tc, keys_taken_out_of_the_challenge);
 	tcase_add_test(tc, identity_of_authorization);
