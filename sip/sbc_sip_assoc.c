@@ -505,6 +505,7 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 	unintern(a->realm);
 	unintern(a->uri);
 	free(a->client);
+	free(a->client_raw);
 	free(a->fwd_key);
 	free(a);
 }
@@ -761,6 +762,8 @@ int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, t
 	unlink_one(t, a);
 	a->state = SBC_SIP_ASSOC_ESTABLISHED;
 	pthread_mutex_unlock(&t->lock);
+	free(a->client_raw);  /* refreshes compare parsed lists (sbc_sip_assoc_same_client) */
+	a->client_raw = NULL;
 	return sbc_sip_assoc_put(t, a);
 }
 

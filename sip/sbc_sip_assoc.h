@@ -69,6 +69,10 @@ struct sbc_sip_assoc {
 	/* The first REGISTER's Security-Client, canonical (sbc_sip_assoc_canon);
 	 * NULL when not negotiated. */
 	char *client;
+	/* Pending only: its values as received (sbc_sip_secagree_hdrs
+	 * client_raw), which the protected REGISTER usually repeats byte for
+	 * byte, then not parsed again; NULL when too long. Freed on establish. */
+	char *client_raw;
 	char *fwd_key;                   /* transaction of the REGISTER at the core now */
 	uint64_t conn_id;                /* TLS connection, 0 when none yet */
 	struct sbc_sip_sa_addr ue, local;  /* the UE (TLS: the connection's peer) and us */

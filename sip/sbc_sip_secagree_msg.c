@@ -227,25 +227,68 @@ static int filter_auth_one(osip_header_t *h, const char *const *drop, char **got
 
 #define SEC_AGREE "sec-agree"
 
-int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdrs *out,
-			  char *err, size_t errlen)
+/* Appends value to raw (", " between values); raw becomes "" for good
+ * when it would not fit. */
+static void join_raw(char raw[SBC_SIP_SECAGREE_RAW_MAX], size_t *len, bool *fits,
+		     const char *value)
+{
+	size_t n = strlen(value), sep = *len ? 2 : 0;
+
+	if (!*fits || *len + sep + n >= SBC_SIP_SECAGREE_RAW_MAX) {
+		*fits = false;
+		raw[0] = '\0';
+		return;
+	}
+	memcpy(raw + *len, ", ", sep);
+	memcpy(raw + *len + sep, value, n + 1);
+	*len += sep + n;
+}
+
+/* Parses every header of kind k into list; -1 with err at the first bad one. */
+static int parse_kind(const osip_message_t *msg, enum hdr_kind k,
+		      struct sbc_sip_secmech_list *list, char *err, size_t errlen)
+{
+	osip_list_iterator_t it;
+	char why[160];
+
+	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
+	     h = osip_list_get_next(&it))
+		if (kind_of(h) == k &&
+		    sbc_sip_secagree_parse(h->hvalue ? h->hvalue : "", list, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: %s",
+				 k == H_SEC_CLIENT ? "Security-Client" : "Security-Verify", why);
+			return -1;
+		}
+	return 0;
+}
+
+int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagree_expect *expect,
+			  struct sbc_sip_secagree_hdrs *out, char *err, size_t errlen)
 {
 	osip_list_iterator_t it;
 	char why[160], verify_err[200] = "";
-	bool bad_client = false;
+	bool bad_client = false, fits[2] = { true, true };
+	size_t len[2] = { 0, 0 };
+	const char *want[2] = { expect ? expect->client : NULL, expect ? expect->verify : NULL };
 
-	memset(out, 0, sizeof *out);
+	out->require_tag = out->proxy_require_tag = out->has_client = out->has_verify = false;
+	out->client_as_expected = out->verify_as_expected = false;
+	out->client = out->verify = (struct sbc_sip_secmech_list){ 0 };
+	out->client_raw[0] = out->verify_raw[0] = '\0';
 	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
 	     h = osip_list_get_next(&it)) {
 		enum hdr_kind k = kind_of(h);
 		bool client = k == H_SEC_CLIENT;
 		if (client || k == H_SEC_VERIFY) {
+			const char *value = h->hvalue ? h->hvalue : "";
 			*(client ? &out->has_client : &out->has_verify) = true;
-			/* After an error the list is not used: stop parsing it. */
-			if (client ? bad_client : *verify_err != '\0')
+			join_raw(client ? out->client_raw : out->verify_raw, &len[!client],
+				 &fits[!client], value);
+			/* Expected text: parsed below only if it turns out to differ.
+			 * After an error the list is not used: stop parsing it. */
+			if (want[!client] || (client ? bad_client : *verify_err != '\0'))
 				continue;
-			if (sbc_sip_secagree_parse(h->hvalue ? h->hvalue : "",
-						   client ? &out->client : &out->verify, why,
+			if (sbc_sip_secagree_parse(value, client ? &out->client : &out->verify, why,
 						   sizeof why) == 0)
 				continue;
 			if (client) {
@@ -259,6 +302,18 @@ int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdr
 		} else if (h->hvalue && k == H_PROXY_REQUIRE) {
 			out->proxy_require_tag = out->proxy_require_tag || lists_tag(h, SEC_AGREE);
 		}
+	}
+	if (want[0] && out->has_client) {
+		if (fits[0] && strcmp(out->client_raw, want[0]) == 0)
+			out->client_as_expected = true;
+		else
+			bad_client = parse_kind(msg, H_SEC_CLIENT, &out->client, err, errlen) != 0;
+	}
+	if (want[1] && out->has_verify) {
+		if (fits[1] && strcmp(out->verify_raw, want[1]) == 0)
+			out->verify_as_expected = true;
+		else
+			parse_kind(msg, H_SEC_VERIFY, &out->verify, verify_err, sizeof verify_err);
 	}
 	/* The first malformed Security-Client is reported before any
 	 * Security-Verify, whatever their order in the message. */

@@ -16,17 +16,35 @@
 #include "sbc_sec_digest.h"
 #include "sbc_sip_secagree_hdr.h"
 
+/* Room for the Security-Client / -Verify values of a REGISTER as
+ * received, joined by ", "; longer ones are parsed and compared as lists. */
+#define SBC_SIP_SECAGREE_RAW_MAX 512
+
 /* What sec-agree reads of a REGISTER, in one pass over its headers. */
 struct sbc_sip_secagree_hdrs {
 	bool require_tag, proxy_require_tag;  /* sec-agree in Require / Proxy-Require */
 	bool has_client, has_verify;          /* Security-Client / -Verify present */
+	/* The values equal, byte for byte, the text the caller expected: that
+	 * list was not parsed (left empty). */
+	bool client_as_expected, verify_as_expected;
 	struct sbc_sip_secmech_list client, verify;  /* every such header, parsed */
+	char client_raw[SBC_SIP_SECAGREE_RAW_MAX];   /* the values as received; "" if longer */
+	char verify_raw[SBC_SIP_SECAGREE_RAW_MAX];
 };
-/* Fill h from msg (the lists appended in header order). -1 with err naming
- * the header ("Security-Client: ...") on a malformed value, a malformed
+/* What the protected REGISTER of a pending association should carry, as
+ * text (either may be NULL): the first REGISTER's Security-Client values
+ * as received (client_raw) and the Security-Server sent. */
+struct sbc_sip_secagree_expect {
+	const char *client, *verify;
+};
+/* Fill h from msg (the lists appended in header order). A header name
+ * whose values equal the text `expect` gives for it (expect may be NULL)
+ * is not parsed: it was parsed and accepted when that text was kept or
+ * written, and sets *_as_expected. -1 with err naming the header
+ * ("Security-Client: ...") on a malformed value, a malformed
  * Security-Client before any Security-Verify. Clear h either way. */
-int sbc_sip_secagree_read(const osip_message_t *msg, struct sbc_sip_secagree_hdrs *h,
-			  char *err, size_t errlen);
+int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagree_expect *expect,
+			  struct sbc_sip_secagree_hdrs *h, char *err, size_t errlen);
 void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h);
 /* What the core gets, in one pass: sec-agree out of every Require /
  * Proxy-Require (a header left empty goes), no Security-Client / -Verify,

@@ -260,7 +260,7 @@ START_TEST(read_names_any_case_and_tags)
 	osip_message_t *m = message(hdrs);
 	struct sbc_sip_secagree_hdrs h;
 	char err[200];
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
 	ck_assert(!h.require_tag);
 	ck_assert(h.proxy_require_tag);
 	ck_assert(h.has_client && h.has_verify);
@@ -269,8 +269,68 @@ START_TEST(read_names_any_case_and_tags)
 	sbc_sip_secagree_hdrs_clear(&h);
 	ck_assert_int_eq(osip_message_set_header(m, "Security-Verify", "tls;"), 0);
 	ck_assert_int_eq(osip_message_set_header(m, "security-client", "tls tls"), 0);
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), -1);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), -1);
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
+	sbc_sip_secagree_hdrs_clear(&h);
+	osip_message_free(m);
+}
+END_TEST
+
+/* Values equal to the expected text, byte for byte, are not parsed;
+ * anything else is, with the usual errors. */
+START_TEST(read_compares_expected_text)
+{
+	static const char *const hdrs[] = {
+		"Security-Client", "ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4",
+		"Proxy-Require", "sec-agree",
+		"security-client", "tls",
+		"Security-Verify", "ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=8",
+		NULL };
+	osip_message_t *m = message(hdrs);
+	struct sbc_sip_secagree_hdrs h;
+	char err[200];
+	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
+	ck_assert_str_eq(h.client_raw, "ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4, tls");
+	ck_assert_uint_eq(h.client.count, 2);
+	ck_assert(!h.client_as_expected && !h.verify_as_expected);
+	sbc_sip_secagree_hdrs_clear(&h);
+	struct sbc_sip_secagree_expect same = {
+		"ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4, tls",
+		"ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=8" };
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &same, &h, err, sizeof err), 0);
+	ck_assert(h.client_as_expected && h.verify_as_expected && h.has_client && h.has_verify);
+	ck_assert_uint_eq(h.client.count, 0);
+	ck_assert_uint_eq(h.verify.count, 0);
+	ck_assert(h.proxy_require_tag);
+	sbc_sip_secagree_hdrs_clear(&h);
+	/* One byte off (white space included): parsed and listed as usual. */
+	struct sbc_sip_secagree_expect other = {
+		"ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4,tls",
+		"ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=9" };
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &other, &h, err, sizeof err), 0);
+	ck_assert(!h.client_as_expected && !h.verify_as_expected);
+	ck_assert_uint_eq(h.client.count, 2);
+	ck_assert_uint_eq(h.verify.count, 1);
+	ck_assert_uint_eq(h.verify.items[0].port_s, 8);
+	sbc_sip_secagree_hdrs_clear(&h);
+	/* A malformed value that differs is reported, Security-Client first. */
+	ck_assert_int_eq(osip_message_set_header(m, "Security-Verify", "tls;"), 0);
+	ck_assert_int_eq(osip_message_set_header(m, "Security-Client", ";"), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &same, &h, err, sizeof err), -1);
+	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
+	sbc_sip_secagree_hdrs_clear(&h);
+	osip_message_free(m);
+	/* Values too long to keep as text are parsed whatever is expected. */
+	char big[SBC_SIP_SECAGREE_RAW_MAX + 8];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	const char *const long_hdrs[] = { "Security-Client", big, NULL };
+	m = message(long_hdrs);
+	struct sbc_sip_secagree_expect empty = { "", NULL };  /* what client_raw holds then */
+	ck_assert_int_eq(sbc_sip_secagree_read(m, &empty, &h, err, sizeof err), 0);
+	ck_assert_str_eq(h.client_raw, "");
+	ck_assert(!h.client_as_expected);
+	ck_assert_uint_eq(h.client.count, 1);
 	sbc_sip_secagree_hdrs_clear(&h);
 	osip_message_free(m);
 }
@@ -381,7 +441,7 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	ck_assert_str_eq(value_of(m, "Proxy-Require", 0), "foo");
 	struct sbc_sip_secagree_hdrs h;
 	char err[200];
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
 	ck_assert_uint_eq(h.client.count, 3);  /* the body's line is not one */
 	ck_assert_uint_eq(h.client.items[0].port_s, 4);
 	ck_assert_str_eq(h.client.items[2].name, "digest");
@@ -402,7 +462,7 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
 		"Security-Client:\r\nContent-Length: 0\r\n\r\n";
 	ck_assert_int_eq(sbc_sip_msg_parse(empty, sizeof empty - 1, &m, &why), SBC_SIP_PARSE_OK);
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &h, err, sizeof err), -1);
+	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), -1);
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
 	sbc_sip_secagree_hdrs_clear(&h);
 	osip_message_free(m);
@@ -427,6 +487,7 @@ static Suite *policy_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("message-edits");
 	tcase_add_test(tc, read_names_any_case_and_tags);
+	tcase_add_test(tc, read_compares_expected_text);
 	tcase_add_test(tc, own_lines_parsed_apart_from_libosip2);
 	tcase_add_test(tc, rewrite_for_the_core);
 	tcase_add_test(tc, keys_taken_out_of_the_challenge);
