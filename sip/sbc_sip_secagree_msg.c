@@ -41,8 +41,9 @@ static void each_element(const char *v, void (*fn)(const char *, size_t, void *)
 	}
 }
 
-/* The headers sec-agree reads or edits, told apart by length and one
- * character before a single case-insensitive comparison. */
+/* The headers sec-agree reads or edits, told apart by their first
+ * letter, length and one more character before a single
+ * case-insensitive comparison. */
 enum hdr_kind { H_OTHER, H_SEC_CLIENT, H_SEC_VERIFY, H_REQUIRE, H_PROXY_REQUIRE, H_AUTHORIZATION,
 		H_WWW_AUTHENTICATE };
 
@@ -53,6 +54,10 @@ static enum hdr_kind kind_of(const osip_header_t *h)
 
 	if (!n)
 		return H_OTHER;
+	switch (*n | 0x20) {  /* most headers of a REGISTER start otherwise */
+	case 'a': case 'p': case 'r': case 's': case 'w': break;
+	default: return H_OTHER;
+	}
 	switch (strlen(n)) {
 	case 7: k = H_REQUIRE, want = "Require"; break;
 	case 13:
@@ -331,12 +336,18 @@ void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h)
 int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity)
 {
 	static const char *const drop[] = { "integrity-protected", NULL };
+	static const char param[] = "integrity-protected=";
 	char add[64];
 	osip_list_iterator_t it;
 	int rc = 0;
 
-	if (integrity)
-		snprintf(add, sizeof add, "integrity-protected=%s", integrity);
+	if (integrity) {  /* a token of ours (yes, no, tls-pending, tls-yes) */
+		size_t n = strlen(integrity);
+		if (n >= sizeof add - sizeof param)
+			return -1;
+		memcpy(add, param, sizeof param - 1);
+		memcpy(add + sizeof param - 1, integrity, n + 1);
+	}
 	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;) {
 		int r = 0;
 		enum hdr_kind k = kind_of(h);
