@@ -52,13 +52,14 @@ static bool is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* CR, LF, HT or two SPs in a row in v[0..n): one test per byte in the
- * usual case (no control character, no space after a space). */
+/* CR, LF, HT or two SPs in a row in v[0..n): memchr's word-at-a-time
+ * scans, then a look at the byte after each SP (values have few). */
 static bool needs_folding(const char *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] <= ' ' &&
-		    (v[i] != ' ' || (i + 1 < n && (unsigned char)v[i + 1] <= ' ')))
+	if (memchr(v, '\r', n) || memchr(v, '\n', n) || memchr(v, '\t', n))
+		return true;
+	for (const char *sp = v, *end = v + n; (sp = memchr(sp, ' ', (size_t)(end - sp)));)
+		if (++sp < end && *sp == ' ')
 			return true;
 	return false;
 }
