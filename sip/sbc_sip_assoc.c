@@ -440,10 +440,40 @@ bool sbc_sip_assoc_same_server(const struct sbc_sip_assoc *a,
 	return mech_is(&got->items[0], "ipsec-3gpp", want, sizeof want / sizeof want[0]);
 }
 
+int sbc_sip_assoc_keep_sent(struct sbc_sip_assoc *a, const char *client_raw)
+{
+	char server[SBC_SIP_ASSOC_SERVER_MAX];
+
+	if (!sbc_sip_assoc_server(a, server, sizeof server))
+		return -1;
+	size_t c = strlen(client_raw) + 1, s = strlen(server) + 1;
+	char *sent = malloc(c + s);
+	if (!sent)
+		return -1;
+	memcpy(sent, client_raw, c);
+	memcpy(sent + c, server, s);
+	free(a->sent);
+	a->sent = sent;
+	return 0;
+}
+
+const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a)
+{
+	return a->sent && a->sent[0] ? a->sent : NULL;
+}
+
 const char *sbc_sip_assoc_server(const struct sbc_sip_assoc *a, char *buf, size_t size)
 {
 	if (!a->negotiated)
 		return NULL;
+	if (a->sent && size) {  /* written once while pending (sbc_sip_assoc_keep_sent) */
+		const char *kept = a->sent + strlen(a->sent) + 1;
+		size_t n = strlen(kept);
+		n = n < size ? n : size - 1;
+		memcpy(buf, kept, n);
+		buf[n] = '\0';
+		return buf;
+	}
 	if (a->mech == SBC_SECAGREE_TLS || !a->ipsec) {
 		snprintf(buf, size, "tls");
 		return buf;
@@ -505,7 +535,7 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 	unintern(a->realm);
 	unintern(a->uri);
 	free(a->client);
-	free(a->client_raw);
+	free(a->sent);
 	free(a->fwd_key);
 	free(a);
 }
@@ -762,8 +792,8 @@ int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, t
 	unlink_one(t, a);
 	a->state = SBC_SIP_ASSOC_ESTABLISHED;
 	pthread_mutex_unlock(&t->lock);
-	free(a->client_raw);  /* refreshes compare parsed lists (sbc_sip_assoc_same_client) */
-	a->client_raw = NULL;
+	free(a->sent);  /* refreshes compare parsed lists (sbc_sip_assoc_same_client) */
+	a->sent = NULL;
 	return sbc_sip_assoc_put(t, a);
 }
 

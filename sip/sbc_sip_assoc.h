@@ -9,9 +9,9 @@
  * Kept compact (issue 7: a million established ipsec-3gpp associations
  * under 1 KiB each, their SAs included): addresses in 20 bytes, algorithms
  * as enums, the ipsec-3gpp part in the association's own allocation, the
- * Security-Client as one canonical string, the Security-Server not kept at
- * all (rebuilt from the SA parameters), realm and uri shared between
- * associations. */
+ * Security-Client as one canonical string, the Security-Server not kept
+ * once established (rebuilt from the SA parameters), realm and uri shared
+ * between associations. */
 #ifndef SBC_SIP_ASSOC_H
 #define SBC_SIP_ASSOC_H
 
@@ -69,10 +69,12 @@ struct sbc_sip_assoc {
 	/* The first REGISTER's Security-Client, canonical (sbc_sip_assoc_canon);
 	 * NULL when not negotiated. */
 	char *client;
-	/* Pending only: its values as received (sbc_sip_secagree_hdrs
-	 * client_raw), which the protected REGISTER usually repeats byte for
-	 * byte, then not parsed again; NULL when too long. Freed on establish. */
-	char *client_raw;
+	/* Pending only (freed on establish): the first REGISTER's
+	 * Security-Client values as received (sbc_sip_secagree_hdrs
+	 * client_raw, "" when too long), then after its NUL the
+	 * Security-Server sent. The protected REGISTER usually repeats both
+	 * byte for byte, and then neither is parsed again. */
+	char *sent;
 	char *fwd_key;                   /* transaction of the REGISTER at the core now */
 	uint64_t conn_id;                /* TLS connection, 0 when none yet */
 	struct sbc_sip_sa_addr ue, local;  /* the UE (TLS: the connection's peer) and us */
@@ -137,6 +139,12 @@ int sbc_sip_assoc_set_identity(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a
  * exactly when their canonical texts are equal bytes. Heap string, NULL on
  * allocation failure. */
 char *sbc_sip_assoc_canon(const struct sbc_sip_secmech_list *list);
+/* Keep, while pending, the first REGISTER's Security-Client values as
+ * received and the Security-Server of a (negotiated, its SPIs and ports
+ * set). 0 / -1. */
+int sbc_sip_assoc_keep_sent(struct sbc_sip_assoc *a, const char *client_raw);
+/* Those values, or NULL when not kept (established, or too long). */
+const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a);
 /* Keep the first REGISTER's Security-Client (canonical). 0 / -1. */
 int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *client);
 /* A later REGISTER's Security-Client / Security-Verify against what the

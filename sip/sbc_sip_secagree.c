@@ -334,11 +334,12 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 		if (rc != 0)
 			goto fail;
 	}
-	/* The Security-Server is not kept: sbc_sip_assoc_server rebuilds it. */
-	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 || take_identity(x, a) != 0 ||
-	    (x->h.client_raw[0] && !(a->client_raw = strdup(x->h.client_raw))))
-		goto fail;
+	/* Texts kept while pending; once established the Security-Server is
+	 * rebuilt from the SA parameters (sbc_sip_assoc_server). */
 	a->negotiated = true;
+	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 || take_identity(x, a) != 0 ||
+	    sbc_sip_assoc_keep_sent(a, x->h.client_raw) != 0)
+		goto fail;
 	a->transport = (uint8_t)x->src->transport;
 	sbc_sip_sa_addr_set(&a->ue, (const struct sockaddr *)&x->src->peer);
 	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
@@ -584,7 +585,7 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 	if (src->protected_port && (x.by_sa = by_sa(core, src)) && x.impu &&
 	    x.by_sa->state == SBC_SIP_ASSOC_PENDING && x.by_sa->negotiated &&
 	    strcmp(x.by_sa->impu, x.impu) == 0) {
-		expect.client = x.by_sa->client_raw;
+		expect.client = sbc_sip_assoc_client_raw(x.by_sa);
 		expect.verify = sbc_sip_assoc_server(x.by_sa, server, sizeof server);
 	}
 	int bad = sbc_sip_secagree_read(req, &expect, &x.h, err, sizeof err);

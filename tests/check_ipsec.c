@@ -479,6 +479,38 @@ START_TEST(same_server_agrees_with_canonical_text)
 }
 END_TEST
 
+/* While pending, the first REGISTER's Security-Client text and the
+ * Security-Server sent are kept together; established, neither is, and
+ * the Security-Server is rebuilt, the same text. */
+START_TEST(sent_texts_kept_while_pending)
+{
+	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
+	struct sbc_sip_assoc *a = ipsec_assoc("sip:carol@home", "ipsec-3gpp;alg=hmac-sha-1-96;"
+					      "spi-c=1;spi-s=2;port-c=3;port-s=4");
+	char before[SBC_SIP_ASSOC_SERVER_MAX], kept[SBC_SIP_ASSOC_SERVER_MAX];
+	char after[SBC_SIP_ASSOC_SERVER_MAX], small[8];
+	ck_assert_ptr_null(sbc_sip_assoc_client_raw(a));
+	ck_assert_ptr_nonnull(sbc_sip_assoc_server(a, before, sizeof before));
+	ck_assert_int_eq(sbc_sip_assoc_keep_sent(a, "ipsec-3gpp; alg=hmac-sha-1-96, tls"), 0);
+	ck_assert_str_eq(sbc_sip_assoc_client_raw(a), "ipsec-3gpp; alg=hmac-sha-1-96, tls");
+	a->ipsec->p.pcscf_port_s = 1;  /* the text sent does not change with later edits */
+	ck_assert_str_eq(sbc_sip_assoc_server(a, kept, sizeof kept), before);
+	ck_assert_str_eq(sbc_sip_assoc_server(a, small, sizeof small), "ipsec-3");
+	a->ipsec->p.pcscf_port_s = 5066;
+	ck_assert_int_eq(sbc_sip_assoc_put(t, a), 0);
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, a, 100), 0);
+	ck_assert_ptr_null(sbc_sip_assoc_client_raw(a));
+	ck_assert_str_eq(sbc_sip_assoc_server(a, after, sizeof after), before);
+	/* Too long to keep as text: only the Security-Server is. */
+	struct sbc_sip_assoc *b = ipsec_assoc("sip:dave@home", "tls");
+	ck_assert_int_eq(sbc_sip_assoc_keep_sent(b, ""), 0);
+	ck_assert_ptr_null(sbc_sip_assoc_client_raw(b));
+	ck_assert_str_eq(sbc_sip_assoc_server(b, kept, sizeof kept), before);
+	sbc_sip_assoc_free(b);
+	sbc_sip_assocs_free(t);
+}
+END_TEST
+
 /* --- direct show lookups and paging --- */
 
 static struct sbc_sip_assoc *put_user(struct sbc_sip_assocs *t, unsigned i, const char *ip,
@@ -611,6 +643,7 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, canonical_lists_compare_as_rfc_3329);
 	tcase_add_test(tc, server_rebuilt_from_parameters);
 	tcase_add_test(tc, same_server_agrees_with_canonical_text);
+	tcase_add_test(tc, sent_texts_kept_while_pending);
 	tcase_add_test(tc, show_lookups_use_the_indexes);
 	tcase_add_test(tc, listing_pages_each_association_once);
 	tcase_add_test(tc, identity_strings_are_shared_and_freed);
