@@ -4,7 +4,8 @@
  * seed 002) next to plain Digest / TLS / AKA ones, interleaved run by run
  * so that each ratio compares runs made seconds apart. Run by `make bench`.
  * Usage: bench_secagree [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS]
- *        [-p UE_PORT_BASE] [-k RUN,...: only these runs, e.g. under callgrind]; the daemon binary is $SBCEMU, else ./sbcemu. */
+ *        [-p UE_PORT_BASE] [-k RUN,...: only these runs, e.g. under callgrind]
+ *        [-w SECONDS between runs]; the daemon binary is $SBCEMU, else ./sbcemu. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -67,8 +67,10 @@ int sbc_test_ue_send_raw(struct sbc_test_ue *ue, const void *buf, size_t len);
 osip_message_t *sbc_test_ue_recv(struct sbc_test_ue *ue, int timeout_ms);
 /* Send, then the final response (1xx skipped). */
 osip_message_t *sbc_test_ue_request(struct sbc_test_ue *ue, osip_message_t *req, int timeout_ms);
-/* REGISTER; when challenged (401), once more with credentials. The final
- * status code, or -1 (see sbc_test_ue_error). Each request gets timeout_ms. */
+/* REGISTER (the headers of sbc_test_ue_register_msg, sent as written, not
+ * through libosip2); when challenged (401), once more with credentials. The
+ * final status code, or -1 (see sbc_test_ue_error). Each request gets
+ * timeout_ms. */
 int sbc_test_ue_register(struct sbc_test_ue *ue, long expires, const char *extra,
 			 int timeout_ms);
 /* The text of the last message received, as it came (libosip2 drops
