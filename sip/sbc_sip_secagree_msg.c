@@ -271,10 +271,8 @@ int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagr
 			  struct sbc_sip_secagree_hdrs *out, char *err, size_t errlen)
 {
 	osip_list_iterator_t it;
-	char why[160], verify_err[200] = "";
-	bool bad_client = false, fits[2] = { true, true };
+	bool fits[2] = { true, true };
 	size_t len[2] = { 0, 0 };
-	const char *want[2] = { expect ? expect->client : NULL, expect ? expect->verify : NULL };
 
 	out->require_tag = out->proxy_require_tag = out->has_client = out->has_verify = false;
 	out->client_as_expected = out->verify_as_expected = false;
@@ -285,46 +283,30 @@ int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagr
 		enum hdr_kind k = kind_of(h);
 		bool client = k == H_SEC_CLIENT;
 		if (client || k == H_SEC_VERIFY) {
-			const char *value = h->hvalue ? h->hvalue : "";
 			*(client ? &out->has_client : &out->has_verify) = true;
 			join_raw(client ? out->client_raw : out->verify_raw, &len[!client],
-				 &fits[!client], value);
-			/* Expected text: parsed below only if it turns out to differ.
-			 * After an error the list is not used: stop parsing it. */
-			if (want[!client] || (client ? bad_client : *verify_err != '\0'))
-				continue;
-			if (sbc_sip_secagree_parse(value, client ? &out->client : &out->verify, why,
-						   sizeof why) == 0)
-				continue;
-			if (client) {
-				bad_client = true;
-				snprintf(err, errlen, "Security-Client: %s", why);
-			} else {
-				snprintf(verify_err, sizeof verify_err, "Security-Verify: %s", why);
-			}
+				 &fits[!client], h->hvalue ? h->hvalue : "");
 		} else if (h->hvalue && k == H_REQUIRE) {
 			out->require_tag = out->require_tag || lists_tag(h, SEC_AGREE);
 		} else if (h->hvalue && k == H_PROXY_REQUIRE) {
 			out->proxy_require_tag = out->proxy_require_tag || lists_tag(h, SEC_AGREE);
 		}
 	}
-	if (want[0] && out->has_client) {
-		if (fits[0] && strcmp(out->client_raw, want[0]) == 0)
+	/* Text as expected is not parsed. Security-Client goes first: its
+	 * error is the one reported, whatever the order in the message. */
+	if (out->has_client) {
+		if (expect && expect->client && fits[0] && strcmp(out->client_raw, expect->client) == 0)
 			out->client_as_expected = true;
-		else
-			bad_client = parse_kind(msg, H_SEC_CLIENT, &out->client, err, errlen) != 0;
+		else if (parse_kind(msg, H_SEC_CLIENT, &out->client, err, errlen) != 0)
+			return -1;
 	}
-	if (want[1] && out->has_verify) {
-		if (fits[1] && strcmp(out->verify_raw, want[1]) == 0)
+	if (out->has_verify) {
+		if (expect && expect->verify && fits[1] && strcmp(out->verify_raw, expect->verify) == 0)
 			out->verify_as_expected = true;
-		else
-			parse_kind(msg, H_SEC_VERIFY, &out->verify, verify_err, sizeof verify_err);
+		else if (parse_kind(msg, H_SEC_VERIFY, &out->verify, err, errlen) != 0)
+			return -1;
 	}
-	/* The first malformed Security-Client is reported before any
-	 * Security-Verify, whatever their order in the message. */
-	if (!bad_client && *verify_err)
-		snprintf(err, errlen, "%s", verify_err);
-	return bad_client || *verify_err ? -1 : 0;
+	return 0;
 }
 
 void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h)
