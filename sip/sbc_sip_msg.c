@@ -21,16 +21,25 @@ void sbc_sip_msg_init(void)
 	pthread_once(&parser_once, parser_setup);
 }
 
-/* Where the logical header line starting at p ends: at the newline not
- * followed by SP / HT (RFC 3261 7.3.1 folding), or at end. */
-static const char *line_end(const char *p, const char *end)
+/* The next logical header line of the header block after *at (the
+ * start line's or the previous header's newline): its first byte in *ls,
+ * in *le the newline that ends it, not followed by SP / HT (RFC 3261
+ * 7.3.1 folding), or end. false at the empty line or the end. */
+static bool next_header_line(const char **at, const char *end, const char **ls,
+			     const char **le)
 {
-	const char *le = p;
+	const char *p = *at;
 
-	while ((le = memchr(le, '\n', (size_t)(end - le))) && le + 1 < end &&
-	       (le[1] == ' ' || le[1] == '\t'))
-		le++;
-	return le ? le : end;
+	if (!p || ++p >= end || *p == '\r' || *p == '\n')
+		return false;
+	const char *e = p;
+	while ((e = memchr(e, '\n', (size_t)(end - e))) && e + 1 < end &&
+	       (e[1] == ' ' || e[1] == '\t'))
+		e++;
+	*ls = p;
+	*le = e ? e : end;
+	*at = e;  /* NULL: the text ends inside this line */
+	return true;
 }
 
 /* The value after `name` and optional white space and ':' in the line
@@ -110,15 +119,12 @@ static int add_folded(osip_message_t *m, const char *name, const char *v, const 
  * sbc_sip_msg.h). 0 / -1. */
 static int keep_raw_header(osip_message_t *m, const char *buf, size_t len, const char *name)
 {
-	const char *end = buf + len, *p = memchr(buf, '\n', len);
+	const char *end = buf + len, *at = memchr(buf, '\n', len), *ls, *le, *v;
 	size_t nlen = strlen(name);
 
-	while (p && ++p < end && *p != '\r' && *p != '\n') {
-		const char *ls = p, *le = line_end(p, end), *v = value_of(ls, le, name, nlen);
-		p = le < end ? le : NULL;
-		if (v && add_folded(m, name, v, le) != 0)
+	while (next_header_line(&at, end, &ls, &le))
+		if ((v = value_of(ls, le, name, nlen)) && add_folded(m, name, v, le) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -150,13 +156,11 @@ static const char *own_header(const char *ls, const char *le, const char **value
  * two fifths of what negotiation adds to a registration. 0 / -1. */
 static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
 {
-	const char *end = buf + len, *p = memchr(buf, '\n', len), *copied = buf;
+	const char *end = buf + len, *at = memchr(buf, '\n', len), *copied = buf, *ls, *le, *v;
 	char *rest = NULL;  /* buf without those lines, made at the first one */
 	size_t rest_len = 0;
 
-	while (p && ++p < end && *p != '\r' && *p != '\n') {
-		const char *ls = p, *le = line_end(p, end), *v;
-		p = le < end ? le : NULL;
+	while (next_header_line(&at, end, &ls, &le)) {
 		const char *name = own_header(ls, le, &v);
 		if (!name)
 			continue;
