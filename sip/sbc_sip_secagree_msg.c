@@ -396,35 +396,74 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 	return rc;
 }
 
-/* A field libosip2 parsed, taken over unquoted: no custom osip allocator
- * is set in sbcemu, so osip_malloc is malloc and free() releases it. */
-static char *take_unquoted(char **field)
-{
-	char *v = *field;
+/* username / realm / uri of an Authorization value, walked as the
+ * rewrite walks it (each_element): a REGISTER's identity is read twice
+ * per sec-agree registration, and libosip2's parse allocated the ten
+ * other fields each time. */
+struct identity_ctx {
+	struct sbc_sec_digest_creds *c;
+	size_t seen;
+	bool digest, oom;
+};
 
-	*field = NULL;
-	if (v && v[0] == '"')
-		osip_dequote(v);
-	return v;
+/* A param value without its quotes and quoted-pair backslashes
+ * (RFC 3261 25.1), as osip_dequote leaves it. */
+static char *unquoted_copy(const char *v, size_t n)
+{
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return strndup(v, n);
+	char *out = malloc(n - 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (v[i] == '\\' && i + 2 < n)
+			i++;
+		*o++ = v[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static void take_identity_param(const char *b, size_t n, void *arg)
+{
+	struct identity_ctx *x = arg;
+	const char *p = b, *e = b + n;
+
+	if (x->seen++ == 0) {  /* "Digest username=..." */
+		x->digest = n > 6 && strncasecmp(b, "Digest", 6) == 0 && is_space(b[6]);
+		if (!x->digest)
+			return;
+		for (p += 6; p < e && is_space(*p); p++)
+			;
+	}
+	if (!x->digest)
+		return;
+	const char *eq = memchr(p, '=', (size_t)(e - p));
+	if (!eq)
+		return;
+	const char *ne = eq, *v = eq + 1;
+	while (ne > p && is_space(ne[-1]))
+		ne--;
+	while (v < e && is_space(*v))
+		v++;
+	size_t nlen = (size_t)(ne - p);
+	char **field = nlen == 8 && strncasecmp(p, "username", 8) == 0 ? &x->c->username
+		       : nlen == 5 && strncasecmp(p, "realm", 5) == 0  ? &x->c->realm
+		       : nlen == 3 && strncasecmp(p, "uri", 3) == 0    ? &x->c->uri
+								       : NULL;
+	if (field && !*field && !(*field = unquoted_copy(v, (size_t)(e - v))))  /* the first counts */
+		x->oom = true;
 }
 
 int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *c)
 {
-	osip_authorization_t *a = NULL;
-	int rc = -1;
+	struct identity_ctx x = { .c = c };
 
 	memset(c, 0, sizeof *c);
-	if (!hvalue || osip_authorization_init(&a) != 0)
+	if (!hvalue)
 		return -1;
-	if (osip_authorization_parse(a, hvalue) == 0 && a->auth_type &&
-	    strcasecmp(a->auth_type, "Digest") == 0) {
-		c->username = take_unquoted(&a->username);
-		c->realm = take_unquoted(&a->realm);
-		c->uri = take_unquoted(&a->uri);
-		rc = 0;
-	}
-	osip_authorization_free(a);
-	return rc;
+	each_element(hvalue, take_identity_param, &x);
+	return x.digest && !x.oom ? 0 : -1;
 }
 
 bool sbc_sip_secagree_is_emergency(const osip_uri_t *uri)

@@ -57,10 +57,11 @@ int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity);
 int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[16],
 			       bool *found);
 /* The identity an association keeps of a Digest Authorization value:
- * username, realm and uri in creds (quotes removed), the other fields
- * NULL. The same acceptance as sbc_sec_digest_parse (libosip2 parses,
- * scheme Digest) without copying the ten fields sec-agree does not read.
- * 0 / -1; free with sbc_sec_digest_creds_free either way. */
+ * username, realm and uri in creds (quotes and quoted-pair backslashes
+ * removed; the first of each counts), the other fields NULL. Scheme
+ * Digest, the auth-params split as sbc_sip_secagree_rewrite splits them
+ * (commas outside quoted strings). 0 / -1 (no value, not Digest, out
+ * of memory); free with sbc_sec_digest_creds_free either way. */
 int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *creds);
 /* Request-URI urn:service:sos or a sub-service (RFC 5031). */
 bool sbc_sip_secagree_is_emergency(const osip_uri_t *uri);

@@ -405,6 +405,22 @@ START_TEST(identity_of_authorization)
 	ck_assert_ptr_null(c.username);
 	ck_assert_str_eq(c.realm, "d");
 	sbc_sec_digest_creds_free(&c);
+	/* Commas inside quotes, quoted pairs, any case, white space around
+	 * '=', the first of a repeated param, unquoted values. */
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("DIGEST  Realm = \"d\", USERNAME=\"a\\\"b\", "
+							"uri=\"sip:x;p=1,2\", username=\"z\"",
+							&c), 0);
+	ck_assert_str_eq(c.username, "a\"b");
+	ck_assert_str_eq(c.realm, "d");
+	ck_assert_str_eq(c.uri, "sip:x;p=1,2");
+	sbc_sec_digest_creds_free(&c);
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digest uri=sip:d, realm=\"\"", &c), 0);
+	ck_assert_str_eq(c.uri, "sip:d");
+	ck_assert_str_eq(c.realm, "");
+	ck_assert_ptr_null(c.username);
+	sbc_sec_digest_creds_free(&c);
+	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digestusername=\"u\"", &c), -1);
+	sbc_sec_digest_creds_free(&c);
 	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Basic dTpw", &c), -1);
 	ck_assert_ptr_null(c.username);
 	ck_assert_int_eq(sbc_sip_secagree_auth_identity(NULL, &c), -1);

@@ -24,6 +24,17 @@
 
 #define SBC_TEST_BOUND_MS 10000
 
+/* The start-up bound: SBC_TEST_READY_MS overrides it for a daemon run
+ * under valgrind ($SBCEMU a wrapper script), which starts many times
+ * slower. */
+static long long ready_bound_ms(void)
+{
+	const char *v = getenv("SBC_TEST_READY_MS");
+	long long ms = v ? atoll(v) : 0;
+
+	return ms > 0 ? ms : SBC_TEST_BOUND_MS;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -159,7 +170,7 @@ bool sbc_test_port_accepts(uint16_t port)
 
 static int wait_ready(const struct sbc_test_daemon *d)
 {
-	long long deadline = now_ms() + SBC_TEST_BOUND_MS;
+	long long deadline = now_ms() + ready_bound_ms();
 	int status;
 
 	while (!sbc_test_port_accepts(d->telnet_port)) {
