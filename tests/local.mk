@@ -16,6 +16,13 @@ tests_check_store_SOURCES = tests/check_store.c tests/sbc_test_util.c tests/sbc_
 tests_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_store_LDADD = $(SBC_CORE_LIBS) $(SBC_CORE_EXT_LIBS) $(CHECK_LIBS)
 
+# The log API's formatting and batching (stderr captured in a file).
+check_PROGRAMS += tests/check_log
+TESTS += tests/check_log
+tests_check_log_SOURCES = tests/check_log.c
+tests_check_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_log_LDADD = core/libsbclog.a $(OPENSSL_LIBS) $(CHECK_LIBS)
+
 
 # The program's own command line, against the built binary.
 TESTS += tests/test_sbcemu_options.sh
