@@ -462,12 +462,17 @@ const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a)
 	return a->sent && a->sent[0] ? a->sent : NULL;
 }
 
+const char *sbc_sip_assoc_server_sent(const struct sbc_sip_assoc *a)
+{
+	return a->sent ? a->sent + strlen(a->sent) + 1 : NULL;
+}
+
 const char *sbc_sip_assoc_server(const struct sbc_sip_assoc *a, char *buf, size_t size)
 {
 	if (!a->negotiated)
 		return NULL;
-	if (a->sent && size) {  /* written once while pending (sbc_sip_assoc_keep_sent) */
-		const char *kept = a->sent + strlen(a->sent) + 1;
+	const char *kept = sbc_sip_assoc_server_sent(a);
+	if (kept && size) {  /* written once while pending (sbc_sip_assoc_keep_sent) */
 		size_t n = strlen(kept);
 		n = n < size ? n : size - 1;
 		memcpy(buf, kept, n);

@@ -145,6 +145,8 @@ char *sbc_sip_assoc_canon(const struct sbc_sip_secmech_list *list);
 int sbc_sip_assoc_keep_sent(struct sbc_sip_assoc *a, const char *client_raw);
 /* Those values, or NULL when not kept (established, or too long). */
 const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a);
+/* The Security-Server sent, or NULL when not kept (established). */
+const char *sbc_sip_assoc_server_sent(const struct sbc_sip_assoc *a);
 /* Keep the first REGISTER's Security-Client (canonical). 0 / -1. */
 int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *client);
 /* A later REGISTER's Security-Client / Security-Verify against what the

@@ -581,12 +581,11 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 	 * repeats the first one's Security-Client and echoes our
 	 * Security-Server byte for byte: compared as text, not parsed. */
 	struct sbc_sip_secagree_expect expect = { 0 };
-	char server[SBC_SIP_ASSOC_SERVER_MAX];
 	if (src->protected_port && (x.by_sa = by_sa(core, src)) && x.impu &&
 	    x.by_sa->state == SBC_SIP_ASSOC_PENDING && x.by_sa->negotiated &&
 	    strcmp(x.by_sa->impu, x.impu) == 0) {
 		expect.client = sbc_sip_assoc_client_raw(x.by_sa);
-		expect.verify = sbc_sip_assoc_server(x.by_sa, server, sizeof server);
+		expect.verify = sbc_sip_assoc_server_sent(x.by_sa);
 	}
 	int bad = sbc_sip_secagree_read(req, &expect, &x.h, err, sizeof err);
 	if (!x.impu) {

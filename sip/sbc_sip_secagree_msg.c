@@ -165,32 +165,45 @@ struct auth_ctx {
 	char **got;
 };
 
+/* Where the first element of an auth header value goes on after its
+ * scheme ("Digest username=..."): past the token and the white space. */
+static const char *after_scheme(const char *p, const char *e)
+{
+	while (p < e && !is_space(*p))
+		p++;
+	while (p < e && is_space(*p))
+		p++;
+	return p;
+}
+
+/* The name length of the auth-param p..e (white space before '=' not
+ * counted) and in *value its value (white space after '=' skipped), NULL
+ * when it has no '='. */
+static size_t auth_param(const char *p, const char *e, const char **value)
+{
+	const char *eq = memchr(p, '=', (size_t)(e - p)), *ne = eq ? eq : e;
+
+	while (ne > p && is_space(ne[-1]))
+		ne--;
+	if ((*value = eq ? eq + 1 : NULL))
+		while (*value < e && is_space(**value))
+			(*value)++;
+	return (size_t)(ne - p);
+}
+
 static void keep_auth(const char *b, size_t n, void *arg)
 {
 	struct auth_ctx *x = arg;
-	const char *p = b;
-	size_t m = n;
-
+	const char *e = b + n, *v;
 	bool first = x->seen++ == 0;
+	const char *p = first ? after_scheme(b, e) : b;
+	size_t nlen = auth_param(p, e, &v);
 
-	if (first) {  /* the first element holds the scheme: skip it */
-		while (m && !is_space(*p))
-			p++, m--;
-		while (m && is_space(*p))
-			p++, m--;
-	}
-	const char *eq = memchr(p, '=', m);
-	size_t nlen = eq ? (size_t)(eq - p) : m;
-	while (nlen && is_space(p[nlen - 1]))
-		nlen--;
 	int hit = -1;
 	for (int i = 0; x->drop[i]; i++)
 		if (strlen(x->drop[i]) == nlen && strncasecmp(p, x->drop[i], nlen) == 0)
 			hit = i;
-	if (hit >= 0 && x->got && eq && !x->got[hit]) {
-		const char *v = eq + 1, *e = p + m;
-		while (v < e && is_space(*v))
-			v++;
+	if (hit >= 0 && x->got && v && !x->got[hit]) {
 		if (e - v >= 2 && *v == '"' && e[-1] == '"')
 			v++, e--;
 		x->got[hit] = strndup(v, (size_t)(e - v));
@@ -427,26 +440,15 @@ static char *unquoted_copy(const char *v, size_t n)
 static void take_identity_param(const char *b, size_t n, void *arg)
 {
 	struct identity_ctx *x = arg;
-	const char *p = b, *e = b + n;
+	const char *p = b, *e = b + n, *v;
 
 	if (x->seen++ == 0) {  /* "Digest username=..." */
 		x->digest = n > 6 && strncasecmp(b, "Digest", 6) == 0 && is_space(b[6]);
-		if (!x->digest)
-			return;
-		for (p += 6; p < e && is_space(*p); p++)
-			;
+		p = after_scheme(b, e);
 	}
-	if (!x->digest)
+	size_t nlen = auth_param(p, e, &v);
+	if (!x->digest || !v)
 		return;
-	const char *eq = memchr(p, '=', (size_t)(e - p));
-	if (!eq)
-		return;
-	const char *ne = eq, *v = eq + 1;
-	while (ne > p && is_space(ne[-1]))
-		ne--;
-	while (v < e && is_space(*v))
-		v++;
-	size_t nlen = (size_t)(ne - p);
 	char **field = nlen == 8 && strncasecmp(p, "username", 8) == 0 ? &x->c->username
 		       : nlen == 5 && strncasecmp(p, "realm", 5) == 0  ? &x->c->realm
 		       : nlen == 3 && strncasecmp(p, "uri", 3) == 0    ? &x->c->uri

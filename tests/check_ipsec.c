@@ -490,9 +490,11 @@ START_TEST(sent_texts_kept_while_pending)
 	char before[SBC_SIP_ASSOC_SERVER_MAX], kept[SBC_SIP_ASSOC_SERVER_MAX];
 	char after[SBC_SIP_ASSOC_SERVER_MAX], small[8];
 	ck_assert_ptr_null(sbc_sip_assoc_client_raw(a));
+	ck_assert_ptr_null(sbc_sip_assoc_server_sent(a));
 	ck_assert_ptr_nonnull(sbc_sip_assoc_server(a, before, sizeof before));
 	ck_assert_int_eq(sbc_sip_assoc_keep_sent(a, "ipsec-3gpp; alg=hmac-sha-1-96, tls"), 0);
 	ck_assert_str_eq(sbc_sip_assoc_client_raw(a), "ipsec-3gpp; alg=hmac-sha-1-96, tls");
+	ck_assert_str_eq(sbc_sip_assoc_server_sent(a), before);
 	a->ipsec->p.pcscf_port_s = 1;  /* the text sent does not change with later edits */
 	ck_assert_str_eq(sbc_sip_assoc_server(a, kept, sizeof kept), before);
 	ck_assert_str_eq(sbc_sip_assoc_server(a, small, sizeof small), "ipsec-3");
@@ -500,6 +502,7 @@ START_TEST(sent_texts_kept_while_pending)
 	ck_assert_int_eq(sbc_sip_assoc_put(t, a), 0);
 	ck_assert_int_eq(sbc_sip_assoc_establish(t, a, 100), 0);
 	ck_assert_ptr_null(sbc_sip_assoc_client_raw(a));
+	ck_assert_ptr_null(sbc_sip_assoc_server_sent(a));
 	ck_assert_str_eq(sbc_sip_assoc_server(a, after, sizeof after), before);
 	/* Too long to keep as text: only the Security-Server is. */
 	struct sbc_sip_assoc *b = ipsec_assoc("sip:dave@home", "tls");
