@@ -42,6 +42,7 @@ struct sbc_sip_assocs {
 	struct lindex byconn, byspi_c, byspi_s, byuser, byip;
 	uint64_t seed;
 	size_t pending;          /* of byimpu, in state PENDING (sip-config limits) */
+	size_t ending;           /* of byimpu, marked ending */
 	pthread_mutex_t lock;
 };
 
@@ -535,7 +536,6 @@ void sbc_sip_assoc_free(struct sbc_sip_assoc *a)
 	if (!a)
 		return;
 	ipsec_release(a->ipsec);
-	free(a->key);
 	free((char *)(uintptr_t)a->username);
 	unintern(a->realm);
 	unintern(a->uri);
@@ -552,6 +552,7 @@ static void unlink_one(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	sbc_sip_htab_remove(&t->byimpu, &a->node);
 	if (a->state == SBC_SIP_ASSOC_PENDING)
 		t->pending--;
+	t->ending -= a->ending;
 	lindex_remove(&t->byuser, a);
 	lindex_remove(&t->byip, a);
 	if (a->conn_id)
@@ -644,12 +645,12 @@ struct sbc_sip_assoc *sbc_sip_assoc_new(const char *impu, enum sbc_sip_secagree_
 	size_t n = strlen(impu);
 	size_t size = mech == SBC_SECAGREE_IPSEC3GPP ? sizeof(struct assoc_block)
 						     : sizeof(struct sbc_sip_assoc);
-	struct sbc_sip_assoc *a = n <= IMPU_MAX ? calloc(1, size) : NULL;
+	/* The key right after the association, in its allocation. */
+	struct sbc_sip_assoc *a = n <= IMPU_MAX ? calloc(1, size + n + 2) : NULL;
 
-	if (!a || !(a->key = malloc(n + 2))) {
-		free(a);
+	if (!a)
 		return NULL;
-	}
+	a->key = (char *)a + size;
 	a->key[0] = state_char(SBC_SIP_ASSOC_PENDING);
 	memcpy(a->key + 1, impu, n + 1);
 	a->impu = a->key + 1;
@@ -736,6 +737,7 @@ int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	if (rc == 0) {
 		a->linked = true;
 		t->pending += a->state == SBC_SIP_ASSOC_PENDING;
+		t->ending += a->ending;
 		lindex_insert(t, &t->byuser, a);
 		lindex_insert(t, &t->byip, a);
 		if (a->conn_id)
@@ -794,12 +796,27 @@ int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, t
 		pthread_mutex_unlock(&t->lock);
 		return 0;
 	}
-	unlink_one(t, a);
+	bool linked = a->linked;
+	if (linked) {
+		struct sbc_sip_assoc *old = find_locked(t, a->impu, SBC_SIP_ASSOC_ESTABLISHED);
+		if (old) {
+			unlink_one(t, old);
+			sbc_sip_assoc_free(old);
+		}
+		/* Only the main key says the state: the user, address, connection
+		 * and SPI links stay where they are (each relink touched two
+		 * neighbours that other subscribers' registrations left cold). */
+		sbc_sip_htab_remove(&t->byimpu, &a->node);
+		t->pending--;
+	}
 	a->state = SBC_SIP_ASSOC_ESTABLISHED;
+	a->key[0] = state_char(a->state);
+	if (linked)
+		sbc_sip_htab_insert(&t->byimpu, &a->node);
 	pthread_mutex_unlock(&t->lock);
 	free(a->sent);  /* refreshes compare parsed lists (sbc_sip_assoc_same_client) */
 	a->sent = NULL;
-	return sbc_sip_assoc_put(t, a);
+	return linked ? 0 : sbc_sip_assoc_put(t, a);
 }
 
 int sbc_sip_assoc_bind_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, uint64_t conn_id,
@@ -860,6 +877,20 @@ size_t sbc_sip_assoc_expire(struct sbc_sip_assocs *t, time_t now)
 	sbc_sip_htab_foreach(&t->byimpu, expire_one, &x);
 	pthread_mutex_unlock(&t->lock);
 	return x.removed;
+}
+
+void sbc_sip_assoc_mark_ending(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
+{
+	pthread_mutex_lock(&t->lock);
+	if (!a->ending && a->linked)
+		t->ending++;
+	a->ending = true;
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool sbc_sip_assoc_any_ending(const struct sbc_sip_assocs *t)
+{
+	return t->ending > 0;  /* the SIP thread, its only writer, asks */
 }
 
 size_t sbc_sip_assoc_pending_count(struct sbc_sip_assocs *t)

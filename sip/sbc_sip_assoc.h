@@ -61,7 +61,7 @@ struct sbc_sip_assoc {
 	/* By TLS connection (when bound), by the IMPU's user part (for
 	 * `show sec-agree by-user`), by the UE's address (`endpoint-ip`). */
 	struct sbc_sip_assoc_link conn_link, user_link, ip_link;
-	char *key;                       /* "P" or "E", then impu */
+	char *key;                       /* "P" or "E", then impu (in a's allocation) */
 	const char *impu;                /* key + 1 */
 	/* Authorization identity fields (sbc_sip_assoc_set_identity): username
 	 * owned, realm and uri shared (interned); NULL when absent. */
@@ -182,6 +182,12 @@ int sbc_sip_assoc_index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a);
 struct sbc_sip_assoc *sbc_sip_assoc_by_spi(struct sbc_sip_assocs *t, uint32_t spi);
 /* The association bound to this TLS connection, or NULL. */
 struct sbc_sip_assoc *sbc_sip_assoc_by_conn(struct sbc_sip_assocs *t, uint64_t conn_id);
+
+/* De-registered: `a` is freed once the final response went out through
+ * its SAs or connection (sbc_sip_secagree_sent). */
+void sbc_sip_assoc_mark_ending(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a);
+/* Whether any association in t is marked so (SIP thread only). */
+bool sbc_sip_assoc_any_ending(const struct sbc_sip_assocs *t);
 
 /* Remove what expired at now (established past its registration, pending
  * past its negotiation deadline); the number removed. */

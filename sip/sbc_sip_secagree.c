@@ -727,7 +727,7 @@ static void registered(struct sbc_sip_core *core, struct sbc_sip_assoc *a,
 		/* Freed (SAs deleted) once this 200 went out through them. */
 		sbc_log_info("sec-agree: %s association of %s ended (rule de-register)",
 			     sbc_sip_secagree_mech_name(a->mech), a->impu);
-		a->ending = true;
+		sbc_sip_assoc_mark_ending(core->assocs, a);
 		return;
 	}
 	bool was = a->state == SBC_SIP_ASSOC_ESTABLISHED;
@@ -797,8 +797,9 @@ wipe:
 
 void sbc_sip_secagree_sent(struct sbc_sip_core *core, const osip_message_t *resp)
 {
-	/* Only a 2xx ends an association (registered() sets `ending`). */
-	if (!MSG_IS_STATUS_2XX(resp))
+	/* Only a 2xx ends an association (registered() marks it ending); most
+	 * 2xx end none, and then no IMPU is looked up. */
+	if (!MSG_IS_STATUS_2XX(resp) || !sbc_sip_assoc_any_ending(core->assocs))
 		return;
 	char *impu = resp->to ? sbc_sip_registrar_aor(resp->to->url) : NULL;
 	struct sbc_sip_assoc *a;

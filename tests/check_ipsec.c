@@ -574,6 +574,86 @@ START_TEST(show_lookups_use_the_indexes)
 }
 END_TEST
 
+/* A pending ipsec-3gpp association of impu with SPIs from pool, its SPIs
+ * indexed, bound to TLS connection conn (0: none). */
+static struct sbc_sip_assoc *put_ipsec(struct sbc_sip_assocs *t, struct sbc_sip_spi_pool *pool,
+				       const char *impu, const char *ip, uint64_t conn)
+{
+	struct sbc_sip_assoc *a = sbc_sip_assoc_new(impu, SBC_SECAGREE_IPSEC3GPP);
+	ck_assert_ptr_nonnull(a);
+	struct sbc_sip_assoc_ipsec *s = sbc_sip_assoc_ipsec_attach(a, NULL, pool);
+	ck_assert_int_eq(sbc_sip_spi_alloc_pair(pool, 0, 0, &s->p.pcscf_spi_c,
+						&s->p.pcscf_spi_s), 0);
+	a->ue = c4(ip, 5060);
+	ck_assert_int_eq(sbc_sip_assoc_put(t, a), 0);
+	ck_assert_int_eq(sbc_sip_assoc_index_spis(t, a), 0);
+	if (conn) {
+		struct sockaddr_storage peer = v4(ip, 5061);
+		ck_assert_int_eq(sbc_sip_assoc_bind_conn(t, a, conn, &peer), 0);
+	}
+	return a;
+}
+
+/* Establishing moves an association from the pending key to the
+ * established one without unlinking it from the other indexes, and
+ * replaces the IMPU's older established association everywhere. */
+START_TEST(establish_keeps_the_indexes)
+{
+	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
+	struct sbc_sip_spi_pool *pool = sbc_sip_spi_pool_new(10000, 100);
+	struct sbc_sip_assoc_view v[4];
+	const char *impu = "sip:carol@home.example";
+
+	struct sbc_sip_assoc *old = put_ipsec(t, pool, impu, "10.1.0.1", 41);
+	uint32_t old_spi = old->ipsec->p.pcscf_spi_c;
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, old, 100), 0);
+	ck_assert_ptr_eq(sbc_sip_assoc_find(t, impu, SBC_SIP_ASSOC_ESTABLISHED), old);
+	ck_assert_ptr_null(sbc_sip_assoc_find(t, impu, SBC_SIP_ASSOC_PENDING));
+	ck_assert_ptr_eq(sbc_sip_assoc_by_spi(t, old_spi), old);
+	ck_assert_ptr_eq(sbc_sip_assoc_by_conn(t, 41), old);
+	ck_assert_uint_eq(sbc_sip_assoc_pending_count(t), 0);
+
+	struct sbc_sip_assoc *a = put_ipsec(t, pool, impu, "10.1.0.2", 42);
+	uint32_t spi_c = a->ipsec->p.pcscf_spi_c, spi_s = a->ipsec->p.pcscf_spi_s;
+	ck_assert_uint_eq(sbc_sip_assoc_count(t), 2);
+	ck_assert_uint_eq(sbc_sip_assoc_pending_count(t), 1);
+	ck_assert_uint_eq(sbc_sip_spi_in_use(pool), 4);
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, a, 200), 0);
+	/* The older one is gone from every index, its SPIs back in the pool. */
+	ck_assert_uint_eq(sbc_sip_assoc_count(t), 1);
+	ck_assert_uint_eq(sbc_sip_assoc_pending_count(t), 0);
+	ck_assert_uint_eq(sbc_sip_spi_in_use(pool), 2);
+	ck_assert_ptr_null(sbc_sip_assoc_by_spi(t, old_spi));
+	ck_assert_ptr_null(sbc_sip_assoc_by_conn(t, 41));
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.1.0.1", v, 4), 0);
+	/* The new one is found through each of them, as established. */
+	ck_assert_ptr_eq(sbc_sip_assoc_find(t, impu, SBC_SIP_ASSOC_ESTABLISHED), a);
+	ck_assert_ptr_eq(sbc_sip_assoc_by_spi(t, spi_c), a);
+	ck_assert_ptr_eq(sbc_sip_assoc_by_spi(t, spi_s), a);
+	ck_assert_ptr_eq(sbc_sip_assoc_by_conn(t, 42), a);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "carol", v, 4), 1);
+	ck_assert_int_eq(v[0].state, SBC_SIP_ASSOC_ESTABLISHED);
+	ck_assert_uint_eq(sbc_sip_assoc_view_ip(t, "10.1.0.2", v, 4), 1);
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, a, 300), 0);  /* a refresh: stays */
+	ck_assert_int_eq(v[0].expires, 200);
+	ck_assert_uint_eq(sbc_sip_assoc_view_user(t, "carol", v, 4), 1);
+	ck_assert_int_eq(v[0].expires, 300);
+
+	/* Ending: counted while in the table, until it leaves it. */
+	ck_assert(!sbc_sip_assoc_any_ending(t));
+	sbc_sip_assoc_mark_ending(t, a);
+	sbc_sip_assoc_mark_ending(t, a);  /* once only */
+	ck_assert(sbc_sip_assoc_any_ending(t));
+	sbc_sip_assoc_drop(t, a);
+	ck_assert(!sbc_sip_assoc_any_ending(t));
+	ck_assert_uint_eq(sbc_sip_assoc_count(t), 0);
+	ck_assert_uint_eq(sbc_sip_spi_in_use(pool), 0);
+	ck_assert_ptr_null(sbc_sip_assoc_by_spi(t, spi_c));
+	sbc_sip_assocs_free(t);
+	sbc_sip_spi_pool_free(pool);
+}
+END_TEST
+
 START_TEST(listing_pages_each_association_once)
 {
 	enum { N = 2000 };
@@ -647,6 +727,7 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, server_rebuilt_from_parameters);
 	tcase_add_test(tc, same_server_agrees_with_canonical_text);
 	tcase_add_test(tc, sent_texts_kept_while_pending);
+	tcase_add_test(tc, establish_keeps_the_indexes);
 	tcase_add_test(tc, show_lookups_use_the_indexes);
 	tcase_add_test(tc, listing_pages_each_association_once);
 	tcase_add_test(tc, identity_strings_are_shared_and_freed);
