@@ -133,8 +133,11 @@ static const char *pref_name(int pref)
 
 /* --- answers --- */
 
-static osip_message_t *make_answer(const osip_message_t *req, int code, const char *reason,
-				   const char *hname, const char *hvalue)
+/* Answers of our own are the exception on the registration path: cold,
+ * so that the compiler keeps them out of the hot code's cache lines. */
+__attribute__((cold)) static osip_message_t *make_answer(const osip_message_t *req, int code,
+							 const char *reason, const char *hname,
+							 const char *hvalue)
 {
 	osip_message_t *resp = sbc_sip_msg_response(req, code, reason, NULL);
 
@@ -148,8 +151,10 @@ fail:
 	return NULL;
 }
 
-static enum sbc_sip_secagree_verdict answer(struct sa_ctx *x, int code, const char *reason,
-					    const char *hname, const char *hvalue)
+__attribute__((cold)) static enum sbc_sip_secagree_verdict answer(struct sa_ctx *x, int code,
+								  const char *reason,
+								  const char *hname,
+								  const char *hvalue)
 {
 	osip_message_t *resp = make_answer(x->req, code, reason, hname, hvalue);
 
@@ -163,8 +168,9 @@ static enum sbc_sip_secagree_verdict answer(struct sa_ctx *x, int code, const ch
 }
 
 /* 494 with Security-Server (omitted when there is nothing to list). */
-static enum sbc_sip_secagree_verdict reject_494(struct sa_ctx *x, const char *server,
-						const char *rule)
+__attribute__((cold)) static enum sbc_sip_secagree_verdict reject_494(struct sa_ctx *x,
+								      const char *server,
+								      const char *rule)
 {
 	sbc_log_info("sec-agree: 494 to REGISTER of %s from %s (rule %s)%s%s",
 		     x->impu ? x->impu : "?", x->peer, rule, server ? ", Security-Server: " : "",
@@ -291,9 +297,8 @@ static int ipsec_prepare(struct sa_ctx *x, const struct sbc_sip_secagree_caps *c
 	return 0;
 }
 
-static enum sbc_sip_secagree_verdict no_common(struct sa_ctx *x,
-					       const struct sbc_sip_secagree_caps *caps,
-					       const char *why)
+__attribute__((cold)) static enum sbc_sip_secagree_verdict no_common(
+	struct sa_ctx *x, const struct sbc_sip_secagree_caps *caps, const char *why)
 {
 	char *all = sbc_sip_secagree_supported_value(caps);
 	char rule[96];

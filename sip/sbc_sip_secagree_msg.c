@@ -126,6 +126,13 @@ static void keep_other(const char *b, size_t n, void *arg)
 	put(&x->out, b, n);
 }
 
+static void count_other(const char *b, size_t n, void *arg)
+{
+	struct tag_ctx *x = arg;
+
+	x->kept += n > 0 && !is_tag(b, n, x);
+}
+
 static bool lists_tag(const osip_header_t *h, const char *tag)
 {
 	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
@@ -141,14 +148,15 @@ static int strip_one(osip_header_t *h, const char *tag)
 	size_t len = strlen(h->hvalue);
 	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
 
+	/* The usual "Require: sec-agree" goes whole: no copy made for it. */
+	each_element(h->hvalue, count_other, &x);
+	if (x.kept == 0)
+		return 1;
 	if (!(x.out.buf = osip_malloc(2 * len + 1)))
 		return -1;
 	x.out.buf[0] = '\0';
+	x.kept = 0;
 	each_element(h->hvalue, keep_other, &x);
-	if (x.kept == 0) {
-		osip_free(x.out.buf);
-		return 1;
-	}
 	osip_free(h->hvalue);
 	h->hvalue = x.out.buf;
 	return 0;
