@@ -231,14 +231,32 @@ static bool entry_is(const struct entry *e, bool dst, const struct sbc_sip_sa_ad
 	       memcmp(e->data + (dst ? ip_len(e->family) : 0), a->ip, ip_len(e->family)) == 0;
 }
 
-/* FNV-1a over the address bytes and port, from a per-backend seed. */
+/* MurmurHash3's 64-bit finaliser: every input bit reaches every output
+ * bit, a bijection, so distinct words never collide before the mask. */
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+/* The address and port folded into h (seeded per backend): whole words,
+ * not a byte at a time, since every SA added, deleted or looked up
+ * hashes two addresses several times. An IPv4 address and its port fill
+ * one word; IPv6 takes three mixes so that no choice of address bits can
+ * cancel the port's. */
 static uint64_t hash_addr(uint64_t h, const struct sbc_sip_sa_addr *a)
 {
-	for (size_t i = 0; i < ip_len(a->family); i++)
-		h = (h ^ a->ip[i]) * 0x100000001b3ULL;
-	h = (h ^ (a->port & 0xff)) * 0x100000001b3ULL;
-	h = (h ^ (a->port >> 8)) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	uint64_t w[2] = { 0, 0 };
+
+	memcpy(w, a->ip, ip_len(a->family));
+	if (a->family != AF_INET6)
+		return mix64(h ^ w[0] ^ (uint64_t)a->port << 32);
+	h = mix64(h ^ w[0]);
+	h = mix64(h ^ w[1]);
+	return mix64(h ^ a->port);
 }
 
 static uint64_t selector_hash(const struct emulated *e, const struct sbc_sip_sa_addr *src,
@@ -286,35 +304,49 @@ static void grow(struct emulated *e, struct index *ix, bool by_spi)
 	ix->n = n;
 }
 
-static struct entry *find_selector(struct emulated *e, const struct sbc_sip_sa_addr *src,
-				   const struct sbc_sip_sa_addr *dst)
+/* The SA with these addresses in the chain of hash h (selector_hash). */
+static struct entry *find_selector_at(struct emulated *e, uint64_t h,
+				      const struct sbc_sip_sa_addr *src,
+				      const struct sbc_sip_sa_addr *dst)
 {
-	size_t k = selector_hash(e, src, dst) & (e->by_selector.n - 1);
-
-	for (struct entry *x = e->by_selector.b[k]; x; x = x->next_by_selector)
+	for (struct entry *x = e->by_selector.b[h & (e->by_selector.n - 1)]; x;
+	     x = x->next_by_selector)
 		if (entry_is(x, false, src) && entry_is(x, true, dst))
 			return x;
 	return NULL;
 }
 
-static struct entry **find_spi(struct emulated *e, uint32_t spi, const struct sbc_sip_sa_addr *dst)
+static struct entry *find_selector(struct emulated *e, const struct sbc_sip_sa_addr *src,
+				   const struct sbc_sip_sa_addr *dst)
 {
-	size_t k = spi_hash(e, spi, dst) & (e->by_spi.n - 1);
+	return find_selector_at(e, selector_hash(e, src, dst), src, dst);
+}
 
-	for (struct entry **p = &e->by_spi.b[k]; *p; p = &(*p)->next_by_spi)
+/* Where the link to the SA (spi, dst) is in the chain of hash h (spi_hash). */
+static struct entry **find_spi_at(struct emulated *e, uint64_t h, uint32_t spi,
+				  const struct sbc_sip_sa_addr *dst)
+{
+	for (struct entry **p = &e->by_spi.b[h & (e->by_spi.n - 1)]; *p; p = &(*p)->next_by_spi)
 		if ((*p)->spi == spi && entry_is(*p, true, dst))
 			return p;
 	return NULL;
 }
 
-static const char *refusal(struct emulated *e, const struct sbc_sip_sa *sa, char *err,
-			   size_t errlen)
+static struct entry **find_spi(struct emulated *e, uint32_t spi, const struct sbc_sip_sa_addr *dst)
+{
+	return find_spi_at(e, spi_hash(e, spi, dst), spi, dst);
+}
+
+/* Why sa cannot be added (err), or NULL; sh / kh its selector and SPI
+ * hashes. */
+static const char *refusal(struct emulated *e, const struct sbc_sip_sa *sa, uint64_t sh,
+			   uint64_t kh, char *err, size_t errlen)
 {
 	if (e->count >= e->max)
 		snprintf(err, errlen, "the SA database is full (%zu SAs)", e->max);
-	else if (find_spi(e, sa->spi, &sa->dst))
+	else if (find_spi_at(e, kh, sa->spi, &sa->dst))
 		snprintf(err, errlen, "SPI %u is already in use toward that address", sa->spi);
-	else if (find_selector(e, &sa->src, &sa->dst))
+	else if (find_selector_at(e, sh, &sa->src, &sa->dst))
 		snprintf(err, errlen, "an SA with the same addresses and ports exists");
 	else
 		return NULL;
@@ -359,17 +391,18 @@ static int emu_add(void *impl, const struct sbc_sip_sa *sa, char *err, size_t er
 			 sbc_sip_sa_ealg_name(sa->ealg));
 		return -1;
 	}
+	/* Each hash once: for the checks, then for the links. */
+	uint64_t sh = selector_hash(e, &sa->src, &sa->dst), kh = spi_hash(e, sa->spi, &sa->dst);
 	pthread_mutex_lock(&e->lock);
 	struct entry *x = NULL;
-	if (!refusal(e, sa, err, errlen) && !(x = entry_new(sa)))
+	if (!refusal(e, sa, sh, kh, err, errlen) && !(x = entry_new(sa)))
 		snprintf(err, errlen, "out of memory");
 	if (x) {
 		if (e->count >= 2 * e->by_selector.n)
 			grow(e, &e->by_selector, false);
 		if (e->count >= 2 * e->by_spi.n)
 			grow(e, &e->by_spi, true);
-		size_t s = selector_hash(e, &sa->src, &sa->dst) & (e->by_selector.n - 1);
-		size_t k = spi_hash(e, sa->spi, &sa->dst) & (e->by_spi.n - 1);
+		size_t s = sh & (e->by_selector.n - 1), k = kh & (e->by_spi.n - 1);
 		x->next_by_selector = e->by_selector.b[s];
 		e->by_selector.b[s] = x;
 		x->next_by_spi = e->by_spi.b[k];

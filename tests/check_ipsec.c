@@ -203,24 +203,46 @@ START_TEST(emulated_backend_checks_algorithms_and_keys)
 }
 END_TEST
 
-/* Many SAs: the indexes grow, every SA stays found, a paged listing
- * returns each exactly once. */
+/* Many SAs, IPv4 then IPv6 (the address hash takes whole words): the
+ * indexes grow, every SA stays found, a paged listing (whose pages end
+ * between hash chains) returns each exactly once. */
 START_TEST(emulated_backend_grows_and_pages)
 {
-	enum { N = 5000 };
+	enum { N4 = 3000, N = 5000 };
 	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(N);
 	char err[128];
+	bool has_port;
 	for (unsigned i = 0; i < N; i++) {
 		struct sbc_sip_sa sa = { .spi = 1000 + i, .alg = SBC_SIP_SA_HMAC_SHA1_96,
 					 .ealg = SBC_SIP_SA_EALG_NULL, .keys = &sha1_null,
 					 .inbound = true };
-		sa.src = c4("10.0.0.1", (uint16_t)(1 + i));
-		sa.dst = c4("10.0.0.2", 5064);
+		if (i < N4) {
+			sa.src = c4("10.0.0.1", (uint16_t)(1 + i));
+			sa.dst = c4("10.0.0.2", 5064);
+		} else {
+			ck_assert_int_eq(sbc_sip_sa_addr_parse("[2001:db8::1]:5064", &sa.dst,
+							       &has_port), 0);
+			sa.src = sa.dst;
+			sa.src.ip[15] = 2;
+			sa.src.port = (uint16_t)(1 + i);
+		}
 		ck_assert_int_eq(sbc_sip_sa_add(b, &sa, err, sizeof err), 0);
 	}
-	for (unsigned i = 0; i < N; i += 97) {
+	for (unsigned i = 0; i < N4; i += 97) {
 		struct sockaddr_storage s = v4("10.0.0.1", (uint16_t)(1 + i)), d = v4("10.0.0.2", 5064);
 		ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(s), SA(d)), 1000 + i);
+	}
+	for (unsigned i = N4; i < N; i += 97) {
+		struct sockaddr_storage s = { 0 }, d = { 0 };
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&s, *d6 = (struct sockaddr_in6 *)&d;
+		s6->sin6_family = d6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, "2001:db8::2", &s6->sin6_addr);
+		inet_pton(AF_INET6, "2001:db8::1", &d6->sin6_addr);
+		s6->sin6_port = htons((uint16_t)(1 + i));
+		d6->sin6_port = htons(5064);
+		ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(s), SA(d)), 1000 + i);
+		s6->sin6_port = htons((uint16_t)(1 + i + N));  /* another port: no SA */
+		ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(s), SA(d)), 0);
 	}
 	static unsigned char seen[N];
 	struct sbc_sip_sa_view v[64];
