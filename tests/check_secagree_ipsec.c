@@ -732,6 +732,53 @@ START_TEST(test_external_core_keys)
 }
 END_TEST
 
+/* n consecutive UDP ports on 127.0.0.1 that are free to bind now. */
+static uint16_t free_port_run(unsigned n)
+{
+	for (int attempt = 0; attempt < 50; attempt++) {
+		uint16_t base = sbc_test_free_port();
+		unsigned ok = 0;
+		if (!base || base > 65535 - n)
+			continue;
+		for (; ok < n; ok++) {
+			struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(base + ok)) };
+			int fd = socket(AF_INET, SOCK_DGRAM, 0);
+			inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+			bool bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+			if (fd >= 0)
+				close(fd);
+			if (!bound)
+				break;
+		}
+		if (ok == n)
+			return base;
+	}
+	return 0;
+}
+
+/* The load mode of the test UE (what bench_secagree and bench_soak drive)
+ * in its ipsec-3gpp flow: rounds of registrations of every subscriber,
+ * each one a new negotiation replacing the association before it, its
+ * Security-Server read from the 401 without libosip2. */
+START_TEST(test_ipsec_load_mode)
+{
+	uint16_t base = free_port_run(4 * 8);
+	ck_assert_uint_ne(base, 0);
+	struct sbc_test_ue_load l = {
+		.transport = SBC_TEST_UE_UDP, .server_port = udp_port, .domain = DOMAIN,
+		.impi_fmt = "u%u", .first = 0, .count = 8, .threads = 2, .expires = 600,
+		.timeout_ms = BOUND_MS, .flow = SBC_TEST_UE_FLOW_SECAGREE_IPSEC,
+		.protected_port = ps_port, .ue_port_base = base, .k_hex = AKA_K, .op_hex = AKA_OP,
+		.amf_hex = "b9b9", .duration_ms = 1500,
+	};
+	sbc_test_ue_load_run(&l);
+	ck_assert_msg(l.failed == 0, "%u of %u load-mode registrations failed", l.failed,
+		      l.ok + l.failed);
+	ck_assert_uint_ge(l.ok, 16);  /* every subscriber twice at least: replaced associations */
+	assert_log("sec-agree: ipsec-3gpp association of sip:u7@" DOMAIN " established");
+}
+END_TEST
+
 static Suite *ipsec_suite(void)
 {
 	Suite *s = suite_create("secagree_ipsec");
@@ -744,6 +791,11 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, test_ipsec_expiry);
 	/* Changes the running configuration (and the protected ports): last. */
 	tcase_add_test(tc, test_ims_aka_profile_hot_applied);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("load-mode");
+	tcase_add_unchecked_fixture(tc, start_daemon, stop_daemon);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_ipsec_load_mode);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spi-pool");
 	tcase_add_unchecked_fixture(tc, start_pool_daemon, stop_pool_daemon);
