@@ -181,16 +181,27 @@ __attribute__((cold)) static enum sbc_sip_secagree_verdict reject_494(struct sa_
 /* --- request edits --- */
 
 /* What the core gets: no sec-agree tags, no Security-Client / -Verify,
- * and the integrity-protected the P-CSCF vouches for (NULL: none). */
-static int rewrite(struct sa_ctx *x, const char *integrity)
+ * and the integrity-protected the P-CSCF vouches for (NULL: none). With
+ * `identity`, the Authorization's identity is read into x->creds in the
+ * same pass (load_creds), unless it was read before. */
+static int rewrite(struct sa_ctx *x, const char *integrity, bool identity)
 {
-	return sbc_sip_secagree_rewrite(x->req, integrity);
+	bool read = identity && !x->creds_loaded;
+	int rc = sbc_sip_secagree_rewrite(x->req, integrity, read ? &x->creds : NULL,
+					  read ? &x->has_creds : NULL);
+
+	x->creds_loaded = x->creds_loaded || read;
+	return rc;
 }
 
+static int take_identity(struct sa_ctx *x, struct sbc_sip_assoc *a);
+
+/* Forward for `a`, whose identity becomes the Authorization's. */
 static enum sbc_sip_secagree_verdict forward(struct sa_ctx *x, struct sbc_sip_assoc *a,
 					     enum sbc_sip_assoc_phase phase, const char *integrity)
 {
-	if (rewrite(x, integrity) != 0 || sbc_sip_assoc_set(&a->fwd_key, x->key) != 0) {
+	if (rewrite(x, integrity, true) != 0 || take_identity(x, a) != 0 ||
+	    sbc_sip_assoc_set(&a->fwd_key, x->key) != 0) {
 		sbc_log_warnx("sec-agree: out of memory rewriting a REGISTER from %s", x->peer);
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	}
@@ -229,7 +240,7 @@ static const char *unprotected_integrity(const struct sa_ctx *x)
  * never passes (a UE cannot assert protection), the P-CSCF's goes in. */
 static enum sbc_sip_secagree_verdict plain(struct sa_ctx *x)
 {
-	if (rewrite(x, unprotected_integrity(x)) != 0) {
+	if (rewrite(x, unprotected_integrity(x), false) != 0) {
 		sbc_log_warnx("sec-agree: out of memory rewriting a REGISTER from %s", x->peer);
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	}
@@ -342,7 +353,7 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 	/* Texts kept while pending; once established the Security-Server is
 	 * rebuilt from the SA parameters (sbc_sip_assoc_server). */
 	a->negotiated = true;
-	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 || take_identity(x, a) != 0 ||
+	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 ||
 	    sbc_sip_assoc_keep_sent(a, x->h.client_raw) != 0)
 		goto fail;
 	a->transport = (uint8_t)x->src->transport;
@@ -419,9 +430,8 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 		return reject_494(x, server, rule);
 	}
 	bool tls = a->mech == SBC_SECAGREE_TLS;
-	if ((tls && sbc_sip_assoc_bind_conn(x->core->assocs, a, x->src->conn_id,
-					    &x->src->peer) != 0) ||
-	    take_identity(x, a) != 0)
+	if (tls && sbc_sip_assoc_bind_conn(x->core->assocs, a, x->src->conn_id,
+					   &x->src->peer) != 0)
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
 	a->transport = (uint8_t)x->src->transport;
 	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
@@ -440,8 +450,6 @@ static enum sbc_sip_secagree_verdict tls_prior(struct sa_ctx *x)
 						     SBC_SIP_ASSOC_PENDING);
 
 	if (a && !a->negotiated && a->conn_id == x->src->conn_id) {
-		if (take_identity(x, a) != 0)
-			return answer(x, 500, "Server Internal Error", NULL, NULL);
 		sbc_log_info("sec-agree: REGISTER of %s over TLS from %s before registration "
 			     "completes (rule tls-prior-to-registration): "
 			     "integrity-protected=tls-pending", x->impu, x->peer);
@@ -450,10 +458,8 @@ static enum sbc_sip_secagree_verdict tls_prior(struct sa_ctx *x)
 	sbc_sip_assoc_drop(x->core->assocs, a);
 	if (sbc_sip_limits_refuse_negotiation(x->core, x->src, x->req, x->key, x->impu))
 		return SBC_SIP_SECAGREE_ANSWERED;
-	if (!(a = sbc_sip_assoc_new(x->impu, SBC_SECAGREE_TLS)) || take_identity(x, a) != 0) {
-		sbc_sip_assoc_free(a);
+	if (!(a = sbc_sip_assoc_new(x->impu, SBC_SECAGREE_TLS)))
 		return answer(x, 500, "Server Internal Error", NULL, NULL);
-	}
 	a->transport = (uint8_t)x->src->transport;
 	sbc_sip_sa_addr_set(&a->local, (const struct sockaddr *)&x->src->local);
 	a->created = time(NULL);

@@ -171,6 +171,7 @@ struct auth_ctx {
 	bool sep;                   /* the next kept element needs ", " */
 	const char *const *drop;
 	char **got;
+	struct identity_ctx *id;    /* also read the identity, or NULL */
 };
 
 /* Where the first element of an auth header value goes on after its
@@ -199,11 +200,58 @@ static size_t auth_param(const char *p, const char *e, const char **value)
 	return (size_t)(ne - p);
 }
 
+struct identity_ctx {
+	struct sbc_sec_digest_creds *c;
+	size_t seen;
+	bool digest, oom;
+};
+
+/* A param value without its quotes and quoted-pair backslashes
+ * (RFC 3261 25.1), as osip_dequote leaves it. */
+static char *unquoted_copy(const char *v, size_t n)
+{
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return strndup(v, n);
+	char *out = malloc(n - 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (v[i] == '\\' && i + 2 < n)
+			i++;
+		*o++ = v[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static void take_identity_param(const char *b, size_t n, void *arg)
+{
+	struct identity_ctx *x = arg;
+	const char *p = b, *e = b + n, *v;
+
+	if (x->seen++ == 0) {  /* "Digest username=..." */
+		x->digest = n > 6 && strncasecmp(b, "Digest", 6) == 0 && is_space(b[6]);
+		p = after_scheme(b, e);
+	}
+	size_t nlen = auth_param(p, e, &v);
+	if (!x->digest || !v)
+		return;
+	char **field = nlen == 8 && strncasecmp(p, "username", 8) == 0 ? &x->c->username
+		       : nlen == 5 && strncasecmp(p, "realm", 5) == 0  ? &x->c->realm
+		       : nlen == 3 && strncasecmp(p, "uri", 3) == 0    ? &x->c->uri
+								       : NULL;
+	if (field && !*field && !(*field = unquoted_copy(v, (size_t)(e - v))))  /* the first counts */
+		x->oom = true;
+}
+
 static void keep_auth(const char *b, size_t n, void *arg)
 {
 	struct auth_ctx *x = arg;
 	const char *e = b + n, *v;
 	bool first = x->seen++ == 0;
+
+	if (x->id)
+		take_identity_param(b, n, x->id);
 	const char *p = first ? after_scheme(b, e) : b;
 	size_t nlen = auth_param(p, e, &v);
 
@@ -229,12 +277,13 @@ static void keep_auth(const char *b, size_t n, void *arg)
 }
 
 /* h without the `drop` params; `add` (may be NULL) is appended as one
- * more param. The old value may hold keys: it is wiped. 0 / -1. */
+ * more param; id (may be NULL) reads the identity on the way. The old
+ * value may hold keys: it is wiped. 0 / -1. */
 static int filter_auth_one(osip_header_t *h, const char *const *drop, char **got,
-			   const char *add)
+			   const char *add, struct identity_ctx *id)
 {
 	size_t len = strlen(h->hvalue), alen = add ? strlen(add) : 0;
-	struct auth_ctx x = { .drop = drop, .got = got };
+	struct auth_ctx x = { .drop = drop, .got = got, .id = id };
 
 	if (!(x.out.buf = osip_malloc(2 * len + alen + 3)))
 		return -1;
@@ -336,13 +385,21 @@ void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h)
 	sbc_sip_secagree_clear(&h->verify);
 }
 
-int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity)
+int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity,
+			     struct sbc_sec_digest_creds *identity, bool *has_identity)
 {
 	static const char *const drop[] = { "integrity-protected", NULL };
 	static const char param[] = "integrity-protected=";
 	char add[64];
 	osip_list_iterator_t it;
 	int rc = 0;
+	struct identity_ctx id = { .c = identity };
+	bool auth_seen = false;
+
+	if (identity) {
+		memset(identity, 0, sizeof *identity);
+		*has_identity = false;
+	}
 
 	if (integrity) {  /* a token of ours (yes, no, tls-pending, tls-yes) */
 		size_t n = strlen(integrity);
@@ -358,8 +415,15 @@ int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity)
 			r = 1;
 		else if (h->hvalue && (k == H_REQUIRE || k == H_PROXY_REQUIRE))
 			r = strip_one(h, SEC_AGREE);
-		else if (h->hvalue && k == H_AUTHORIZATION)
-			r = filter_auth_one(h, drop, NULL, integrity ? add : NULL);
+		else if (h->hvalue && k == H_AUTHORIZATION) {
+			/* The identity is the first Authorization's (sbc_sip_msg_header). */
+			bool first = !auth_seen;
+			auth_seen = true;
+			r = filter_auth_one(h, drop, NULL, integrity ? add : NULL,
+					    identity && first ? &id : NULL);
+			if (identity && first)
+				*has_identity = r == 0 && id.digest && !id.oom;
+		}
 		if (r < 0)
 			rc = -1;
 		if (r == 1) {  /* the header goes */
@@ -405,7 +469,7 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 	for (osip_header_t *h = osip_list_get_first(&resp->headers, &it); h;
 	     h = osip_list_get_next(&it))
 		if (h->hvalue && kind_of(h) == H_WWW_AUTHENTICATE &&
-		    filter_auth_one(h, drop, got, NULL) != 0)
+		    filter_auth_one(h, drop, got, NULL, NULL) != 0)
 			rc = -1;
 	osip_message_force_update(resp);
 	*found = rc == 0 && unhex16(got[0], ck) == 0 && unhex16(got[1], ik) == 0;
@@ -421,50 +485,6 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
  * rewrite walks it (each_element): a REGISTER's identity is read twice
  * per sec-agree registration, and libosip2's parse allocated the ten
  * other fields each time. */
-struct identity_ctx {
-	struct sbc_sec_digest_creds *c;
-	size_t seen;
-	bool digest, oom;
-};
-
-/* A param value without its quotes and quoted-pair backslashes
- * (RFC 3261 25.1), as osip_dequote leaves it. */
-static char *unquoted_copy(const char *v, size_t n)
-{
-	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
-		return strndup(v, n);
-	char *out = malloc(n - 1), *o = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (v[i] == '\\' && i + 2 < n)
-			i++;
-		*o++ = v[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-static void take_identity_param(const char *b, size_t n, void *arg)
-{
-	struct identity_ctx *x = arg;
-	const char *p = b, *e = b + n, *v;
-
-	if (x->seen++ == 0) {  /* "Digest username=..." */
-		x->digest = n > 6 && strncasecmp(b, "Digest", 6) == 0 && is_space(b[6]);
-		p = after_scheme(b, e);
-	}
-	size_t nlen = auth_param(p, e, &v);
-	if (!x->digest || !v)
-		return;
-	char **field = nlen == 8 && strncasecmp(p, "username", 8) == 0 ? &x->c->username
-		       : nlen == 5 && strncasecmp(p, "realm", 5) == 0  ? &x->c->realm
-		       : nlen == 3 && strncasecmp(p, "uri", 3) == 0    ? &x->c->uri
-								       : NULL;
-	if (field && !*field && !(*field = unquoted_copy(v, (size_t)(e - v))))  /* the first counts */
-		x->oom = true;
-}
-
 int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *c)
 {
 	struct identity_ctx x = { .c = c };

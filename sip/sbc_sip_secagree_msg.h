@@ -49,8 +49,12 @@ void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h);
 /* What the core gets, in one pass: sec-agree out of every Require /
  * Proxy-Require (a header left empty goes), no Security-Client / -Verify,
  * and every Authorization's integrity-protected auth-param replaced by
- * `integrity` (a token such as tls-pending) or removed (NULL). 0 / -1. */
-int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity);
+ * `integrity` (a token such as tls-pending) or removed (NULL). With
+ * `identity` (may be NULL), the first Authorization's identity read in
+ * the same pass, as sbc_sip_secagree_auth_identity reads it
+ * (*has_identity as its 0; free with sbc_sec_digest_creds_free). 0 / -1. */
+int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity,
+			     struct sbc_sec_digest_creds *identity, bool *has_identity);
 /* Take the S-CSCF's ck= / ik= (32 hex digits each, TS 33.203) out of
  * every WWW-Authenticate of a 401 before it goes to the UE; *found when
  * both were there and valid. 0 / -1 (allocation). */

@@ -352,7 +352,7 @@ START_TEST(rewrite_for_the_core)
 		"Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1",
 		NULL };
 	osip_message_t *m = message(hdrs);
-	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes"), 0);
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes", NULL, NULL), 0);
 	/* Headers that held only the tag (and empty elements) are gone. */
 	ck_assert_str_eq(value_of(m, "Require", 0), "precondition");
 	ck_assert_ptr_null(value_of(m, "Require", 1));
@@ -395,39 +395,75 @@ START_TEST(keys_taken_out_of_the_challenge)
 }
 END_TEST
 
+static void assert_same(const char *a, const char *b)
+{
+	ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0), "'%s' != '%s'", a ? a : "(null)",
+		      b ? b : "(null)");
+}
+
+/* sbc_sip_secagree_auth_identity of value, checked against the identity
+ * the rewrite reads in its own pass over the same value (the first of two
+ * Authorization headers). */
+static int identity_both(const char *value, struct sbc_sec_digest_creds *c)
+{
+	int rc = sbc_sip_secagree_auth_identity(value, c);
+	const char *const hdrs[] = { "Authorization", value,
+				     "Authorization", "Digest username=\"second\", realm=\"r2\"",
+				     NULL };
+	osip_message_t *m = message(hdrs);
+	struct sbc_sec_digest_creds r;
+	bool has = true;
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes", &r, &has), 0);
+	ck_assert_int_eq(has, rc == 0);
+	if (has) {
+		assert_same(r.username, c->username);
+		assert_same(r.realm, c->realm);
+		assert_same(r.uri, c->uri);
+	}
+	sbc_sec_digest_creds_free(&r);
+	osip_message_free(m);
+	return rc;
+}
+
 START_TEST(identity_of_authorization)
 {
 	struct sbc_sec_digest_creds c;
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digest username=\"u@d\", realm=\"d\", "
-							"uri=\"sip:d\", nonce=\"\", response=\"\"", &c), 0);
+	ck_assert_int_eq(identity_both("Digest username=\"u@d\", realm=\"d\", "
+				       "uri=\"sip:d\", nonce=\"\", response=\"\"", &c), 0);
 	ck_assert_str_eq(c.username, "u@d");
 	ck_assert_str_eq(c.realm, "d");
 	ck_assert_str_eq(c.uri, "sip:d");
 	ck_assert_ptr_null(c.nonce);
 	sbc_sec_digest_creds_free(&c);
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("digest realm=\"d\"", &c), 0);
+	ck_assert_int_eq(identity_both("digest realm=\"d\"", &c), 0);
 	ck_assert_ptr_null(c.username);
 	ck_assert_str_eq(c.realm, "d");
 	sbc_sec_digest_creds_free(&c);
 	/* Commas inside quotes, quoted pairs, any case, white space around
 	 * '=', the first of a repeated param, unquoted values. */
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("DIGEST  Realm = \"d\", USERNAME=\"a\\\"b\", "
-							"uri=\"sip:x;p=1,2\", username=\"z\"",
-							&c), 0);
+	ck_assert_int_eq(identity_both("DIGEST  Realm = \"d\", USERNAME=\"a\\\"b\", "
+				       "uri=\"sip:x;p=1,2\", username=\"z\"", &c), 0);
 	ck_assert_str_eq(c.username, "a\"b");
 	ck_assert_str_eq(c.realm, "d");
 	ck_assert_str_eq(c.uri, "sip:x;p=1,2");
 	sbc_sec_digest_creds_free(&c);
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digest uri=sip:d, realm=\"\"", &c), 0);
+	ck_assert_int_eq(identity_both("Digest uri=sip:d, realm=\"\"", &c), 0);
 	ck_assert_str_eq(c.uri, "sip:d");
 	ck_assert_str_eq(c.realm, "");
 	ck_assert_ptr_null(c.username);
 	sbc_sec_digest_creds_free(&c);
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Digestusername=\"u\"", &c), -1);
+	ck_assert_int_eq(identity_both("Digestusername=\"u\"", &c), -1);
 	sbc_sec_digest_creds_free(&c);
-	ck_assert_int_eq(sbc_sip_secagree_auth_identity("Basic dTpw", &c), -1);
+	ck_assert_int_eq(identity_both("Basic dTpw", &c), -1);
 	ck_assert_ptr_null(c.username);
 	ck_assert_int_eq(sbc_sip_secagree_auth_identity(NULL, &c), -1);
+	static const char *const none[] = { "Via", "SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK2", NULL };
+	osip_message_t *m = message(none);
+	bool has = true;
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "no", &c, &has), 0);
+	ck_assert(!has);
+	ck_assert_ptr_null(c.username);
+	osip_message_free(m);
 }
 END_TEST
 
