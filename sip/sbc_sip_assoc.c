@@ -1,6 +1,7 @@
 /* Sec-agree association table (see sbc_sip_assoc.h): a string-keyed hash
  * table by state + IMPU, intrusive secondary indexes (TLS connection, the
- * P-CSCF's two inbound SPIs, the IMPU's user part, the UE's address) and a
+ * IMPU's user part, the UE's address), the SPI pool's owner slots for the
+ * P-CSCF's two inbound SPIs, and a
  * mutex that writers (the SIP thread) hold while changing them and readers
  * (show commands) hold while copying one association or one page. Also
  * the canonical Security-* text the equality checks compare, and the
@@ -39,7 +40,8 @@ struct assoc_block {
 
 struct sbc_sip_assocs {
 	struct sbc_sip_htab byimpu;
-	struct lindex byconn, byspi_c, byspi_s, byuser, byip;
+	struct lindex byconn, byuser, byip;
+	struct sbc_sip_spi_pool *spi_pool;  /* of the associations indexed by SPI */
 	uint64_t seed;
 	size_t pending;          /* of byimpu, in state PENDING (sip-config limits) */
 	size_t ending;           /* of byimpu, marked ending */
@@ -90,16 +92,6 @@ static uint64_t hash_ip_addr(const struct sbc_sip_assocs *t, const struct sbc_si
 static uint64_t h_conn(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
 {
 	return mix(t->seed ^ a->conn_id);
-}
-
-static uint64_t h_spi_c(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
-{
-	return mix(t->seed ^ a->ipsec->p.pcscf_spi_c);
-}
-
-static uint64_t h_spi_s(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
-{
-	return mix(t->seed ^ a->ipsec->p.pcscf_spi_s);
 }
 
 static uint64_t h_user(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
@@ -503,13 +495,11 @@ struct sbc_sip_assocs *sbc_sip_assocs_new(void)
 		t->seed = 0x9e3779b97f4a7c15ULL;
 	int rc = sbc_sip_htab_init(&t->byimpu);
 	rc |= lindex_init(&t->byconn, offsetof(struct sbc_sip_assoc, conn_link), h_conn);
-	rc |= lindex_init(&t->byspi_c, offsetof(struct assoc_block, s.spi_c_link), h_spi_c);
-	rc |= lindex_init(&t->byspi_s, offsetof(struct assoc_block, s.spi_s_link), h_spi_s);
 	rc |= lindex_init(&t->byuser, offsetof(struct sbc_sip_assoc, user_link), h_user);
 	rc |= lindex_init(&t->byip, offsetof(struct sbc_sip_assoc, ip_link), h_ip);
 	if (rc != 0) {
 		sbc_sip_htab_destroy(&t->byimpu);
-		struct lindex *ix[] = { &t->byconn, &t->byspi_c, &t->byspi_s, &t->byuser, &t->byip };
+		struct lindex *ix[] = { &t->byconn, &t->byuser, &t->byip };
 		for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++)
 			free(ix[i]->b);
 		free(t);
@@ -558,8 +548,11 @@ static void unlink_one(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	if (a->conn_id)
 		lindex_remove(&t->byconn, a);
 	if (a->ipsec && a->ipsec->indexed) {
-		lindex_remove(&t->byspi_c, a);
-		lindex_remove(&t->byspi_s, a);
+		const struct sbc_sip_ipsec_params *p = &a->ipsec->p;
+		if (sbc_sip_spi_owner(a->ipsec->pool, p->pcscf_spi_c) == a)
+			sbc_sip_spi_set_owner(a->ipsec->pool, p->pcscf_spi_c, NULL);
+		if (sbc_sip_spi_owner(a->ipsec->pool, p->pcscf_spi_s) == a)
+			sbc_sip_spi_set_owner(a->ipsec->pool, p->pcscf_spi_s, NULL);
 		a->ipsec->indexed = false;
 	}
 	a->linked = false;
@@ -580,7 +573,7 @@ void sbc_sip_assocs_free(struct sbc_sip_assocs *t)
 		return;
 	sbc_sip_htab_foreach(&t->byimpu, free_node, t);
 	sbc_sip_htab_destroy(&t->byimpu);
-	struct lindex *ix[] = { &t->byconn, &t->byspi_c, &t->byspi_s, &t->byuser, &t->byip };
+	struct lindex *ix[] = { &t->byconn, &t->byuser, &t->byip };
 	for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++)
 		free(ix[i]->b);
 	pthread_mutex_destroy(&t->lock);
@@ -711,13 +704,17 @@ static void index_conn(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 		lindex_insert(t, &t->byconn, a);
 }
 
+/* Only the SIP thread looks associations up by SPI: the pool's slots. */
 static void index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 {
-	if (a->ipsec->indexed)
+	struct sbc_sip_assoc_ipsec *s = a->ipsec;
+
+	if (s->indexed || !s->pool)
 		return;
-	lindex_insert(t, &t->byspi_c, a);
-	lindex_insert(t, &t->byspi_s, a);
-	a->ipsec->indexed = true;
+	t->spi_pool = s->pool;  /* the core has one pool */
+	sbc_sip_spi_set_owner(s->pool, s->p.pcscf_spi_c, a);
+	sbc_sip_spi_set_owner(s->pool, s->p.pcscf_spi_s, a);
+	s->indexed = true;
 }
 
 int sbc_sip_assoc_put(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
@@ -759,22 +756,9 @@ int sbc_sip_assoc_index_spis(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)
 	return 0;
 }
 
-static struct sbc_sip_assoc *spi_in(struct sbc_sip_assocs *t, struct lindex *ix, uint32_t spi,
-				    bool spi_c)
-{
-	for (struct sbc_sip_assoc_link *l = lindex_chain(ix, mix(t->seed ^ spi)); l; l = l->next) {
-		struct sbc_sip_assoc *a = owner(ix, l);
-		if ((spi_c ? a->ipsec->p.pcscf_spi_c : a->ipsec->p.pcscf_spi_s) == spi)
-			return a;
-	}
-	return NULL;
-}
-
 struct sbc_sip_assoc *sbc_sip_assoc_by_spi(struct sbc_sip_assocs *t, uint32_t spi)
 {
-	struct sbc_sip_assoc *a = spi_in(t, &t->byspi_c, spi, true);
-
-	return a ? a : spi_in(t, &t->byspi_s, spi, false);
+	return t->spi_pool ? sbc_sip_spi_owner(t->spi_pool, spi) : NULL;
 }
 
 void sbc_sip_assoc_drop(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a)

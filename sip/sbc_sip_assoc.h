@@ -45,7 +45,8 @@ struct sbc_sip_assoc_link {
 };
 
 /* The ipsec-3gpp side of an association: its SPIs (from the pool since
- * the negotiation) and its 4 SAs (installed when the core's 401 brings
+ * the negotiation; once indexed, the pool's owner slots of both name the
+ * association) and its 4 SAs (installed when the core's 401 brings
  * IK / CK), both given back when the association is freed. Allocated with
  * the association (sbc_sip_assoc_ipsec_attach). */
 struct sbc_sip_assoc_ipsec {
@@ -53,7 +54,6 @@ struct sbc_sip_assoc_ipsec {
 	struct sbc_sip_spi_pool *pool;
 	struct sbc_sip_ipsec_params p;
 	bool installed, indexed;
-	struct sbc_sip_assoc_link spi_c_link, spi_s_link;  /* by P-CSCF spi-c / spi-s */
 };
 
 struct sbc_sip_assoc {

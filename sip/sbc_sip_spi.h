@@ -23,4 +23,12 @@ int sbc_sip_spi_alloc_pair(struct sbc_sip_spi_pool *pool, uint32_t avoid_a, uint
 int sbc_sip_spi_release(struct sbc_sip_spi_pool *pool, uint32_t spi);
 size_t sbc_sip_spi_in_use(const struct sbc_sip_spi_pool *pool);
 
+/* What an allocated SPI belongs to (the association whose inbound SA it
+ * names): one slot per SPI of the pool, so the lookup on every protected
+ * message is one array read. Setting it on an SPI that is not allocated
+ * does nothing; a release clears it. */
+void sbc_sip_spi_set_owner(struct sbc_sip_spi_pool *pool, uint32_t spi, void *owner);
+/* NULL for an SPI outside the pool, free, or without an owner. */
+void *sbc_sip_spi_owner(const struct sbc_sip_spi_pool *pool, uint32_t spi);
+
 #endif

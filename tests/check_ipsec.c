@@ -77,6 +77,31 @@ START_TEST(spi_pairs_avoid_ue_spis_and_never_leak)
 }
 END_TEST
 
+/* The owner slot of an SPI: set only while allocated, cleared by its
+ * release, NULL outside the pool. */
+START_TEST(spi_owner_slots)
+{
+	struct sbc_sip_spi_pool *pool = sbc_sip_spi_pool_new(7000, 10);
+	int x, y;
+	uint32_t c, s;
+	sbc_sip_spi_set_owner(pool, 7000, &x);  /* not allocated: ignored */
+	ck_assert_ptr_null(sbc_sip_spi_owner(pool, 7000));
+	ck_assert_int_eq(sbc_sip_spi_alloc_pair(pool, 0, 0, &c, &s), 0);
+	sbc_sip_spi_set_owner(pool, c, &x);
+	sbc_sip_spi_set_owner(pool, s, &y);
+	ck_assert_ptr_eq(sbc_sip_spi_owner(pool, c), &x);
+	ck_assert_ptr_eq(sbc_sip_spi_owner(pool, s), &y);
+	ck_assert_ptr_null(sbc_sip_spi_owner(pool, 6999));
+	ck_assert_ptr_null(sbc_sip_spi_owner(pool, 7010));
+	ck_assert_ptr_null(sbc_sip_spi_owner(pool, UINT32_MAX));
+	sbc_sip_spi_set_owner(pool, 7010, &x);  /* outside: ignored */
+	ck_assert_int_eq(sbc_sip_spi_release(pool, c), 0);
+	ck_assert_ptr_null(sbc_sip_spi_owner(pool, c));
+	ck_assert_ptr_eq(sbc_sip_spi_owner(pool, s), &y);
+	sbc_sip_spi_pool_free(pool);
+}
+END_TEST
+
 START_TEST(released_spi_not_reused_at_once)
 {
 	struct sbc_sip_spi_pool *pool = sbc_sip_spi_pool_new(5000, 100);
@@ -735,6 +760,7 @@ static Suite *ipsec_suite(void)
 	tc = tcase_create("spi");
 	tcase_add_test(tc, spi_pairs_avoid_ue_spis_and_never_leak);
 	tcase_add_test(tc, released_spi_not_reused_at_once);
+	tcase_add_test(tc, spi_owner_slots);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sa");
 	tcase_add_test(tc, compact_addresses_round_trip);
