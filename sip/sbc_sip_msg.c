@@ -157,15 +157,22 @@ static const char *own_header(const char *ls, const char *le, const char **value
 static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
 {
 	const char *end = buf + len, *at = memchr(buf, '\n', len), *copied = buf, *ls, *le, *v;
-	char *rest = NULL;  /* buf without those lines, made at the first one */
+	/* buf without those lines, made at the first one: on the stack when
+	 * it fits (a protected REGISTER is ~1,100 bytes, past the largest
+	 * size glibc's per-thread cache serves, so malloc took its slow path
+	 * and consolidated its fast bins on every one). */
+	char local[4096], *rest = NULL;
 	size_t rest_len = 0;
 
 	while (next_header_line(&at, end, &ls, &le)) {
 		const char *name = own_header(ls, le, &v);
 		if (!name)
 			continue;
-		if ((!rest && !(rest = malloc(len))) || add_folded(m, name, v, le) != 0) {
-			free(rest);
+		if (!rest && !(rest = len <= sizeof local ? local : malloc(len)))
+			return -1;
+		if (add_folded(m, name, v, le) != 0) {
+			if (rest != local)
+				free(rest);
 			return -1;
 		}
 		memcpy(rest + rest_len, copied, (size_t)(ls - copied));
@@ -177,7 +184,8 @@ static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
 	memcpy(rest + rest_len, copied, (size_t)(end - copied));
 	rest_len += (size_t)(end - copied);
 	int rc = osip_message_parse(m, rest, rest_len);
-	free(rest);
+	if (rest != local)
+		free(rest);
 	osip_message_force_update(m);  /* its copy of the text lacks them */
 	return rc;
 }

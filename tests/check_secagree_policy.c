@@ -522,6 +522,19 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
 	sbc_sip_secagree_hdrs_clear(&h);
 	osip_message_free(m);
+	/* Longer than the parser's stack copy: the same, from the heap. */
+	char *big = NULL;
+	ck_assert_int_gt(asprintf(&big, "REGISTER sip:d SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+				  "X-Pad: %06000d\r\nSecurity-Client: tls\r\n"
+				  "From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\n"
+				  "CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n", 7), 0);
+	ck_assert_int_eq(sbc_sip_msg_parse(big, strlen(big), &m, &why), SBC_SIP_PARSE_OK);
+	ck_assert_str_eq(value_of(m, "Security-Client", 0), "tls");
+	ck_assert_uint_eq(strlen(value_of(m, "X-Pad", 0)), 6000);
+	ck_assert_str_eq(m->call_id->number, "c1");
+	osip_message_free(m);
+	free(big);
 }
 END_TEST
 
