@@ -224,16 +224,14 @@ static char *unquoted_copy(const char *v, size_t n)
 	return out;
 }
 
-static void take_identity_param(const char *b, size_t n, void *arg)
+/* One element b[0..n) of an auth header value, split into its auth-param
+ * (name p, nlen; value v..e) by the caller, for the identity: the first
+ * element also tells whether the scheme is Digest. */
+static void identity_param(struct identity_ctx *x, const char *b, size_t n, const char *p,
+			   size_t nlen, const char *v, const char *e)
 {
-	struct identity_ctx *x = arg;
-	const char *p = b, *e = b + n, *v;
-
-	if (x->seen++ == 0) {  /* "Digest username=..." */
+	if (x->seen++ == 0)  /* "Digest username=..." */
 		x->digest = n > 6 && strncasecmp(b, "Digest", 6) == 0 && is_space(b[6]);
-		p = after_scheme(b, e);
-	}
-	size_t nlen = auth_param(p, e, &v);
 	if (!x->digest || !v)
 		return;
 	char **field = nlen == 8 && strncasecmp(p, "username", 8) == 0 ? &x->c->username
@@ -244,16 +242,25 @@ static void take_identity_param(const char *b, size_t n, void *arg)
 		x->oom = true;
 }
 
+static void take_identity_param(const char *b, size_t n, void *arg)
+{
+	struct identity_ctx *x = arg;
+	const char *e = b + n, *p = x->seen == 0 ? after_scheme(b, e) : b, *v;
+	size_t nlen = auth_param(p, e, &v);
+
+	identity_param(x, b, n, p, nlen, v, e);
+}
+
 static void keep_auth(const char *b, size_t n, void *arg)
 {
 	struct auth_ctx *x = arg;
 	const char *e = b + n, *v;
 	bool first = x->seen++ == 0;
-
-	if (x->id)
-		take_identity_param(b, n, x->id);
 	const char *p = first ? after_scheme(b, e) : b;
 	size_t nlen = auth_param(p, e, &v);
+
+	if (x->id)  /* the same split serves the identity */
+		identity_param(x->id, b, n, p, nlen, v, e);
 
 	int hit = -1;
 	for (int i = 0; x->drop[i]; i++)
@@ -481,10 +488,9 @@ int sbc_sip_secagree_take_keys(osip_message_t *resp, uint8_t ck[16], uint8_t ik[
 	return rc;
 }
 
-/* username / realm / uri of an Authorization value, walked as the
- * rewrite walks it (each_element): a REGISTER's identity is read twice
- * per sec-agree registration, and libosip2's parse allocated the ten
- * other fields each time. */
+/* username / realm / uri of an Authorization value, split as the rewrite
+ * splits it (which reads the same identity on its way, for a REGISTER
+ * it forwards); libosip2's parse allocated the ten other fields. */
 int sbc_sip_secagree_auth_identity(const char *hvalue, struct sbc_sec_digest_creds *c)
 {
 	struct identity_ctx x = { .c = c };
