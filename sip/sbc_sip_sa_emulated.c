@@ -1,9 +1,14 @@
 /* The emulated SA backend: an SAD in memory, indexed by SPI+destination for
  * deletion and by the selector (source and destination address and port)
  * for the inbound check the protected sockets make on every message.
- * An SA is one allocation sized to what it holds: 4-byte addresses for
+ * An SA is one object sized to what it holds: 4-byte addresses for
  * IPv4, keys as long as the algorithms need (56 bytes for IPv4 with
- * hmac-sha-1-96 and null, so a 64-byte malloc chunk). Both indexes double
+ * hmac-sha-1-96 and null). The objects come from a slab of 64-byte
+ * aligned grains: an SA is one cache line (a 64-byte malloc chunk is
+ * 16-byte aligned, so most straddled two, both cold when an association
+ * ~500 registrations old is deleted), and SAs, which live as long as
+ * registrations, stay out of the heap that message handling churns.
+ * Both indexes double
  * as they fill (at most 2 SAs per bucket), so memory follows the SAs held,
  * not the configured maximum. Also the compact address helpers of
  * sbc_sip_sa.h. */
@@ -18,6 +23,7 @@
 
 #include "sbc_sip_htab.h"
 #include "sbc_sip_sa.h"
+#include "sbc_sip_slab.h"
 
 /* --- compact addresses --- */
 
@@ -200,6 +206,7 @@ struct index {
 
 struct emulated {
 	pthread_mutex_t lock;
+	struct sbc_sip_slab *slab;  /* the entries; under lock */
 	size_t max, count;
 	uint64_t seed;
 	struct index by_selector, by_spi;
@@ -353,10 +360,11 @@ static const char *refusal(struct emulated *e, const struct sbc_sip_sa *sa, uint
 	return err;
 }
 
-static struct entry *entry_new(const struct sbc_sip_sa *sa)
+static struct entry *entry_new(struct emulated *e, const struct sbc_sip_sa *sa)
 {
 	size_t len = ip_len(sa->src.family), ik = ik_len(sa->alg), ck = ck_len(sa->ealg);
-	struct entry *x = malloc(entry_size(sa->src.family, sa->alg, sa->ealg));
+	struct entry *x = sbc_sip_slab_alloc(e->slab, entry_size(sa->src.family, sa->alg,
+								 sa->ealg));
 
 	if (!x)
 		return NULL;
@@ -370,10 +378,12 @@ static struct entry *entry_new(const struct sbc_sip_sa *sa)
 	return x;
 }
 
-static void entry_free(struct entry *x)
+static void entry_free(struct emulated *e, struct entry *x)
 {
-	explicit_bzero(x, entry_size(x->family, x->alg, x->ealg));  /* the keys */
-	free(x);
+	size_t size = entry_size(x->family, x->alg, x->ealg);
+
+	explicit_bzero(x, size);  /* the keys */
+	sbc_sip_slab_free(e->slab, x, size);
 }
 
 static int emu_add(void *impl, const struct sbc_sip_sa *sa, char *err, size_t errlen)
@@ -395,7 +405,7 @@ static int emu_add(void *impl, const struct sbc_sip_sa *sa, char *err, size_t er
 	uint64_t sh = selector_hash(e, &sa->src, &sa->dst), kh = spi_hash(e, sa->spi, &sa->dst);
 	pthread_mutex_lock(&e->lock);
 	struct entry *x = NULL;
-	if (!refusal(e, sa, sh, kh, err, errlen) && !(x = entry_new(sa)))
+	if (!refusal(e, sa, sh, kh, err, errlen) && !(x = entry_new(e, sa)))
 		snprintf(err, errlen, "out of memory");
 	if (x) {
 		if (e->count >= 2 * e->by_selector.n)
@@ -420,6 +430,7 @@ static int emu_del(void *impl, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 	pthread_mutex_lock(&e->lock);
 	struct entry **p = find_spi(e, spi, dst);
 	struct entry *x = p ? *p : NULL;
+	bool found = x != NULL;
 	if (x) {
 		*p = x->next_by_spi;
 		struct entry **q = &e->by_selector.b[entry_hash(e, x, false) &
@@ -428,12 +439,10 @@ static int emu_del(void *impl, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 			q = &(*q)->next_by_selector;
 		*q = x->next_by_selector;
 		e->count--;
+		entry_free(e, x);
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (!x)
-		return -1;
-	entry_free(x);
-	return 0;
+	return found ? 0 : -1;
 }
 
 static uint32_t emu_lookup_inbound(void *impl, const struct sbc_sip_sa_addr *src,
@@ -493,8 +502,9 @@ static void emu_free(void *impl)
 	for (size_t b = 0; b < e->by_spi.n; b++)
 		for (struct entry *x = e->by_spi.b[b], *next; x; x = next) {
 			next = x->next_by_spi;
-			entry_free(x);
+			entry_free(e, x);
 		}
+	sbc_sip_slab_destroy(e->slab);
 	free(e->by_selector.b);
 	free(e->by_spi.b);
 	pthread_mutex_destroy(&e->lock);
@@ -549,7 +559,8 @@ struct sbc_sip_sa_backend *sbc_sip_sa_emulated_new(size_t max_sas)
 	e->by_selector = (struct index){ calloc(FIRST_BUCKETS, sizeof(struct entry *)),
 					 FIRST_BUCKETS };
 	e->by_spi = (struct index){ calloc(FIRST_BUCKETS, sizeof(struct entry *)), FIRST_BUCKETS };
-	if (!e->by_selector.b || !e->by_spi.b)
+	e->slab = sbc_sip_slab_new();
+	if (!e->by_selector.b || !e->by_spi.b || !e->slab)
 		goto fail;
 	if (RAND_bytes((unsigned char *)&e->seed, sizeof e->seed) != 1)
 		e->seed = 0xcbf29ce484222325ULL;
@@ -560,6 +571,7 @@ fail:
 	if (e) {
 		free(e->by_selector.b);
 		free(e->by_spi.b);
+		sbc_sip_slab_destroy(e->slab);
 	}
 	free(e);
 	free(b);
