@@ -1,4 +1,5 @@
-/* A size-class allocator for long-lived objects (registration bindings).
+/* A size-class allocator for long-lived objects (registration bindings,
+ * the emulated SAD's SAs), 64-byte aligned.
  * They come from chunks mapped apart from the malloc heap, so they never
  * pin heap pages that the short-lived allocations of message handling
  * free again; malloc_trim can then return those pages, and resident memory
