@@ -4,7 +4,7 @@
  * An SA is one object sized to what it holds: 4-byte addresses for
  * IPv4, keys as long as the algorithms need (56 bytes for IPv4 with
  * hmac-sha-1-96 and null). The objects come from a slab of 64-byte
- * aligned grains: an SA is one cache line (a 64-byte malloc chunk is
+ * aligned grains: such an SA is one cache line (a 64-byte malloc chunk is
  * 16-byte aligned, so most straddled two, both cold when an association
  * ~500 registrations old is deleted), and SAs, which live as long as
  * registrations, stay out of the heap that message handling churns.
