@@ -21,6 +21,7 @@
 #include "sbc_test_ssh.h"
 #include "sbc_test_util.h"
 #include "sbc_test_telnet.h"
+#include "sbc_test_run.h"
 
 #define T_MS 10000   /* bound for every expected answer */
 
@@ -848,11 +849,5 @@ static Suite *access_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(access_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return sbc_test_run(access_suite());
 }

@@ -10,6 +10,7 @@
 #include "sbc_sec_b64.h"
 #include "sbc_sec_digest.h"
 #include "sbc_sec_milenage.h"
+#include "sbc_test_run.h"
 
 struct milenage_set {
 	const char *k, *rand, *sqn, *amf, *op, *opc;
@@ -283,9 +284,5 @@ static Suite *auth_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(auth_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(auth_suite());
 }

@@ -20,6 +20,7 @@
 #include "sbc_core_store.h"
 #include "sbc_sec_password.h"
 #include "sbc_test_util.h"
+#include "sbc_test_run.h"
 
 /* ---- harness: a store in a temporary directory, terminals on it ---- */
 
@@ -1335,11 +1336,5 @@ static Suite *cli_commands_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_commands_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return sbc_test_run(cli_commands_suite());
 }

@@ -26,6 +26,7 @@
 #include "sbc_test_ssh.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_util.h"
+#include "sbc_test_run.h"
 
 #define assert_has(text, needle) \
 	ck_assert_msg(strstr((text), (needle)) != NULL, "missing '%s' in:\n%s", (needle), (text))
@@ -1272,11 +1273,5 @@ static Suite *cli_e2e_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_e2e_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return sbc_test_run(cli_e2e_suite());
 }

@@ -16,6 +16,7 @@
 #include "sbc_sec_password.h"
 #include "sbc_sec_secret.h"
 #include "sbc_test_util.h"
+#include "sbc_test_run.h"
 
 static struct sbc_sec_secret_key test_key = { .bytes = "0123456789abcdef0123456789abcde" };
 
@@ -1026,9 +1027,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(config_suite());
 }

@@ -17,6 +17,7 @@
 #include "sbc_sip_ipsec.h"
 #include "sbc_sip_secagree_hdr.h"
 #include "sbc_sip_spi.h"
+#include "sbc_test_run.h"
 
 static const uint8_t IK[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const uint8_t CK[16] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
@@ -785,9 +786,5 @@ static Suite *ipsec_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ipsec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(ipsec_suite());
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sbc_log.h"
+#include "sbc_test_run.h"
 
 static FILE *captured;
 static int saved_stderr = -1;
@@ -131,9 +132,5 @@ int main(void)
 	tcase_add_test(tc, long_message_cut_at_1023);
 	tcase_add_test(tc, levels_and_batching);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sbc_sip_secagree_hdr.h"
+#include "sbc_test_run.h"
 
 static struct sbc_sip_secmech_list list;
 static char err[256];
@@ -370,9 +371,5 @@ static Suite *secagree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(secagree_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(secagree_suite());
 }

@@ -23,6 +23,7 @@
 #include "sbc_test_daemon.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
+#include "sbc_test_run.h"
 
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
 #define BOUND_MS 5000
@@ -817,9 +818,5 @@ static Suite *ipsec_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ipsec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(ipsec_suite());
 }

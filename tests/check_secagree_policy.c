@@ -12,6 +12,7 @@
 #include "sbc_sip_msg.h"
 #include "sbc_sip_secagree_msg.h"
 #include "sbc_sip_secagree_policy.h"
+#include "sbc_test_run.h"
 
 static struct sbc_cfg *cfg;
 static struct sbc_sip_secagree_caps caps;
@@ -567,9 +568,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(policy_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(policy_suite());
 }

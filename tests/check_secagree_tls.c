@@ -26,6 +26,7 @@
 #include "sbc_test_sipp.h"
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
+#include "sbc_test_run.h"
 
 #define DOMAIN "ims.mnc007.mcc262.3gppnetwork.org"
 #define BOUND_MS 5000
@@ -725,9 +726,5 @@ static Suite *secagree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(secagree_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(secagree_suite());
 }

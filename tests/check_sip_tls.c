@@ -24,6 +24,7 @@
 #include "sbc_test_telnet.h"
 #include "sbc_test_ue.h"
 #include "sbc_test_util.h"
+#include "sbc_test_run.h"
 
 #define DOMAIN "ims.mnc001.mcc001.3gppnetwork.org"
 #define CN "pcscf.tls.test"
@@ -675,9 +676,5 @@ static Suite *sip_tls_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sip_tls_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(sip_tls_suite());
 }

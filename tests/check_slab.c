@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sbc_sip_slab.h"
+#include "sbc_test_run.h"
 
 START_TEST(objects_are_zeroed_aligned_and_reused)
 {
@@ -61,9 +62,5 @@ int main(void)
 	tcase_add_test(tc, objects_are_zeroed_aligned_and_reused);
 	tcase_add_test(tc, many_objects_span_chunks);
 	suite_add_tcase(suite, tc);
-	SRunner *sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(suite);
 }

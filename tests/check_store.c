@@ -19,6 +19,7 @@
 #include "sbc_core_store.h"
 #include "sbc_sec_password.h"
 #include "sbc_test_util.h"
+#include "sbc_test_run.h"
 
 static char *dir;
 static struct sbc_core_store *store;
@@ -695,9 +696,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(store_suite());
 }

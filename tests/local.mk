@@ -23,6 +23,9 @@ tests_check_log_SOURCES = tests/check_log.c
 tests_check_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_log_LDADD = core/libsbclog.a $(OPENSSL_LIBS) $(CHECK_LIBS)
 
+# Every test program's main() ends with it (header only).
+EXTRA_DIST += tests/sbc_test_run.h
+
 
 # The program's own command line, against the built binary.
 TESTS += tests/test_sbcemu_options.sh

@@ -14,6 +14,7 @@
 
 #include "sbc_sec_digest.h"
 #include "sbc_test_sip.h"
+#include "sbc_test_run.h"
 
 #define DOMAIN SBC_TEST_SIP_DOMAIN
 #define SIPP_BOUND_MS SBC_TEST_SIP_BOUND_MS
@@ -433,9 +434,5 @@ void sbc_test_sip_core_answer(int fd, osip_message_t *req, const struct sockaddr
 int sbc_test_sip_run(Suite *suite)
 {
 	parser_init();
-	SRunner *sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sbc_test_run(suite);
 }
