@@ -219,8 +219,8 @@ static double median(double *v, unsigned n)
 /* b / a of each round, its median, printed both ways: the rates, or with
  * `cpu` the daemon's CPU per registration (b's cost over a's, which the
  * UEs' share of the two CPUs does not blur). */
-static void ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kind b,
-		  enum run_kind a, const char *what, bool cpu)
+static double ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kind b,
+		    enum run_kind a, const char *what, bool cpu)
 {
 	double v[64];
 	unsigned n = 0;
@@ -232,7 +232,7 @@ static void ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kin
 			v[n++] = y / x;
 	}
 	if (!n)
-		return;
+		return -1;
 	printf("%-34s", what);
 	for (unsigned i = 0; i < n; i++)
 		printf(" %5.3f", v[i]);
@@ -240,14 +240,25 @@ static void ratio(struct result (*res)[RUN_KINDS], unsigned rounds, enum run_kin
 	printf("   median %.3f (cost %+.1f%%)\n", m, (cpu ? m - 1 : 1 - m) * 100);
 	printf("BENCH secagree %s=%s/%s median=%.4f rounds=%u\n", cpu ? "cpu_ratio" : "ratio",
 	       run_names[b], run_names[a], m, n);
+	return m;
+}
+
+/* Issue 5: negotiation must cost under 10 % of the plain rate. */
+static void verdict(const char *mech, double m)
+{
+	if (m >= 0)
+		printf("issue 5 target, %s: rate ratio %.3f %s 0.90: %s\n", mech, m,
+		       m >= 0.90 ? ">=" : "<", m >= 0.90 ? "met" : "missed");
 }
 
 int main(int argc, char **argv)
 {
-	/* 6 s: the embedded core keeps every Digest nonce for 120 s (refreshes
-	 * reuse it) and refuses challenges past 200000 outstanding, so two
-	 * plain Digest runs at ~10000/s must stay under that together. */
-	struct opts o = { .seconds = 6, .rounds = 2, .users = 500, .threads = 16,
+	/* Short runs, many rounds: the machines these run on are shared, and
+	 * their speed drifts over seconds. Runs 2 s long, alternating, put
+	 * both sides of each ratio in the same conditions, and ten rounds
+	 * give the median something to stand on (6 s x 2 rounds, the old
+	 * defaults, gave 0.80 to 1.01 for the same build). */
+	struct opts o = { .seconds = 2, .rounds = 10, .users = 500, .threads = 16,
 			  .port_base = 20000, .kinds = (1u << RUN_KINDS) - 1 };
 	struct ports p;
 	struct sbc_test_daemon d;
@@ -285,9 +296,10 @@ int main(int argc, char **argv)
 	       "regs/s", "daemon us/reg", "UE us/reg");
 	/* Every second round runs in the reverse order: the P-CSCF keeps each
 	 * UDP response 32 s for retransmissions (RFC 3261 Timer J), so a run
-	 * meets the responses of the runs just before it, and over a 5 s run
-	 * that cache costs ~10-20 % of the rate; always last, one flow would
-	 * pay for all the others. */
+	 * meets the responses of the runs before it, expiring those of ~32 s
+	 * ago, and that cache costs ~10-20 % of the rate; always last, one
+	 * flow would pay for all the others. With runs much shorter than
+	 * 32 s, every flow meets the same mix. */
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int j = 0; j < RUN_KINDS; j++) {
 			int k = i % 2 ? RUN_KINDS - 1 - j : j;
@@ -305,12 +317,17 @@ int main(int argc, char **argv)
 	printf("\nratios per round (same daemon, runs seconds apart):\n");
 	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_UDP, "secagree-tls / plain-digest-udp", false);
 	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_UDP, "secagree-ipsec / plain-digest-udp", false);
-	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls", false);
-	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_AKA, "secagree-ipsec / plain-aka-udp", false);
+	double tls = ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls",
+			   false);
+	double ipsec = ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_AKA,
+			     "secagree-ipsec / plain-aka-udp", false);
 	printf("(the last two isolate negotiation: same TLS handshake, same Milenage work)\n");
 	printf("\ndaemon CPU per registration, per round:\n");
 	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls", true);
 	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_AKA, "secagree-ipsec / plain-aka-udp", true);
+	printf("\n");
+	verdict("tls (against plain-digest-tls)", tls);
+	verdict("ipsec-3gpp (against plain-aka-udp)", ipsec);
 	for (unsigned i = 0; i < o.rounds; i++)
 		for (int k = 0; k < RUN_KINDS; k++)
 			if (o.kinds & 1u << k)
