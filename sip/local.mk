@@ -6,7 +6,7 @@ sip_libsbcsip_a_SOURCES = \
 	sip/sbc_sip_listen.c sip/sbc_sip_listen.h \
 	sip/sbc_sip_conn.c sip/sbc_sip_conn.h \
 	sip/sbc_sip_msg.c sip/sbc_sip_msg.h \
-	sip/sbc_sip_htab.c sip/sbc_sip_htab.h \
+	sip/sbc_sip_htab.c sip/sbc_sip_htab.h sip/sbc_sip_mix.h \
 	sip/sbc_sip_txn.c sip/sbc_sip_txn.h \
 	sip/sbc_sip_pcscf.c \
 	sip/sbc_sip_registrar.c sip/sbc_sip_registrar.h \

@@ -7,6 +7,7 @@
  * the canonical Security-* text the equality checks compare, and the
  * strings shared between associations (realm, uri). */
 #include "sbc_sip_assoc.h"
+#include "sbc_sip_mix.h"
 #include "sbc_sip_spi.h"
 
 #include <ctype.h>
@@ -48,21 +49,13 @@ struct sbc_sip_assocs {
 	pthread_mutex_t lock;
 };
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n, bool fold)
 {
 	const unsigned char *c = p;
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (uint64_t)(fold ? tolower(c[i]) : c[i])) * 0x100000001b3ULL;
-	return mix(h);
+	return sbc_sip_mix64(h);
 }
 
 /* The user part of an IMPU: after the scheme's ':' up to '@'; the whole
@@ -91,7 +84,7 @@ static uint64_t hash_ip_addr(const struct sbc_sip_assocs *t, const struct sbc_si
 
 static uint64_t h_conn(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)
 {
-	return mix(t->seed ^ a->conn_id);
+	return sbc_sip_mix64(t->seed ^ a->conn_id);
 }
 
 static uint64_t h_user(const struct sbc_sip_assocs *t, const struct sbc_sip_assoc *a)

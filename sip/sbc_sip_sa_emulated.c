@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "sbc_sip_htab.h"
+#include "sbc_sip_mix.h"
 #include "sbc_sip_sa.h"
 #include "sbc_sip_slab.h"
 
@@ -238,17 +239,6 @@ static bool entry_is(const struct entry *e, bool dst, const struct sbc_sip_sa_ad
 	       memcmp(e->data + (dst ? ip_len(e->family) : 0), a->ip, ip_len(e->family)) == 0;
 }
 
-/* MurmurHash3's 64-bit finaliser: every input bit reaches every output
- * bit, a bijection, so distinct words never collide before the mask. */
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
-}
-
 /* The address and port folded into h (seeded per backend): whole words,
  * not a byte at a time, since every SA added, deleted or looked up
  * hashes two addresses several times. An IPv4 address and its port fill
@@ -260,10 +250,10 @@ static uint64_t hash_addr(uint64_t h, const struct sbc_sip_sa_addr *a)
 
 	memcpy(w, a->ip, ip_len(a->family));
 	if (a->family != AF_INET6)
-		return mix64(h ^ w[0] ^ (uint64_t)a->port << 32);
-	h = mix64(h ^ w[0]);
-	h = mix64(h ^ w[1]);
-	return mix64(h ^ a->port);
+		return sbc_sip_mix64(h ^ w[0] ^ (uint64_t)a->port << 32);
+	h = sbc_sip_mix64(h ^ w[0]);
+	h = sbc_sip_mix64(h ^ w[1]);
+	return sbc_sip_mix64(h ^ a->port);
 }
 
 static uint64_t selector_hash(const struct emulated *e, const struct sbc_sip_sa_addr *src,
