@@ -73,42 +73,67 @@ static bool needs_folding(const char *v, size_t n)
 	return false;
 }
 
-/* Append `name: v..le` as a generic header, CR, LF and folding white
- * space made one SP, the ends trimmed. Most values have none of that
- * inside: they are copied whole. 0 / -1. */
-static int add_folded(osip_message_t *m, const char *name, const char *v, const char *le)
+/* v..le without the white space and line ends around it. */
+static void trim(const char **v, const char **le)
 {
-	osip_header_t *h = NULL;
+	while (*v < *le && is_wsp(**v))
+		(*v)++;
+	while (*le > *v && (is_wsp((*le)[-1]) || (*le)[-1] == '\r' || (*le)[-1] == '\n'))
+		(*le)--;
+}
 
-	while (v < le && is_wsp(*v))
-		v++;
-	while (le > v && (is_wsp(le[-1]) || le[-1] == '\r' || le[-1] == '\n'))
-		le--;
+/* The trimmed value v..le into out (room for le - v + 1), CR, LF and
+ * folding white space made one SP; most values have none of that inside
+ * and are copied whole. The length written (NUL added). */
+static size_t unfold(const char *v, const char *le, char *out)
+{
 	size_t n = (size_t)(le - v);
-	char *val = osip_malloc(n + 1), *o = val;
-	if (!val || osip_header_init(&h) != 0) {
-		osip_free(val);
-		return -1;
-	}
+	char *o = out;
+
 	if (!needs_folding(v, n)) {
-		memcpy(val, v, n);
-		o = val + n;
+		memcpy(out, v, n);
+		o = out + n;
 	} else {
 		for (; v < le; v++)
 			if (*v == '\r' || *v == '\n')
 				continue;
-			else if (is_wsp(*v) && (o == val || o[-1] == ' '))
+			else if (is_wsp(*v) && (o == out || o[-1] == ' '))
 				continue;
 			else
 				*o++ = *v == '\t' ? ' ' : *v;
 	}
 	*o = '\0';
+	return (size_t)(o - out);
+}
+
+/* `name: val` as a generic header at pos (-1: last); val (osip heap) is
+ * taken, freed on failure. 0 / -1. */
+static int add_generic(osip_message_t *m, const char *name, char *val, int pos)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_header_init(&h) != 0) {
+		osip_free(val);
+		return -1;
+	}
 	h->hvalue = val;
-	if (!(h->hname = osip_strdup(name)) || osip_list_add(&m->headers, h, -1) < 0) {
+	if (!(h->hname = osip_strdup(name)) || osip_list_add(&m->headers, h, pos) < 0) {
 		osip_header_free(h);
 		return -1;
 	}
 	return 0;
+}
+
+/* Append `name: v..le` as a generic header, unfolded. 0 / -1. */
+static int add_folded(osip_message_t *m, const char *name, const char *v, const char *le)
+{
+	trim(&v, &le);
+	char *val = osip_malloc((size_t)(le - v) + 1);
+
+	if (!val)
+		return -1;
+	unfold(v, le, val);
+	return add_generic(m, name, val, -1);
 }
 
 /* Append, as generic headers, the values of every `name` line of the header
@@ -128,33 +153,105 @@ static int keep_raw_header(osip_message_t *m, const char *buf, size_t len, const
 	return 0;
 }
 
-/* Headers libosip2 has no grammar for and sbcemu reads itself: RFC
- * 3329's (sbc_sip_secagree_hdr.c) and the option-tag lists sec-agree
- * reads and edits (sbc_sip_secagree_msg.c). The name given to the
- * generic header, or NULL. */
-static const char *own_header(const char *ls, const char *le, const char **value)
+/* Indexed by enum sbc_sip_own_kind. */
+static const struct {
+	const char *name;
+	size_t len;
+} own_names[] = {
+	{ "Security-Client", 15 }, { "Security-Server", 15 }, { "Security-Verify", 15 },
+	{ "Require", 7 },	   { "Proxy-Require", 13 },
+};
+
+const char *sbc_sip_own_name(enum sbc_sip_own_kind kind)
 {
-	static const struct { const char *name; size_t len; } own[] = {
-		{ "Security-Client", 15 }, { "Security-Server", 15 }, { "Security-Verify", 15 },
-		{ "Require", 7 }, { "Proxy-Require", 13 },
-	};
+	return own_names[kind].name;
+}
+
+/* Whether the line ls..le is one of own_names: its kind in *kind and its
+ * value in *value. */
+static bool own_header(const char *ls, const char *le, enum sbc_sip_own_kind *kind,
+		       const char **value)
+{
 	char first = (char)(*ls | 0x20);
 
 	if (first != 's' && first != 'r' && first != 'p')
+		return false;
+	for (size_t i = 0; i < sizeof own_names / sizeof own_names[0]; i++)
+		if ((*value = value_of(ls, le, own_names[i].name, own_names[i].len))) {
+			*kind = (enum sbc_sip_own_kind)i;
+			return true;
+		}
+	return false;
+}
+
+/* An own line as found: kind, trimmed value v..le. */
+struct found {
+	enum sbc_sip_own_kind kind;
+	const char *v, *le;
+};
+
+/* The lines found, their values unfolded, in one allocation. */
+static struct sbc_sip_own *own_block(const struct found *f, size_t n)
+{
+	size_t text = 0;
+
+	for (size_t i = 0; i < n; i++)
+		text += (size_t)(f[i].le - f[i].v) + 1;
+	struct sbc_sip_own *own = malloc(sizeof *own + n * sizeof own->line[0] + text);
+	if (!own)
 		return NULL;
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		if ((*value = value_of(ls, le, own[i].name, own[i].len)))
-			return own[i].name;
-	return NULL;
+	char *o = (char *)&own->line[n];
+	own->count = n;
+	for (size_t i = 0; i < n; i++) {
+		own->line[i] = (struct sbc_sip_own_line){ .kind = f[i].kind, .value = o };
+		o += unfold(f[i].v, f[i].le, o) + 1;
+	}
+	return own;
+}
+
+void sbc_sip_own_replace(struct sbc_sip_own_line *l, char *value)
+{
+	if (l->replaced)
+		free(l->value);
+	l->value = value;
+	l->replaced = true;
+}
+
+void sbc_sip_own_free(struct sbc_sip_own *own)
+{
+	for (size_t i = 0; own && i < own->count; i++)
+		if (own->line[i].replaced)
+			free(own->line[i].value);
+	free(own);
+}
+
+int sbc_sip_own_restore(osip_message_t *msg, struct sbc_sip_own *own)
+{
+	int at = 0;
+
+	for (size_t i = 0; own && i < own->count; i++) {
+		struct sbc_sip_own_line *l = &own->line[i];
+		char *v;
+		if (l->gone)
+			continue;
+		if (!(v = osip_strdup(l->value)) ||
+		    add_generic(msg, own_names[l->kind].name, v, at) != 0)
+			return -1;
+		at++;
+		l->gone = true;
+	}
+	if (at)
+		osip_message_force_update(msg);
+	return 0;
 }
 
 /* libosip2 makes several passes over every byte it parses (white space,
  * line ends, comma splitting, copies): ~70 instructions a byte, measured.
- * The lines own_header names, ~400 bytes of a sec-agree REGISTER, are
- * read only by sbcemu's own code, so libosip2 gets the text without
- * them and they become generic headers as keep_raw_header makes them:
- * two fifths of what negotiation adds to a registration. 0 / -1. */
-static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
+ * The own lines, ~400 bytes of a sec-agree REGISTER, are read only by
+ * sbcemu's own code, so libosip2 gets the text without them and they go
+ * to *own (NULL when there are none). 0 / -1. */
+static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len,
+				struct sbc_sip_own **own)
 {
 	const char *end = buf + len, *at = memchr(buf, '\n', len), *copied = buf, *ls, *le, *v;
 	/* buf without those lines, made at the first one: on the stack when
@@ -162,31 +259,49 @@ static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len)
 	 * size glibc's per-thread cache serves, so malloc took its slow path
 	 * and consolidated its fast bins on every one). */
 	char local[4096], *rest = NULL;
-	size_t rest_len = 0;
+	size_t rest_len = 0, n = 0, cap = 8;
+	struct found few[8], *found = few;
+	enum sbc_sip_own_kind kind;
+	int rc = -1;
 
+	*own = NULL;
 	while (next_header_line(&at, end, &ls, &le)) {
-		const char *name = own_header(ls, le, &v);
-		if (!name)
+		if (!own_header(ls, le, &kind, &v))
 			continue;
 		if (!rest && !(rest = len <= sizeof local ? local : malloc(len)))
-			return -1;
-		if (add_folded(m, name, v, le) != 0) {
-			if (rest != local)
-				free(rest);
-			return -1;
+			goto out;
+		if (n == cap) {  /* more than a REGISTER carries: from the heap */
+			struct found *more = malloc(2 * cap * sizeof *more);
+			if (!more)
+				goto out;
+			memcpy(more, found, n * sizeof *more);
+			if (found != few)
+				free(found);
+			found = more;
+			cap *= 2;
 		}
+		const char *tv = v, *tle = le;
+		trim(&tv, &tle);
+		found[n++] = (struct found){ kind, tv, tle };
 		memcpy(rest + rest_len, copied, (size_t)(ls - copied));
 		rest_len += (size_t)(ls - copied);
 		copied = le < end ? le + 1 : end;
 	}
-	if (!rest)
-		return osip_message_parse(m, buf, len);
+	if (!rest) {
+		rc = osip_message_parse(m, buf, len);
+		goto out;
+	}
 	memcpy(rest + rest_len, copied, (size_t)(end - copied));
 	rest_len += (size_t)(end - copied);
-	int rc = osip_message_parse(m, rest, rest_len);
+	if (!(*own = own_block(found, n)))
+		goto out;
+	rc = osip_message_parse(m, rest, rest_len);
+	osip_message_force_update(m);  /* its copy of the text lacks them */
+out:
 	if (rest != local)
 		free(rest);
-	osip_message_force_update(m);  /* its copy of the text lacks them */
+	if (found != few)
+		free(found);
 	return rc;
 }
 
@@ -221,16 +336,10 @@ static int keep_raw_www_authenticate(osip_message_t *m, const char *buf, size_t 
 
 int sbc_sip_msg_add_raw(osip_message_t *msg, const char *name, const char *value)
 {
-	osip_header_t *h = NULL;
+	char *v = osip_strdup(value);
 
-	if (osip_header_init(&h) != 0)
+	if (!v || add_generic(msg, name, v, -1) != 0)
 		return -1;
-	h->hname = osip_strdup(name);
-	h->hvalue = osip_strdup(value);
-	if (!h->hname || !h->hvalue || osip_list_add(&msg->headers, h, -1) < 0) {
-		osip_header_free(h);
-		return -1;
-	}
 	osip_message_force_update(msg);
 	return 0;
 }
@@ -268,16 +377,18 @@ static bool vias_write_back(const osip_message_t *m)
 	return ok;
 }
 
-enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
-					    const char **why)
+enum sbc_sip_parse_result sbc_sip_msg_parse_apart(const char *buf, size_t len,
+						  osip_message_t **msg, const char **why,
+						  struct sbc_sip_own **own)
 {
 	osip_message_t *m = NULL;
 
 	*msg = NULL;
+	*own = NULL;
 	*why = "not a SIP message";
 	if (len == 0 || osip_message_init(&m) != 0)
 		return SBC_SIP_PARSE_GARBAGE;
-	if (parse_apart_from_own(m, buf, len) != 0 ||
+	if (parse_apart_from_own(m, buf, len, own) != 0 ||
 	    (!MSG_IS_REQUEST(m) && !MSG_IS_RESPONSE(m)) || keep_raw_authorization(m, buf, len) != 0 ||
 	    keep_raw_www_authenticate(m, buf, len) != 0) {
 		osip_message_free(m);
@@ -305,6 +416,22 @@ enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_me
 	else
 		return SBC_SIP_PARSE_OK;
 	return SBC_SIP_PARSE_INCOMPLETE;
+}
+
+enum sbc_sip_parse_result sbc_sip_msg_parse(const char *buf, size_t len, osip_message_t **msg,
+					    const char **why)
+{
+	struct sbc_sip_own *own;
+	enum sbc_sip_parse_result r = sbc_sip_msg_parse_apart(buf, len, msg, why, &own);
+
+	if (*msg && sbc_sip_own_restore(*msg, own) != 0) {
+		*why = "not a SIP message";
+		osip_message_free(*msg);
+		*msg = NULL;
+		r = SBC_SIP_PARSE_GARBAGE;
+	}
+	sbc_sip_own_free(own);
+	return r;
 }
 
 int sbc_sip_msg_to_str(osip_message_t *msg, char **out, size_t *len)

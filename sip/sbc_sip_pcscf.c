@@ -281,19 +281,35 @@ static void ack(struct sbc_sip_core *core, const struct sbc_sip_source *src, osi
  * REGISTER when emergency is NULL, any other request otherwise. */
 static enum sbc_sip_secagree_verdict secagree(struct sbc_sip_core *core,
 					      const struct sbc_sip_source *src,
-					      osip_message_t *req, const char *key, bool *emergency)
+					      osip_message_t *req, struct sbc_sip_own *own,
+					      const char *key, bool *emergency)
 {
 	const struct sbc_cfg *cfg = sbc_core_running_acquire(core->store);
 	enum sbc_sip_secagree_verdict v =
 		emergency ? sbc_sip_secagree_request(core, cfg, src, req, key, emergency)
-			  : sbc_sip_secagree_register(core, cfg, src, req, key);
+			  : sbc_sip_secagree_register(core, cfg, src, req, own, key);
 
 	sbc_core_running_release(core->store, cfg);
 	return v;
 }
 
+/* A REGISTER that sec-agree lets through: its own lines that travel on
+ * (sbc_sip_secagree_register took out its own) back in, then the core. */
+static void register_to_core(struct sbc_sip_core *core, const struct sbc_sip_source *src,
+			     osip_message_t *req, struct sbc_sip_own *own, const char *key)
+{
+	if (sbc_sip_own_restore(req, own) == 0) {
+		to_core(core, src, req, key);
+		return;
+	}
+	sbc_log_warnx("sip: out of memory restoring the headers of a REGISTER");
+	answer(core, src, req, 500, "Server Internal Error", key);
+}
+
+/* own: a REGISTER's own lines, still apart (NULL for other requests,
+ * whose own lines are back in req). */
 static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_source *src,
-			   osip_message_t *req, const char *peer)
+			   osip_message_t *req, struct sbc_sip_own *own, const char *peer)
 {
 	char host[80], *colon;
 	const char *cached;
@@ -328,9 +344,10 @@ static void handle_request(struct sbc_sip_core *core, const struct sbc_sip_sourc
 		sbc_log_debug("sip: retransmitted %s from %s: still at the session-agent",
 			      req->sip_method, peer);
 	} else if (strcmp(req->sip_method, "REGISTER") == 0) {
-		if (secagree(core, src, req, key, NULL) == SBC_SIP_SECAGREE_FORWARD)
-			to_core(core, src, req, key);
-	} else if (secagree(core, src, req, key, &emergency) == SBC_SIP_SECAGREE_ANSWERED) {
+		if (secagree(core, src, req, own, key, NULL) == SBC_SIP_SECAGREE_FORWARD)
+			register_to_core(core, src, req, own, key);
+	} else if (secagree(core, src, req, NULL, key, &emergency) ==
+		   SBC_SIP_SECAGREE_ANSWERED) {
 		;  /* rejected by a sec-agree rule (logged there) */
 	} else if (emergency) {
 		/* Emergency requests need no registration (TS 24.229 5.2.10). */
@@ -348,17 +365,32 @@ void sbc_sip_handle_message(struct sbc_sip_core *core, const struct sbc_sip_sour
 {
 	char peer[80];
 	osip_message_t *msg = NULL;
+	struct sbc_sip_own *own = NULL;
 	const char *why = NULL;
+	enum sbc_sip_parse_result parsed;
 
 	sbc_sip_addr_str(&src->peer, peer, sizeof peer);
 	if (!sbc_sip_secagree_inbound_ok(core, src, len))
 		return;  /* a protected port without an SA (logged and counted there) */
-	switch (sbc_sip_msg_parse(buf, len, &msg, &why)) {
+	/* A REGISTER's Security-* and option-tag lines stay apart for
+	 * sec-agree, which reads and edits them there; any other message
+	 * gets them back at once. */
+	parsed = sbc_sip_msg_parse_apart(buf, len, &msg, &why, &own);
+	if (parsed == SBC_SIP_PARSE_OK && MSG_IS_REQUEST(msg) &&
+	    strcmp(msg->sip_method, "REGISTER") == 0) {
+		handle_request(core, src, msg, own, peer);
+		goto out;
+	}
+	if (msg && sbc_sip_own_restore(msg, own) != 0) {
+		sbc_log_warnx("sip: out of memory parsing %zu bytes from %s", len, peer);
+		goto out;
+	}
+	switch (parsed) {
 	case SBC_SIP_PARSE_GARBAGE:
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);
 		sbc_log_info("sip: dropped %zu bytes from %s/%s: %s", len, peer,
 			     transport_name(src->transport), why);
-		return;
+		break;
 	case SBC_SIP_PARSE_INCOMPLETE:
 		sbc_sip_stat_inc(core->stats, SBC_SIP_STAT_MALFORMED);
 		if (MSG_IS_REQUEST(msg) && sbc_sip_msg_branch(msg)) {
@@ -373,11 +405,13 @@ void sbc_sip_handle_message(struct sbc_sip_core *core, const struct sbc_sip_sour
 		break;
 	case SBC_SIP_PARSE_OK:
 		if (MSG_IS_REQUEST(msg))
-			handle_request(core, src, msg, peer);
+			handle_request(core, src, msg, NULL, peer);
 		else
 			sbc_log_debug("sip: dropped a stray %d response from %s", msg->status_code,
 				      peer);
 		break;
 	}
+out:
+	sbc_sip_own_free(own);
 	osip_message_free(msg);
 }

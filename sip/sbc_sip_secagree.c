@@ -35,6 +35,7 @@ struct sa_ctx {
 	const struct sbc_cfg *cfg;
 	const struct sbc_sip_source *src;
 	osip_message_t *req;
+	struct sbc_sip_own *own;  /* req's own lines (sbc_sip_msg_parse_apart) */
 	const char *key;
 	const struct sbc_cfg_sip_interface *si;
 	char *impu;
@@ -187,7 +188,7 @@ __attribute__((cold)) static enum sbc_sip_secagree_verdict reject_494(struct sa_
 static int rewrite(struct sa_ctx *x, const char *integrity, bool identity)
 {
 	bool read = identity && !x->creds_loaded;
-	int rc = sbc_sip_secagree_rewrite(x->req, integrity, read ? &x->creds : NULL,
+	int rc = sbc_sip_secagree_rewrite(x->req, x->own, integrity, read ? &x->creds : NULL,
 					  read ? &x->has_creds : NULL);
 
 	x->creds_loaded = x->creds_loaded || read;
@@ -579,9 +580,11 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *core,
 							const struct sbc_cfg *cfg,
 							const struct sbc_sip_source *src,
-							osip_message_t *req, const char *key)
+							osip_message_t *req, struct sbc_sip_own *own,
+							const char *key)
 {
-	struct sa_ctx x = { .core = core, .cfg = cfg, .src = src, .req = req, .key = key };
+	struct sa_ctx x = { .core = core, .cfg = cfg, .src = src, .req = req, .own = own,
+			    .key = key };
 	enum sbc_sip_secagree_verdict v;
 	char err[200];
 
@@ -598,7 +601,7 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 		expect.client = sbc_sip_assoc_client_raw(x.by_sa);
 		expect.verify = sbc_sip_assoc_server_sent(x.by_sa);
 	}
-	int bad = sbc_sip_secagree_read(req, &expect, &x.h, err, sizeof err);
+	int bad = sbc_sip_secagree_read(own, &expect, &x.h, err, sizeof err);
 	if (!x.impu) {
 		v = plain(&x);  /* the core answers 400 (To) */
 	} else if (bad) {

@@ -15,19 +15,23 @@
 
 #include "sbc_cfg_model.h"
 #include "sbc_sip_internal.h"
+#include "sbc_sip_msg.h"
 
 enum sbc_sip_secagree_verdict {
 	SBC_SIP_SECAGREE_FORWARD,  /* go on (req may have been rewritten) */
 	SBC_SIP_SECAGREE_ANSWERED, /* answered here; do not forward */
 };
 
-/* A REGISTER from a UE: negotiate, verify or check a refresh; on FORWARD
- * the request has lost its sec-agree option tags and Security-* headers
- * and carries the integrity-protected the P-CSCF vouches for. */
+/* A REGISTER from a UE, parsed apart from its own lines (`own`, may be
+ * NULL: sbc_sip_msg_parse_apart): negotiate, verify or check a refresh.
+ * On FORWARD the request carries the integrity-protected the P-CSCF
+ * vouches for, and own has lost its sec-agree option tags and
+ * Security-Client / -Verify lines: the caller restores the rest into req. */
 enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *core,
 							const struct sbc_cfg *cfg,
 							const struct sbc_sip_source *src,
-							osip_message_t *req, const char *key);
+							osip_message_t *req, struct sbc_sip_own *own,
+							const char *key);
 /* Any other request: the unprotected-port and no-association rules.
  * *emergency tells the caller to forward without the registration check. */
 enum sbc_sip_secagree_verdict sbc_sip_secagree_request(struct sbc_sip_core *core,

@@ -41,41 +41,22 @@ static void each_element(const char *v, void (*fn)(const char *, size_t, void *)
 	}
 }
 
-/* The headers sec-agree reads or edits, told apart by their first
- * letter, length and one more character before a single
- * case-insensitive comparison. */
-enum hdr_kind { H_OTHER, H_SEC_CLIENT, H_SEC_VERIFY, H_REQUIRE, H_PROXY_REQUIRE, H_AUTHORIZATION,
-		H_WWW_AUTHENTICATE };
+/* The generic headers sec-agree edits, told apart by their first
+ * letter and length before a single case-insensitive comparison (the
+ * others it reads stay apart from the message: struct sbc_sip_own). */
+enum hdr_kind { H_OTHER, H_AUTHORIZATION, H_WWW_AUTHENTICATE };
 
 static enum hdr_kind kind_of(const osip_header_t *h)
 {
-	const char *n = h->hname, *want;
-	enum hdr_kind k;
+	const char *n = h->hname;
 
 	if (!n)
 		return H_OTHER;
 	switch (*n | 0x20) {  /* most headers of a REGISTER start otherwise */
-	case 'a': case 'p': case 'r': case 's': case 'w': break;
+	case 'a': return strcasecmp(n, "Authorization") == 0 ? H_AUTHORIZATION : H_OTHER;
+	case 'w': return strcasecmp(n, "WWW-Authenticate") == 0 ? H_WWW_AUTHENTICATE : H_OTHER;
 	default: return H_OTHER;
 	}
-	switch (strlen(n)) {
-	case 7: k = H_REQUIRE, want = "Require"; break;
-	case 13:
-		if ((n[0] | 0x20) == 'p')
-			k = H_PROXY_REQUIRE, want = "Proxy-Require";
-		else
-			k = H_AUTHORIZATION, want = "Authorization";
-		break;
-	case 15:
-		if ((n[9] | 0x20) == 'c')
-			k = H_SEC_CLIENT, want = "Security-Client";
-		else
-			k = H_SEC_VERIFY, want = "Security-Verify";
-		break;
-	case 16: k = H_WWW_AUTHENTICATE, want = "WWW-Authenticate"; break;
-	default: return H_OTHER;
-	}
-	return strcasecmp(n, want) == 0 ? k : H_OTHER;
 }
 
 /* Output of an edited header value. Every writer below sizes `buf` for
@@ -133,32 +114,30 @@ static void count_other(const char *b, size_t n, void *arg)
 	x->kept += n > 0 && !is_tag(b, n, x);
 }
 
-static bool lists_tag(const osip_header_t *h, const char *tag)
+static bool lists_tag(const char *value, const char *tag)
 {
 	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
 
-	if (h->hvalue)
-		each_element(h->hvalue, find_tag, &x);
+	each_element(value, find_tag, &x);
 	return x.found;
 }
 
-/* h without `tag`: 0, 1 when nothing is left (the caller removes h), -1. */
-static int strip_one(osip_header_t *h, const char *tag)
+/* l without `tag`: 0, 1 when nothing is left (the caller drops l), -1. */
+static int strip_one(struct sbc_sip_own_line *l, const char *tag)
 {
-	size_t len = strlen(h->hvalue);
+	size_t len = strlen(l->value);
 	struct tag_ctx x = { .tag = tag, .tag_len = strlen(tag) };
 
 	/* The usual "Require: sec-agree" goes whole: no copy made for it. */
-	each_element(h->hvalue, count_other, &x);
+	each_element(l->value, count_other, &x);
 	if (x.kept == 0)
 		return 1;
-	if (!(x.out.buf = osip_malloc(2 * len + 1)))
+	if (!(x.out.buf = malloc(2 * len + 1)))
 		return -1;
 	x.out.buf[0] = '\0';
 	x.kept = 0;
-	each_element(h->hvalue, keep_other, &x);
-	osip_free(h->hvalue);
-	h->hvalue = x.out.buf;
+	each_element(l->value, keep_other, &x);
+	sbc_sip_own_replace(l, x.out.buf);
 	return 0;
 }
 
@@ -326,28 +305,25 @@ static void join_raw(char raw[SBC_SIP_SECAGREE_RAW_MAX], size_t *len, bool *fits
 	*len += sep + n;
 }
 
-/* Parses every header of kind k into list; -1 with err at the first bad one. */
-static int parse_kind(const osip_message_t *msg, enum hdr_kind k,
+/* Parses every line of kind k into list; -1 with err at the first bad one. */
+static int parse_kind(const struct sbc_sip_own *own, enum sbc_sip_own_kind k,
 		      struct sbc_sip_secmech_list *list, char *err, size_t errlen)
 {
-	osip_list_iterator_t it;
 	char why[160];
 
-	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
-	     h = osip_list_get_next(&it))
-		if (kind_of(h) == k &&
-		    sbc_sip_secagree_parse(h->hvalue ? h->hvalue : "", list, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: %s",
-				 k == H_SEC_CLIENT ? "Security-Client" : "Security-Verify", why);
+	for (size_t i = 0; own && i < own->count; i++)
+		if (own->line[i].kind == k && !own->line[i].gone &&
+		    sbc_sip_secagree_parse(own->line[i].value, list, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: %s", sbc_sip_own_name(k), why);
 			return -1;
 		}
 	return 0;
 }
 
-int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagree_expect *expect,
+int sbc_sip_secagree_read(const struct sbc_sip_own *own,
+			  const struct sbc_sip_secagree_expect *expect,
 			  struct sbc_sip_secagree_hdrs *out, char *err, size_t errlen)
 {
-	osip_list_iterator_t it;
 	bool fits[2] = { true, true };
 	size_t len[2] = { 0, 0 };
 
@@ -355,18 +331,19 @@ int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagr
 	out->client_as_expected = out->verify_as_expected = false;
 	out->client = out->verify = (struct sbc_sip_secmech_list){ 0 };
 	out->client_raw[0] = out->verify_raw[0] = '\0';
-	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
-	     h = osip_list_get_next(&it)) {
-		enum hdr_kind k = kind_of(h);
-		bool client = k == H_SEC_CLIENT;
-		if (client || k == H_SEC_VERIFY) {
+	for (size_t i = 0; own && i < own->count; i++) {
+		const struct sbc_sip_own_line *l = &own->line[i];
+		bool client = l->kind == SBC_SIP_OWN_SECURITY_CLIENT;
+		if (l->gone)
+			continue;
+		if (client || l->kind == SBC_SIP_OWN_SECURITY_VERIFY) {
 			*(client ? &out->has_client : &out->has_verify) = true;
 			join_raw(client ? out->client_raw : out->verify_raw, &len[!client],
-				 &fits[!client], h->hvalue ? h->hvalue : "");
-		} else if (h->hvalue && k == H_REQUIRE) {
-			out->require_tag = out->require_tag || lists_tag(h, SEC_AGREE);
-		} else if (h->hvalue && k == H_PROXY_REQUIRE) {
-			out->proxy_require_tag = out->proxy_require_tag || lists_tag(h, SEC_AGREE);
+				 &fits[!client], l->value);
+		} else if (l->kind == SBC_SIP_OWN_REQUIRE) {
+			out->require_tag = out->require_tag || lists_tag(l->value, SEC_AGREE);
+		} else if (l->kind == SBC_SIP_OWN_PROXY_REQUIRE) {
+			out->proxy_require_tag = out->proxy_require_tag || lists_tag(l->value, SEC_AGREE);
 		}
 	}
 	/* Text as expected is not parsed. Security-Client goes first: its
@@ -374,13 +351,13 @@ int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagr
 	if (out->has_client) {
 		if (expect && expect->client && fits[0] && strcmp(out->client_raw, expect->client) == 0)
 			out->client_as_expected = true;
-		else if (parse_kind(msg, H_SEC_CLIENT, &out->client, err, errlen) != 0)
+		else if (parse_kind(own, SBC_SIP_OWN_SECURITY_CLIENT, &out->client, err, errlen) != 0)
 			return -1;
 	}
 	if (out->has_verify) {
 		if (expect && expect->verify && fits[1] && strcmp(out->verify_raw, expect->verify) == 0)
 			out->verify_as_expected = true;
-		else if (parse_kind(msg, H_SEC_VERIFY, &out->verify, err, errlen) != 0)
+		else if (parse_kind(own, SBC_SIP_OWN_SECURITY_VERIFY, &out->verify, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -392,14 +369,36 @@ void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h)
 	sbc_sip_secagree_clear(&h->verify);
 }
 
-int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity,
+/* The own lines the core does not get: every Security-Client / -Verify,
+ * sec-agree out of Require / Proxy-Require (a line left empty goes). */
+static int strip_own(struct sbc_sip_own *own)
+{
+	int rc = 0;
+
+	for (size_t i = 0; own && i < own->count; i++) {
+		struct sbc_sip_own_line *l = &own->line[i];
+		int r = 0;
+		if (l->gone)
+			continue;
+		if (l->kind == SBC_SIP_OWN_SECURITY_CLIENT || l->kind == SBC_SIP_OWN_SECURITY_VERIFY)
+			r = 1;
+		else if (l->kind == SBC_SIP_OWN_REQUIRE || l->kind == SBC_SIP_OWN_PROXY_REQUIRE)
+			r = strip_one(l, SEC_AGREE);
+		if (r < 0)
+			rc = -1;
+		l->gone = l->gone || r == 1;
+	}
+	return rc;
+}
+
+int sbc_sip_secagree_rewrite(osip_message_t *msg, struct sbc_sip_own *own, const char *integrity,
 			     struct sbc_sec_digest_creds *identity, bool *has_identity)
 {
 	static const char *const drop[] = { "integrity-protected", NULL };
 	static const char param[] = "integrity-protected=";
 	char add[64];
 	osip_list_iterator_t it;
-	int rc = 0;
+	int rc = strip_own(own);
 	struct identity_ctx id = { .c = identity };
 	bool auth_seen = false;
 
@@ -415,31 +414,19 @@ int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity,
 		memcpy(add, param, sizeof param - 1);
 		memcpy(add + sizeof param - 1, integrity, n + 1);
 	}
-	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;) {
-		int r = 0;
-		enum hdr_kind k = kind_of(h);
-		if (k == H_SEC_CLIENT || k == H_SEC_VERIFY)
-			r = 1;
-		else if (h->hvalue && (k == H_REQUIRE || k == H_PROXY_REQUIRE))
-			r = strip_one(h, SEC_AGREE);
-		else if (h->hvalue && k == H_AUTHORIZATION) {
-			/* The identity is the first Authorization's (sbc_sip_msg_header). */
-			bool first = !auth_seen;
-			auth_seen = true;
-			r = filter_auth_one(h, drop, NULL, integrity ? add : NULL,
-					    identity && first ? &id : NULL);
-			if (identity && first)
-				*has_identity = r == 0 && id.digest && !id.oom;
-		}
+	for (osip_header_t *h = osip_list_get_first(&msg->headers, &it); h;
+	     h = osip_list_get_next(&it)) {
+		if (!h->hvalue || kind_of(h) != H_AUTHORIZATION)
+			continue;
+		/* The identity is the first Authorization's (sbc_sip_msg_header). */
+		bool first = !auth_seen;
+		auth_seen = true;
+		int r = filter_auth_one(h, drop, NULL, integrity ? add : NULL,
+					identity && first ? &id : NULL);
+		if (identity && first)
+			*has_identity = r == 0 && id.digest && !id.oom;
 		if (r < 0)
 			rc = -1;
-		if (r == 1) {  /* the header goes */
-			osip_header_t *gone = h;
-			h = osip_list_iterator_remove(&it);
-			osip_header_free(gone);
-		} else {
-			h = osip_list_get_next(&it);
-		}
 	}
 	osip_message_force_update(msg);
 	return rc;

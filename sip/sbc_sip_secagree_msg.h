@@ -1,7 +1,8 @@
-/* The edits sec-agree makes to SIP messages on top of libosip2, which
- * keeps Require / Proxy-Require / Security-* as generic headers and
- * Authorization as received (sbc_sip_msg.h): option tags in comma lists,
- * every Security-* header of a name, the integrity-protected auth-param
+/* The edits sec-agree makes to SIP messages on top of libosip2: the
+ * option tags in the comma lists of Require / Proxy-Require and every
+ * Security-* line, read and edited in the own lines the parser kept
+ * apart (struct sbc_sip_own, sbc_sip_msg.h), and the integrity-protected
+ * auth-param of Authorization, kept as received by the parser
  * (libosip2's authorization parser drops unknown params, so this one
  * edit is done on the value text, quoted strings respected). */
 #ifndef SBC_SIP_SECAGREE_MSG_H
@@ -14,6 +15,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sbc_sec_digest.h"
+#include "sbc_sip_msg.h"
 #include "sbc_sip_secagree_hdr.h"
 
 /* Room for the Security-Client / -Verify values of a REGISTER as
@@ -37,23 +39,25 @@ struct sbc_sip_secagree_hdrs {
 struct sbc_sip_secagree_expect {
 	const char *client, *verify;
 };
-/* Fill h from msg (the lists appended in header order). A header name
- * whose values equal the text `expect` gives for it (expect may be NULL)
- * is not parsed: it was parsed and accepted when that text was kept or
+/* Fill h from the own lines of a message (own may be NULL: none), the
+ * lists appended in header order. A header name whose values equal the
+ * text `expect` gives for it (expect may be NULL) is not parsed: it was parsed and accepted when that text was kept or
  * written, and sets *_as_expected. -1 with err naming the header
  * ("Security-Client: ...") on a malformed value, a malformed
  * Security-Client before any Security-Verify. Clear h either way. */
-int sbc_sip_secagree_read(const osip_message_t *msg, const struct sbc_sip_secagree_expect *expect,
+int sbc_sip_secagree_read(const struct sbc_sip_own *own,
+			  const struct sbc_sip_secagree_expect *expect,
 			  struct sbc_sip_secagree_hdrs *h, char *err, size_t errlen);
 void sbc_sip_secagree_hdrs_clear(struct sbc_sip_secagree_hdrs *h);
-/* What the core gets, in one pass: sec-agree out of every Require /
- * Proxy-Require (a header left empty goes), no Security-Client / -Verify,
- * and every Authorization's integrity-protected auth-param replaced by
+/* What the core gets. In own (may be NULL; the caller restores it into
+ * msg): sec-agree out of every Require / Proxy-Require line (a line left
+ * empty goes), every Security-Client / -Verify line gone. In msg, in one
+ * pass: every Authorization's integrity-protected auth-param replaced by
  * `integrity` (a token such as tls-pending) or removed (NULL). With
  * `identity` (may be NULL), the first Authorization's identity read in
  * the same pass, as sbc_sip_secagree_auth_identity reads it
  * (*has_identity as its 0; free with sbc_sec_digest_creds_free). 0 / -1. */
-int sbc_sip_secagree_rewrite(osip_message_t *msg, const char *integrity,
+int sbc_sip_secagree_rewrite(osip_message_t *msg, struct sbc_sip_own *own, const char *integrity,
 			     struct sbc_sec_digest_creds *identity, bool *has_identity);
 /* Take the S-CSCF's ck= / ik= (32 hex digits each, TS 33.203) out of
  * every WWW-Authenticate of a 401 before it goes to the UE; *found when

@@ -238,6 +238,28 @@ static osip_message_t *message(const char *const *headers)
 	return m;
 }
 
+/* A REGISTER of these header lines (name, value pairs) as the P-CSCF
+ * parses it: Security-*, Require and Proxy-Require apart, in *own. */
+static osip_message_t *message_apart(const char *const *headers, struct sbc_sip_own **own)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	osip_message_t *m = NULL;
+	const char *why = NULL;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("REGISTER sip:d SIP/2.0\r\n", f);
+	for (size_t i = 0; headers[i]; i += 2)
+		fprintf(f, "%s: %s\r\n", headers[i], headers[i + 1]);
+	fputs("Content-Length: 0\r\n\r\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	sbc_sip_msg_init();
+	ck_assert_int_ne(sbc_sip_msg_parse_apart(text, len, &m, &why, own), SBC_SIP_PARSE_GARBAGE);
+	free(text);
+	return m;
+}
+
 static const char *value_of(const osip_message_t *m, const char *name, int at)
 {
 	osip_header_t *h = NULL;
@@ -258,22 +280,34 @@ START_TEST(read_names_any_case_and_tags)
 		"Security-Clients", "x;;",
 		"Requires", "sec-agree",
 		NULL };
-	osip_message_t *m = message(hdrs);
+	struct sbc_sip_own *own;
+	osip_message_t *m = message_apart(hdrs, &own);
 	struct sbc_sip_secagree_hdrs h;
 	char err[200];
-	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), 0);
 	ck_assert(!h.require_tag);
 	ck_assert(h.proxy_require_tag);
 	ck_assert(h.has_client && h.has_verify);
 	ck_assert_uint_eq(h.client.count, 2);
 	ck_assert_uint_eq(h.verify.count, 1);
 	sbc_sip_secagree_hdrs_clear(&h);
-	ck_assert_int_eq(osip_message_set_header(m, "Security-Verify", "tls;"), 0);
-	ck_assert_int_eq(osip_message_set_header(m, "security-client", "tls tls"), 0);
-	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), -1);
+	sbc_sip_own_free(own);
+	osip_message_free(m);
+	static const char *const bad[] = {
+		"Security-Client", "tls",
+		"Security-Verify", "tls;",
+		"security-client", "tls tls",
+		NULL };
+	m = message_apart(bad, &own);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), -1);
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
 	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
 	osip_message_free(m);
+	/* None: nothing to read. */
+	ck_assert_int_eq(sbc_sip_secagree_read(NULL, NULL, &h, err, sizeof err), 0);
+	ck_assert(!h.has_client && !h.has_verify && !h.require_tag && !h.proxy_require_tag);
+	sbc_sip_secagree_hdrs_clear(&h);
 }
 END_TEST
 
@@ -287,10 +321,11 @@ START_TEST(read_compares_expected_text)
 		"security-client", "tls",
 		"Security-Verify", "ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=8",
 		NULL };
-	osip_message_t *m = message(hdrs);
+	struct sbc_sip_own *own;
+	osip_message_t *m = message_apart(hdrs, &own);
 	struct sbc_sip_secagree_hdrs h;
 	char err[200];
-	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), 0);
 	ck_assert_str_eq(h.client_raw, "ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4, tls");
 	ck_assert_uint_eq(h.client.count, 2);
 	ck_assert(!h.client_as_expected && !h.verify_as_expected);
@@ -298,7 +333,7 @@ START_TEST(read_compares_expected_text)
 	struct sbc_sip_secagree_expect same = {
 		"ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4, tls",
 		"ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=8" };
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &same, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, &same, &h, err, sizeof err), 0);
 	ck_assert(h.client_as_expected && h.verify_as_expected && h.has_client && h.has_verify);
 	ck_assert_uint_eq(h.client.count, 0);
 	ck_assert_uint_eq(h.verify.count, 0);
@@ -308,31 +343,41 @@ START_TEST(read_compares_expected_text)
 	struct sbc_sip_secagree_expect other = {
 		"ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4,tls",
 		"ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=9" };
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &other, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, &other, &h, err, sizeof err), 0);
 	ck_assert(!h.client_as_expected && !h.verify_as_expected);
 	ck_assert_uint_eq(h.client.count, 2);
 	ck_assert_uint_eq(h.verify.count, 1);
 	ck_assert_uint_eq(h.verify.items[0].port_s, 8);
 	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
+	osip_message_free(m);
 	/* A malformed value that differs is reported, Security-Client first. */
-	ck_assert_int_eq(osip_message_set_header(m, "Security-Verify", "tls;"), 0);
-	ck_assert_int_eq(osip_message_set_header(m, "Security-Client", ";"), 0);
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &same, &h, err, sizeof err), -1);
+	static const char *const bad[] = {
+		"Security-Client", "ipsec-3gpp;alg=a;spi-c=1;spi-s=2;port-c=3;port-s=4",
+		"security-client", "tls",
+		"Security-Verify", "ipsec-3gpp;alg=a;spi-c=5;spi-s=6;port-c=7;port-s=8",
+		"Security-Verify", "tls;",
+		"Security-Client", ";",
+		NULL };
+	m = message_apart(bad, &own);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, &same, &h, err, sizeof err), -1);
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
 	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
 	osip_message_free(m);
 	/* Values too long to keep as text are parsed whatever is expected. */
 	char big[SBC_SIP_SECAGREE_RAW_MAX + 8];
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	const char *const long_hdrs[] = { "Security-Client", big, NULL };
-	m = message(long_hdrs);
+	m = message_apart(long_hdrs, &own);
 	struct sbc_sip_secagree_expect empty = { "", NULL };  /* what client_raw holds then */
-	ck_assert_int_eq(sbc_sip_secagree_read(m, &empty, &h, err, sizeof err), 0);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, &empty, &h, err, sizeof err), 0);
 	ck_assert_str_eq(h.client_raw, "");
 	ck_assert(!h.client_as_expected);
 	ck_assert_uint_eq(h.client.count, 1);
 	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
 	osip_message_free(m);
 }
 END_TEST
@@ -348,21 +393,39 @@ START_TEST(rewrite_for_the_core)
 		"Proxy-Require", "a, \"x,\\\" sec-agree\" ,SEC-AGREE, b",
 		"SECURITY-client", "tls",
 		"security-verify", "tls",
+		"Security-Server", "tls;q=0.1",
 		"authorization", "Digest username=\"u@d\", realm=\"d\", integrity-protected=\"no\", "
 				 "nonce=\"a,b\", uri=\"sip:d\", response=\"\"",
 		"Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1",
 		NULL };
-	osip_message_t *m = message(hdrs);
-	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes", NULL, NULL), 0);
+	struct sbc_sip_own *own;
+	osip_message_t *m = message_apart(hdrs, &own);
+	/* Apart from the message until restored. */
+	ck_assert_ptr_null(value_of(m, "Require", 0));
+	ck_assert_ptr_null(value_of(m, "Security-Client", 0));
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, own, "yes", NULL, NULL), 0);
+	ck_assert_int_eq(sbc_sip_own_restore(m, own), 0);
 	/* Headers that held only the tag (and empty elements) are gone. */
 	ck_assert_str_eq(value_of(m, "Require", 0), "precondition");
 	ck_assert_ptr_null(value_of(m, "Require", 1));
 	ck_assert_str_eq(value_of(m, "Proxy-Require", 0), "a, \"x,\\\" sec-agree\", b");
 	ck_assert_ptr_null(value_of(m, "Security-Client", 0));
 	ck_assert_ptr_null(value_of(m, "Security-Verify", 0));
+	ck_assert_str_eq(value_of(m, "Security-Server", 0), "tls;q=0.1");  /* not ours to drop */
 	ck_assert_str_eq(value_of(m, "Authorization", 0),
 			 "Digest username=\"u@d\", realm=\"d\", nonce=\"a,b\", uri=\"sip:d\", "
 			 "response=\"\", integrity-protected=yes");
+	/* Restored once: a second restore adds nothing. */
+	int headers = osip_list_size(&m->headers);
+	ck_assert_int_eq(sbc_sip_own_restore(m, own), 0);
+	ck_assert_int_eq(osip_list_size(&m->headers), headers);
+	char *out = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(sbc_sip_msg_to_str(m, &out, &len), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\r\nRequire: precondition\r\n"));
+	ck_assert_ptr_null(strstr(out, "sec-agree\r\n"));
+	osip_free(out);
+	sbc_sip_own_free(own);
 	osip_message_free(m);
 }
 END_TEST
@@ -414,7 +477,7 @@ static int identity_both(const char *value, struct sbc_sec_digest_creds *c)
 	osip_message_t *m = message(hdrs);
 	struct sbc_sec_digest_creds r;
 	bool has = true;
-	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "yes", &r, &has), 0);
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, NULL, "yes", &r, &has), 0);
 	ck_assert_int_eq(has, rc == 0);
 	if (has) {
 		assert_same(r.username, c->username);
@@ -461,7 +524,7 @@ START_TEST(identity_of_authorization)
 	static const char *const none[] = { "Via", "SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK2", NULL };
 	osip_message_t *m = message(none);
 	bool has = true;
-	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, "no", &c, &has), 0);
+	ck_assert_int_eq(sbc_sip_secagree_rewrite(m, NULL, "no", &c, &has), 0);
 	ck_assert(!has);
 	ck_assert_ptr_null(c.username);
 	osip_message_free(m);
@@ -469,9 +532,10 @@ START_TEST(identity_of_authorization)
 END_TEST
 
 /* sbc_sip_msg_parse hands libosip2 the message without its Security-*,
- * Require and Proxy-Require lines and adds them back as generic headers: folded lines joined, any
- * case and white space before ':', the body and look-alike names left
- * alone, the serialised message still carrying them. */
+ * Require and Proxy-Require lines and adds them back as generic headers:
+ * folded lines joined, any case and white space before ':', the body and
+ * look-alike names left alone, the serialised message still carrying
+ * them. sbc_sip_msg_parse_apart keeps them apart, for sec-agree. */
 START_TEST(own_lines_parsed_apart_from_libosip2)
 {
 	static const char text[] =
@@ -496,15 +560,6 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	ck_assert_str_eq(value_of(m, "Security-Clients", 0), "x;;");
 	ck_assert_str_eq(value_of(m, "Require", 0), "path, sec-agree");
 	ck_assert_str_eq(value_of(m, "Proxy-Require", 0), "foo");
-	struct sbc_sip_secagree_hdrs h;
-	char err[200];
-	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), 0);
-	ck_assert_uint_eq(h.client.count, 3);  /* the body's line is not one */
-	ck_assert_uint_eq(h.client.items[0].port_s, 4);
-	ck_assert_str_eq(h.client.items[2].name, "digest");
-	ck_assert_uint_eq(h.verify.count, 1);
-	ck_assert(h.require_tag && !h.proxy_require_tag);
-	sbc_sip_secagree_hdrs_clear(&h);
 	char *out = NULL;
 	size_t len = 0;
 	ck_assert_int_eq(sbc_sip_msg_to_str(m, &out, &len), 0);
@@ -513,15 +568,62 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	ck_assert_ptr_nonnull(strstr(out, "\r\n\r\nSecurity-Client: bogus\n"));
 	osip_free(out);
 	osip_message_free(m);
+	/* Apart (sbc_sip_msg_parse_apart), the same lines in the same order
+	 * and form, out of the message, and sec-agree reads them there. */
+	struct sbc_sip_own *own = NULL;
+	ck_assert_int_eq(sbc_sip_msg_parse_apart(text, sizeof text - 1, &m, &why, &own),
+			 SBC_SIP_PARSE_OK);
+	ck_assert_ptr_nonnull(own);
+	ck_assert_uint_eq(own->count, 5);
+	ck_assert_int_eq(own->line[0].kind, SBC_SIP_OWN_SECURITY_CLIENT);
+	ck_assert_str_eq(own->line[0].value,
+			 "ipsec-3gpp;alg=hmac-sha-1-96; spi-c=1;spi-s=2;port-c=3;port-s=4 , tls");
+	ck_assert_int_eq(own->line[1].kind, SBC_SIP_OWN_REQUIRE);
+	ck_assert_str_eq(own->line[1].value, "path, sec-agree");
+	ck_assert_int_eq(own->line[2].kind, SBC_SIP_OWN_PROXY_REQUIRE);
+	ck_assert_int_eq(own->line[3].kind, SBC_SIP_OWN_SECURITY_VERIFY);
+	ck_assert_str_eq(own->line[4].value, "digest");
+	ck_assert_ptr_null(value_of(m, "Security-Client", 0));
+	ck_assert_ptr_null(value_of(m, "Require", 0));
+	ck_assert_str_eq(value_of(m, "Security-Clients", 0), "x;;");
+	ck_assert_str_eq(m->call_id->number, "c1");
+	struct sbc_sip_secagree_hdrs h;
+	char err[200];
+	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), 0);
+	ck_assert_uint_eq(h.client.count, 3);  /* the body's line is not one */
+	ck_assert_uint_eq(h.client.items[0].port_s, 4);
+	ck_assert_str_eq(h.client.items[2].name, "digest");
+	ck_assert_uint_eq(h.verify.count, 1);
+	ck_assert(h.require_tag && !h.proxy_require_tag);
+	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
+	osip_message_free(m);
+	/* None: no allocation at all. */
+	static const char plain[] =
+		"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
+		"Content-Length: 0\r\n\r\n";
+	ck_assert_int_eq(sbc_sip_msg_parse_apart(plain, sizeof plain - 1, &m, &why, &own),
+			 SBC_SIP_PARSE_OK);
+	ck_assert_ptr_null(own);
+	osip_message_free(m);
+	/* Garbage: no message, and whatever was apart is the caller's. */
+	static const char junk[] = "Security-Client: tls\r\nRequire: x\r\n\r\n";
+	ck_assert_int_eq(sbc_sip_msg_parse_apart(junk, sizeof junk - 1, &m, &why, &own),
+			 SBC_SIP_PARSE_GARBAGE);
+	ck_assert_ptr_null(m);
+	sbc_sip_own_free(own);
 	/* An empty value is the grammar's to reject, naming the header. */
 	static const char empty[] =
 		"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
 		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
 		"Security-Client:\r\nContent-Length: 0\r\n\r\n";
-	ck_assert_int_eq(sbc_sip_msg_parse(empty, sizeof empty - 1, &m, &why), SBC_SIP_PARSE_OK);
-	ck_assert_int_eq(sbc_sip_secagree_read(m, NULL, &h, err, sizeof err), -1);
+	ck_assert_int_eq(sbc_sip_msg_parse_apart(empty, sizeof empty - 1, &m, &why, &own),
+			 SBC_SIP_PARSE_OK);
+	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), -1);
 	ck_assert_msg(strncmp(err, "Security-Client: ", 17) == 0, "%s", err);
 	sbc_sip_secagree_hdrs_clear(&h);
+	sbc_sip_own_free(own);
 	osip_message_free(m);
 	/* Longer than the parser's stack copy: the same, from the heap. */
 	char *big = NULL;

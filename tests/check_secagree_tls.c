@@ -51,7 +51,8 @@ static void start_daemon(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&subs, &len);
 	static const char *users[] = { "alice", "bob", "carol", "dave", "erin", "frank",
-				       "gina", "hank", "ivan", "judy", "kate", "pref", "sipp" };
+				       "gina", "hank", "ivan", "judy", "kate", "pref", "sipp",
+				       "lena" };
 
 	udp_port = sbc_test_free_port();
 	tls_port = sbc_test_free_port();
@@ -486,6 +487,31 @@ START_TEST(test_420_when_disabled)
 }
 END_TEST
 
+/* Only sec-agree leaves the tag lists: the core gets the other option
+ * tags (and the P-CSCF keeps the lines apart until then), on a
+ * negotiation and on an interface with sec-agree disabled. */
+START_TEST(test_other_option_tags_reach_the_core)
+{
+	struct sbc_test_ue *ue = ue_for("lena");
+
+	use(ue, SBC_TEST_UE_UDP, udp_port);
+	osip_message_t *resp = reg(ue, 600, "Require: path, sec-agree\r\n"
+				   "Proxy-Require: sec-agree,foo\r\nSecurity-Client: tls\r\n");
+	assert_code_header(resp, 401, "Security-Server", "tls");
+	osip_message_free(resp);
+	assert_log("core: REGISTER for sip:lena@" DOMAIN " received: integrity-protected=(absent), "
+		   "Require=path, Proxy-Require=foo, Security-Client=(absent), "
+		   "Security-Verify=(absent)");
+	/* The UE answers the challenge it got: registered at once. */
+	use(ue, SBC_TEST_UE_UDP, off_port);
+	ck_assert_int_eq(reg_code(ue, 600, "Require: 100rel\r\nSecurity-Client: tls\r\n"), 200);
+	assert_log("core: REGISTER for sip:lena@" DOMAIN " received: integrity-protected=(absent), "
+		   "Require=100rel, Proxy-Require=(absent), Security-Client=(absent), "
+		   "Security-Verify=(absent)");
+	sbc_test_ue_free(ue);
+}
+END_TEST
+
 START_TEST(test_malformed_security_headers)
 {
 	struct sbc_test_ue *ue = ue_for("ivan");
@@ -711,6 +737,7 @@ static Suite *secagree_suite(void)
 	tcase_add_test(tc, test_unprotected_port);
 	tcase_add_test(tc, test_tls_close_ends_association);
 	tcase_add_test(tc, test_420_when_disabled);
+	tcase_add_test(tc, test_other_option_tags_reach_the_core);
 	tcase_add_test(tc, test_malformed_security_headers);
 	tcase_add_test(tc, test_core_did_not_challenge);
 	tcase_add_test(tc, test_sipp_offer_tls);
