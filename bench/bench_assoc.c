@@ -56,8 +56,9 @@ static void compact(struct sbc_sip_sa_addr *out, unsigned i, uint16_t port)
 }
 
 /* Association i, established, its SAs installed; NULL on failure. The
- * same steps as sip/sbc_sip_secagree.c: setup (SPIs, Security-Client kept
- * canonical, identity), install at the 401. */
+ * same steps as sip/sbc_sip_secagree.c: setup (SPIs, the Security-Client
+ * text and the Security-Server kept, identity), install at the 401; the
+ * caller establishes it (only the Security-Client text stays). */
 static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
 {
 	static const uint8_t ck[16] = { 1 }, ik[16] = { 2 };
@@ -85,12 +86,12 @@ static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
 	s->p.pcscf_port_s = 5064;
 	snprintf(client, sizeof client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=%u;spi-s=%u;"
 		 "port-c=20000;port-s=20001, tls", uspi, uspi + 1);
+	a->negotiated = true;
 	if (sbc_sip_secagree_parse(client, &list, err, sizeof err) != 0 ||
-	    sbc_sip_assoc_set_client(a, &list) != 0 ||
+	    sbc_sip_assoc_keep_sent(a, client) != 0 ||
 	    sbc_sip_assoc_set_identity(core->assocs, a, impi, DOMAIN, "sip:" DOMAIN) != 0)
 		goto fail;
 	sbc_sip_secagree_clear(&list);
-	a->negotiated = true;
 	a->transport = 0;  /* UDP */
 	compact(&a->ue, i, 20000);
 	compact(&a->local, 0xfffffe, 5060);

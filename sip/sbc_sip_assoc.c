@@ -8,6 +8,7 @@
  * strings shared between associations (realm, uri). */
 #include "sbc_sip_assoc.h"
 #include "sbc_sip_mix.h"
+#include "sbc_sip_secagree_hdr.h"
 #include "sbc_sip_spi.h"
 
 #include <ctype.h>
@@ -338,6 +339,7 @@ int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secme
 		return -1;
 	free(a->client);
 	a->client = c;
+	a->client_is_raw = false;
 	return 0;
 }
 
@@ -352,10 +354,27 @@ static bool canon_equal(const char *want, const struct sbc_sip_secmech_list *got
 	return same;
 }
 
-bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a,
+bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a, const char *got_raw,
 			       const struct sbc_sip_secmech_list *got)
 {
-	return a->negotiated && a->client && canon_equal(a->client, got);
+	const char *raw = sbc_sip_assoc_client_raw(a);
+
+	if (!a->negotiated)
+		return false;
+	if (raw && got_raw && strcmp(raw, got_raw) == 0)
+		return true;  /* the same text: the same list */
+	if (!raw)  /* kept canonical (too long as text), or nothing kept */
+		return a->client && canon_equal(a->client, got);
+	/* Other text: the same list written otherwise? (rare: parsed now) */
+	struct sbc_sip_secmech_list kept = { 0 };
+	char err[160], buf[1024], *heap = NULL;
+	const char *canon = sbc_sip_secagree_parse(raw, &kept, err, sizeof err) == 0
+				    ? canon_into(&kept, buf, sizeof buf, &heap)
+				    : NULL;
+	bool same = canon && canon_equal(canon, got);
+	free(heap);
+	sbc_sip_secagree_clear(&kept);
+	return same;
 }
 
 /* One decimal, as sbc_sip_secagree_ipsec_server writes it. */
@@ -445,7 +464,9 @@ int sbc_sip_assoc_keep_sent(struct sbc_sip_assoc *a, const char *client_raw)
 
 const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a)
 {
-	return a->sent && a->sent[0] ? a->sent : NULL;
+	if (a->sent)
+		return a->sent[0] ? a->sent : NULL;
+	return a->client_is_raw ? a->client : NULL;
 }
 
 const char *sbc_sip_assoc_server_sent(const struct sbc_sip_assoc *a)
@@ -782,6 +803,29 @@ static void prefetch_teardown(const struct sbc_sip_assoc *a)
 			__builtin_prefetch(lines[i], 1);
 }
 
+/* Established, the Security-Server sent is no longer compared as text
+ * (refreshes echo it parsed, sbc_sip_assoc_same_server): of the texts kept
+ * while pending only the first REGISTER's Security-Client stays, for the
+ * refreshes to compare, unless it was kept canonical. */
+static void keep_client_raw(struct sbc_sip_assoc *a)
+{
+	if (a->sent && a->sent[0] && !a->client) {
+		/* A copy of its own size: shrinking `sent` in place would leave
+		 * a hole per association that the next ones do not fit. */
+		size_t n = strlen(a->sent) + 1;
+		char *raw = malloc(n);
+		if (raw) {
+			memcpy(raw, a->sent, n);
+			free(a->sent);
+		}
+		a->client = raw ? raw : a->sent;
+		a->client_is_raw = true;
+	} else {
+		free(a->sent);
+	}
+	a->sent = NULL;
+}
+
 int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, time_t expires)
 {
 	pthread_mutex_lock(&t->lock);
@@ -810,8 +854,7 @@ int sbc_sip_assoc_establish(struct sbc_sip_assocs *t, struct sbc_sip_assoc *a, t
 	if (linked)
 		sbc_sip_htab_insert(&t->byimpu, &a->node);
 	pthread_mutex_unlock(&t->lock);
-	free(a->sent);  /* refreshes compare parsed lists (sbc_sip_assoc_same_client) */
-	a->sent = NULL;
+	keep_client_raw(a);
 	return linked ? 0 : sbc_sip_assoc_put(t, a);
 }
 

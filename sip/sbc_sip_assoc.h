@@ -66,8 +66,10 @@ struct sbc_sip_assoc {
 	/* Authorization identity fields (sbc_sip_assoc_set_identity): username
 	 * owned, realm and uri shared (interned); NULL when absent. */
 	const char *username, *realm, *uri;
-	/* The first REGISTER's Security-Client, canonical (sbc_sip_assoc_canon);
-	 * NULL when not negotiated. */
+	/* The first REGISTER's Security-Client once established: its values
+	 * as received (client_is_raw), or canonical (sbc_sip_assoc_canon)
+	 * when those were too long to keep as text; NULL when not negotiated
+	 * or pending (the text is in `sent` then). */
 	char *client;
 	/* Pending only (freed on establish): the first REGISTER's
 	 * Security-Client values as received (sbc_sip_secagree_hdrs
@@ -85,6 +87,7 @@ struct sbc_sip_assoc {
 	uint8_t phase;                   /* enum sbc_sip_assoc_phase */
 	uint8_t transport;               /* enum sbc_cfg_transport the UE uses */
 	bool negotiated;                 /* sec-agree headers (false: TLS set up before) */
+	bool client_is_raw;              /* client holds the text as received */
 	bool ending;                     /* de-registered: freed once the 200 is sent */
 	bool linked;                     /* in a table */
 };
@@ -143,16 +146,20 @@ char *sbc_sip_assoc_canon(const struct sbc_sip_secmech_list *list);
  * received and the Security-Server of a (negotiated, its SPIs and ports
  * set). 0 / -1. */
 int sbc_sip_assoc_keep_sent(struct sbc_sip_assoc *a, const char *client_raw);
-/* Those values, or NULL when not kept (established, or too long). */
+/* Those values (kept on once established), or NULL when not kept (too
+ * long, or never given). */
 const char *sbc_sip_assoc_client_raw(const struct sbc_sip_assoc *a);
 /* The Security-Server sent, or NULL when not kept (established). */
 const char *sbc_sip_assoc_server_sent(const struct sbc_sip_assoc *a);
-/* Keep the first REGISTER's Security-Client (canonical). 0 / -1. */
+/* Keep the first REGISTER's Security-Client canonical, for when its
+ * values are too long to keep as text (sbc_sip_assoc_keep_sent). 0 / -1. */
 int sbc_sip_assoc_set_client(struct sbc_sip_assoc *a, const struct sbc_sip_secmech_list *client);
-/* A later REGISTER's Security-Client / Security-Verify against what the
+/* A later REGISTER's Security-Client (its values as received, got_raw,
+ * may be NULL or "", and parsed, got) / Security-Verify against what the
  * association holds; false for an association set up without sec-agree
- * headers. */
-bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a,
+ * headers. The same text is the same list; other text is compared as
+ * canonical lists (RFC 3329 2.3.1). */
+bool sbc_sip_assoc_same_client(const struct sbc_sip_assoc *a, const char *got_raw,
 			       const struct sbc_sip_secmech_list *got);
 bool sbc_sip_assoc_same_server(const struct sbc_sip_assoc *a,
 			       const struct sbc_sip_secmech_list *got);

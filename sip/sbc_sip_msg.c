@@ -168,20 +168,30 @@ const char *sbc_sip_own_name(enum sbc_sip_own_kind kind)
 }
 
 /* Whether the line ls..le is one of own_names: its kind in *kind and its
- * value in *value. */
+ * value in *value. One comparison: the first letter, and the one after
+ * "Security-", tell the kind it can only be. */
 static bool own_header(const char *ls, const char *le, enum sbc_sip_own_kind *kind,
 		       const char **value)
 {
-	char first = (char)(*ls | 0x20);
+	enum sbc_sip_own_kind k;
 
-	if (first != 's' && first != 'r' && first != 'p')
-		return false;
-	for (size_t i = 0; i < sizeof own_names / sizeof own_names[0]; i++)
-		if ((*value = value_of(ls, le, own_names[i].name, own_names[i].len))) {
-			*kind = (enum sbc_sip_own_kind)i;
-			return true;
+	switch (*ls | 0x20) {
+	case 'r': k = SBC_SIP_OWN_REQUIRE; break;
+	case 'p': k = SBC_SIP_OWN_PROXY_REQUIRE; break;
+	case 's':
+		if (le - ls <= 9)
+			return false;
+		switch (ls[9] | 0x20) {
+		case 'c': k = SBC_SIP_OWN_SECURITY_CLIENT; break;
+		case 's': k = SBC_SIP_OWN_SECURITY_SERVER; break;
+		case 'v': k = SBC_SIP_OWN_SECURITY_VERIFY; break;
+		default: return false;
 		}
-	return false;
+		break;
+	default: return false;
+	}
+	*kind = k;
+	return (*value = value_of(ls, le, own_names[k].name, own_names[k].len)) != NULL;
 }
 
 /* An own line as found: kind, trimmed value v..le. */

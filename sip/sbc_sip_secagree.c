@@ -352,9 +352,10 @@ static enum sbc_sip_secagree_verdict setup(struct sa_ctx *x, struct sbc_sip_asso
 			goto fail;
 	}
 	/* Texts kept while pending; once established the Security-Server is
-	 * rebuilt from the SA parameters (sbc_sip_assoc_server). */
+	 * rebuilt from the SA parameters (sbc_sip_assoc_server) and the
+	 * Security-Client text stays. Canonical only when too long as text. */
 	a->negotiated = true;
-	if (sbc_sip_assoc_set_client(a, &x->h.client) != 0 ||
+	if ((!x->h.client_raw[0] && sbc_sip_assoc_set_client(a, &x->h.client) != 0) ||
 	    sbc_sip_assoc_keep_sent(a, x->h.client_raw) != 0)
 		goto fail;
 	a->transport = (uint8_t)x->src->transport;
@@ -368,16 +369,16 @@ fail:
 	return answer(x, 500, "Server Internal Error", NULL, NULL);
 }
 
-/* First REGISTER of a negotiation: choose, remember, forward. */
-static enum sbc_sip_secagree_verdict negotiate(struct sa_ctx *x)
+/* First REGISTER of a negotiation: choose, remember, forward. `pend` is
+ * the IMPU's pending association (NULL: none), which this one replaces. */
+static enum sbc_sip_secagree_verdict negotiate(struct sa_ctx *x, struct sbc_sip_assoc *pend)
 {
 	struct sbc_sip_secagree_caps caps;
 	struct sbc_sip_secagree_choice choice;
-	struct sbc_sip_assoc *a = sbc_sip_assoc_find(x->core->assocs, x->impu,
-						     SBC_SIP_ASSOC_PENDING);
+	struct sbc_sip_assoc *a;
 
 	caps_now(x->cfg, x->si, &caps);
-	sbc_sip_assoc_drop(x->core->assocs, a);  /* a new negotiation replaces it (and its SAs) */
+	sbc_sip_assoc_drop(x->core->assocs, pend);  /* with its SAs */
 	if (!x->h.has_client)
 		return no_common(x, &caps, "sec-agree-without-security-client");
 	if (sbc_sip_secagree_choose(&caps, &x->h.client, &choice) == SBC_SECAGREE_NONE)
@@ -416,7 +417,8 @@ static enum sbc_sip_secagree_verdict verify(struct sa_ctx *x, struct sbc_sip_ass
 		rule = "security-verify-mismatch";
 	else if (!x->h.has_client)
 		rule = "security-client-missing";
-	else if (!x->h.client_as_expected && !sbc_sip_assoc_same_client(a, &x->h.client))
+	else if (!x->h.client_as_expected &&
+		 !sbc_sip_assoc_same_client(a, x->h.client_raw, &x->h.client))
 		rule = "security-client-changed";
 	if (rule) {
 		char buf[SBC_SIP_ASSOC_SERVER_MAX];  /* outlives the association for the answer */
@@ -485,7 +487,8 @@ static enum sbc_sip_secagree_verdict refresh(struct sa_ctx *x, struct sbc_sip_as
 	if (a->negotiated && (!x->h.has_client || !x->h.has_verify))
 		rule = "refresh-security-headers-missing";
 	else if (a->negotiated &&
-		 (!sbc_sip_assoc_same_client(a, &x->h.client) ||
+		 ((!x->h.client_as_expected &&
+		   !sbc_sip_assoc_same_client(a, x->h.client_raw, &x->h.client)) ||
 		  !sbc_sip_assoc_same_server(a, &x->h.verify)))
 		rule = "refresh-security-headers-changed";
 	if (rule) {
@@ -571,7 +574,7 @@ static enum sbc_sip_secagree_verdict decide(struct sa_ctx *x)
 		return v;
 	}
 	if (x->h.require_tag || x->h.proxy_require_tag || x->h.has_client)
-		return negotiate(x);
+		return negotiate(x, pend);
 	if (over_tls)
 		return tls_prior(x);
 	return plain(x);  /* a plain REGISTER: allowed unprotected */
@@ -591,15 +594,14 @@ enum sbc_sip_secagree_verdict sbc_sip_secagree_register(struct sbc_sip_core *cor
 	sbc_sip_addr_str(&src->peer, x.peer, sizeof x.peer);
 	x.si = interface_of(cfg, src);
 	x.impu = sbc_sip_registrar_aor(req->to ? req->to->url : NULL);
-	/* The protected REGISTER of a pending ipsec-3gpp association usually
-	 * repeats the first one's Security-Client and echoes our
-	 * Security-Server byte for byte: compared as text, not parsed. */
+	/* A REGISTER over an SA usually repeats the first one's Security-Client
+	 * byte for byte, and the protected REGISTER of a pending association
+	 * echoes our Security-Server so: compared as text, not parsed. */
 	struct sbc_sip_secagree_expect expect = { 0 };
 	if (src->protected_port && (x.by_sa = by_sa(core, src)) && x.impu &&
-	    x.by_sa->state == SBC_SIP_ASSOC_PENDING && x.by_sa->negotiated &&
-	    strcmp(x.by_sa->impu, x.impu) == 0) {
+	    x.by_sa->negotiated && strcmp(x.by_sa->impu, x.impu) == 0) {
 		expect.client = sbc_sip_assoc_client_raw(x.by_sa);
-		expect.verify = sbc_sip_assoc_server_sent(x.by_sa);
+		expect.verify = sbc_sip_assoc_server_sent(x.by_sa);  /* NULL once established */
 	}
 	int bad = sbc_sip_secagree_read(own, &expect, &x.h, err, sizeof err);
 	if (!x.impu) {

@@ -445,10 +445,10 @@ START_TEST(server_rebuilt_from_parameters)
 	sbc_sip_secagree_clear(&l);
 	/* The client's list: as canonical text. */
 	l = parsed("ipsec-3gpp;port-s=4;port-c=3;spi-s=2;spi-c=1;alg=hmac-sha-1-96");
-	ck_assert(sbc_sip_assoc_same_client(a, &l));
+	ck_assert(sbc_sip_assoc_same_client(a, NULL, &l));
 	sbc_sip_secagree_clear(&l);
 	l = parsed("ipsec-3gpp;port-s=4;port-c=3;spi-s=2;spi-c=9;alg=hmac-sha-1-96");
-	ck_assert(!sbc_sip_assoc_same_client(a, &l));
+	ck_assert(!sbc_sip_assoc_same_client(a, NULL, &l));
 	sbc_sip_secagree_clear(&l);
 	/* Without sec-agree headers nothing is equal. */
 	a->negotiated = false;
@@ -528,8 +528,9 @@ START_TEST(same_server_agrees_with_canonical_text)
 END_TEST
 
 /* While pending, the first REGISTER's Security-Client text and the
- * Security-Server sent are kept together; established, neither is, and
- * the Security-Server is rebuilt, the same text. */
+ * Security-Server sent are kept together; established, the Security-Server
+ * is rebuilt, the same text, and the Security-Client text stays unless it
+ * was kept canonical. */
 START_TEST(sent_texts_kept_while_pending)
 {
 	struct sbc_sip_assocs *t = sbc_sip_assocs_new();
@@ -552,6 +553,28 @@ START_TEST(sent_texts_kept_while_pending)
 	ck_assert_ptr_null(sbc_sip_assoc_client_raw(a));
 	ck_assert_ptr_null(sbc_sip_assoc_server_sent(a));
 	ck_assert_str_eq(sbc_sip_assoc_server(a, after, sizeof after), before);
+	/* Not kept canonical: established, the Security-Client text stays
+	 * (refreshes compare it), the Security-Server sent does not. */
+	struct sbc_sip_assoc *r = sbc_sip_assoc_new("sip:erin@home", SBC_SECAGREE_TLS);
+	r->negotiated = true;
+	ck_assert_int_eq(sbc_sip_assoc_keep_sent(r, "tls;q=0.5, digest;x=1"), 0);
+	ck_assert_int_eq(sbc_sip_assoc_put(t, r), 0);
+	ck_assert_int_eq(sbc_sip_assoc_establish(t, r, 100), 0);
+	ck_assert_str_eq(sbc_sip_assoc_client_raw(r), "tls;q=0.5, digest;x=1");
+	ck_assert_ptr_null(sbc_sip_assoc_server_sent(r));
+	/* The same text is the same list, whatever got says (not read);
+	 * other text is compared as lists: spacing and order of parameters
+	 * do not count, a value does. */
+	struct sbc_sip_secmech_list l = parsed("tls");
+	ck_assert(sbc_sip_assoc_same_client(r, "tls;q=0.5, digest;x=1", &l));
+	sbc_sip_secagree_clear(&l);
+	l = parsed("TLS ; q=0.5,digest; X=1");
+	ck_assert(sbc_sip_assoc_same_client(r, "TLS ; q=0.5,digest; X=1", &l));
+	ck_assert(sbc_sip_assoc_same_client(r, NULL, &l));
+	sbc_sip_secagree_clear(&l);
+	l = parsed("tls;q=0.5, digest;x=2");
+	ck_assert(!sbc_sip_assoc_same_client(r, "tls;q=0.5, digest;x=2", &l));
+	sbc_sip_secagree_clear(&l);
 	/* Too long to keep as text: only the Security-Server is. */
 	struct sbc_sip_assoc *b = ipsec_assoc("sip:dave@home", "tls");
 	ck_assert_int_eq(sbc_sip_assoc_keep_sent(b, ""), 0);

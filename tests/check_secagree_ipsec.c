@@ -311,6 +311,24 @@ START_TEST(test_ipsec_registration)
 	/* Refresh over the SA (the core re-challenges the spent AKA vector). */
 	ck_assert_int_eq(protected_register(&n, 600, n.server), 200);
 	assert_log("sec-agree: refresh REGISTER of sip:u0@" DOMAIN " over its SA");
+	/* The same offers written otherwise (one header, other spacing and
+	 * parameter order) are the same list (RFC 3329 2.3.1); another SPI
+	 * is a changed one: 494, and the association stays. */
+	char sent[sizeof n.client];
+	memcpy(sent, n.client, sizeof sent);
+	snprintf(n.client, sizeof n.client,
+		 "Security-Client: ipsec-3gpp;spi-c=3333;alg=hmac-md5-96;spi-s=4444;port-c=%u;"
+		 "port-s=%u , ipsec-3gpp;alg=hmac-sha-1-96;spi-c=3333;spi-s=4444;port-c=%u;"
+		 "port-s=%u\r\n", n.uc, n.us, n.uc, n.us);
+	ck_assert_int_eq(protected_register(&n, 600, n.server), 200);
+	snprintf(n.client, sizeof n.client,
+		 "Security-Client: ipsec-3gpp;alg=hmac-md5-96;spi-c=3333;spi-s=4445;port-c=%u;"
+		 "port-s=%u, ipsec-3gpp;alg=hmac-sha-1-96;spi-c=3333;spi-s=4445;port-c=%u;"
+		 "port-s=%u\r\n", n.uc, n.us, n.uc, n.us);
+	ck_assert_int_eq(protected_register(&n, 600, n.server), 494);
+	assert_log("(rule refresh-security-headers-changed)");
+	memcpy(n.client, sent, sizeof sent);
+	ck_assert_int_eq(protected_register(&n, 600, n.server), 200);
 
 	/* From a port that is not the UE's port-c: dropped, no answer. */
 	struct sbc_test_ue *intruder = aka_ue("u0");
