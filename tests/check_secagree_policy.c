@@ -531,6 +531,11 @@ START_TEST(identity_of_authorization)
 }
 END_TEST
 
+/* The start line and mandatory headers of a REGISTER to parse. */
+#define REGISTER_HEAD                                                                         \
+	"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"       \
+	"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
+
 /* sbc_sip_msg_parse hands libosip2 the message without its Security-*,
  * Require and Proxy-Require lines and adds them back as generic headers:
  * folded lines joined, any case and white space before ':', the body and
@@ -599,10 +604,7 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	sbc_sip_own_free(own);
 	osip_message_free(m);
 	/* None: no allocation at all. */
-	static const char plain[] =
-		"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
-		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
-		"Content-Length: 0\r\n\r\n";
+	static const char plain[] = REGISTER_HEAD "Content-Length: 0\r\n\r\n";
 	ck_assert_int_eq(sbc_sip_msg_parse_apart(plain, sizeof plain - 1, &m, &why, &own),
 			 SBC_SIP_PARSE_OK);
 	ck_assert_ptr_null(own);
@@ -614,10 +616,7 @@ START_TEST(own_lines_parsed_apart_from_libosip2)
 	ck_assert_ptr_null(m);
 	sbc_sip_own_free(own);
 	/* An empty value is the grammar's to reject, naming the header. */
-	static const char empty[] =
-		"REGISTER sip:d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
-		"From: <sip:u@d>;tag=1\r\nTo: <sip:u@d>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
-		"Security-Client:\r\nContent-Length: 0\r\n\r\n";
+	static const char empty[] = REGISTER_HEAD "Security-Client:\r\nContent-Length: 0\r\n\r\n";
 	ck_assert_int_eq(sbc_sip_msg_parse_apart(empty, sizeof empty - 1, &m, &why, &own),
 			 SBC_SIP_PARSE_OK);
 	ck_assert_int_eq(sbc_sip_secagree_read(own, NULL, &h, err, sizeof err), -1);
