@@ -63,7 +63,6 @@ static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
 {
 	static const uint8_t ck[16] = { 1 }, ik[16] = { 2 };
 	char impu[96], impi[96], client[256], err[160] = "out of memory";
-	struct sbc_sip_secmech_list list = { 0 };
 	uint32_t uspi = 0x40000000u + 2 * i;
 
 	snprintf(impu, sizeof impu, "sip:u%07u@" DOMAIN, i);
@@ -87,11 +86,9 @@ static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
 	snprintf(client, sizeof client, "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=%u;spi-s=%u;"
 		 "port-c=20000;port-s=20001, tls", uspi, uspi + 1);
 	a->negotiated = true;
-	if (sbc_sip_secagree_parse(client, &list, err, sizeof err) != 0 ||
-	    sbc_sip_assoc_keep_sent(a, client) != 0 ||
+	if (sbc_sip_assoc_keep_sent(a, client) != 0 ||
 	    sbc_sip_assoc_set_identity(core->assocs, a, impi, DOMAIN, "sip:" DOMAIN) != 0)
 		goto fail;
-	sbc_sip_secagree_clear(&list);
 	a->transport = 0;  /* UDP */
 	compact(&a->ue, i, 20000);
 	compact(&a->local, 0xfffffe, 5060);
@@ -103,7 +100,6 @@ static struct sbc_sip_assoc *make_one(struct sbc_sip_core *core, unsigned i)
 	return a;
 fail:
 	fprintf(stderr, "association %u: %s\n", i, err);
-	sbc_sip_secagree_clear(&list);
 	sbc_sip_assoc_free(a);
 	return NULL;
 }

@@ -269,8 +269,8 @@ static int parse_apart_from_own(osip_message_t *m, const char *buf, size_t len,
 	 * size glibc's per-thread cache serves, so malloc took its slow path
 	 * and consolidated its fast bins on every one). */
 	char local[4096], *rest = NULL;
-	size_t rest_len = 0, n = 0, cap = 8;
 	struct found few[8], *found = few;
+	size_t rest_len = 0, n = 0, cap = sizeof few / sizeof few[0];
 	enum sbc_sip_own_kind kind;
 	int rc = -1;
 
