@@ -200,8 +200,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		default: return -1;
 		}
 	}
-	if (!o->seconds || !o->rounds || !o->users || !o->threads || o->threads > o->users ||
-	    o->port_base < 1024 || o->port_base + 8ul * o->users > 65535)
+	/* At most 1000 rounds: 2^-rounds, the binomial's first term in
+	 * estimate_of, stays a normal double. */
+	if (!o->seconds || !o->rounds || o->rounds > 1000 || !o->users || !o->threads ||
+	    o->threads > o->users || o->port_base < 1024 || o->port_base + 8ul * o->users > 65535)
 		return -1;
 	return 0;
 }
@@ -311,7 +313,7 @@ int main(int argc, char **argv)
 	 * path, larger in the sec-agree flows, out of the daemon's rates. */
 	sbc_malloc_tune(argv);
 	if (parse(argc, argv, &o) != 0) {
-		fprintf(stderr, "usage: %s [-s SECONDS] [-r ROUNDS] [-u USERS] [-t THREADS <= USERS] "
+		fprintf(stderr, "usage: %s [-s SECONDS] [-r ROUNDS <= 1000] [-u USERS] [-t THREADS <= USERS] "
 			"[-p UE_PORT_BASE, 8 * USERS free UDP ports from it] [-k RUN,...] "
 			"[-w SECONDS between runs]\n", argv[0]);
 		return 2;
@@ -359,10 +361,10 @@ int main(int argc, char **argv)
 	printf("\nratios per round (same daemon, runs seconds apart):\n");
 	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_UDP, "secagree-tls / plain-digest-udp", false);
 	ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_UDP, "secagree-ipsec / plain-digest-udp", false);
-	struct estimate tls = ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls",
-			   false);
+	struct estimate tls = ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS,
+				    "secagree-tls / plain-digest-tls", false);
 	struct estimate ipsec = ratio(res, o.rounds, SECAGREE_IPSEC, PLAIN_AKA,
-			     "secagree-ipsec / plain-aka-udp", false);
+				      "secagree-ipsec / plain-aka-udp", false);
 	printf("(the last two isolate negotiation: same TLS handshake, same Milenage work)\n");
 	printf("\ndaemon CPU per registration, per round:\n");
 	ratio(res, o.rounds, SECAGREE_TLS, PLAIN_TLS, "secagree-tls / plain-digest-tls", true);
