@@ -41,10 +41,11 @@ struct sbc_sip_secagree_expect {
 };
 /* Fill h from the own lines of a message (own may be NULL: none), the
  * lists appended in header order. A header name whose values equal the
- * text `expect` gives for it (expect may be NULL) is not parsed: it was parsed and accepted when that text was kept or
- * written, and sets *_as_expected. -1 with err naming the header
- * ("Security-Client: ...") on a malformed value, a malformed
- * Security-Client before any Security-Verify. Clear h either way. */
+ * text `expect` gives for it (expect may be NULL) is not parsed: it was
+ * parsed and accepted when that text was kept or written, and sets
+ * *_as_expected. -1 with err naming the header ("Security-Client: ...")
+ * on a malformed value, a malformed Security-Client before any
+ * Security-Verify. Clear h either way. */
 int sbc_sip_secagree_read(const struct sbc_sip_own *own,
 			  const struct sbc_sip_secagree_expect *expect,
 			  struct sbc_sip_secagree_hdrs *h, char *err, size_t errlen);
