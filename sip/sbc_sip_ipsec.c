@@ -28,34 +28,25 @@ int sbc_sip_ipsec_install(struct sbc_sip_sa_backend *b, const struct sbc_sip_ips
 	const char *alg = sbc_sip_sa_alg_name(p->alg), *ealg = sbc_sip_sa_ealg_name(p->ealg);
 	struct sbc_sec_esp_keys keys;
 	struct sbc_sip_sa sa[4];
-	int added = 0, rc = -1;
 
 	if (sbc_sec_esp_keys_derive(alg, ealg, ik, ck, &keys) != 0) {
 		snprintf(err, errlen, "unsupported algorithms %s / %s", alg, ealg);
 		return -1;
 	}
 	build(p, sa);
-	sbc_sip_sa_prefetch(b, sa, 4);
-	for (; added < 4; added++) {
-		sa[added].keys = &keys;
-		if (sbc_sip_sa_add(b, &sa[added], err, errlen) != 0)
-			break;
-	}
-	if (added == 4)
-		rc = 0;
-	while (rc != 0 && added-- > 0) /* all or nothing */
-		sbc_sip_sa_del(b, sa[added].spi, &sa[added].dst);
+	for (int i = 0; i < 4; i++)
+		sa[i].keys = &keys;
+	int rc = sbc_sip_sa_add_all(b, sa, 4, err, errlen);  /* all or nothing */
 	sbc_sec_esp_keys_wipe(&keys);
 	return rc;
 }
 
-/* Only SPI and destination name an SA to delete: the 4 of build(). */
+/* SPI and destination name an SA to delete: the 4 of build(), whose
+ * sources spare the backend a lookup. */
 void sbc_sip_ipsec_remove(struct sbc_sip_sa_backend *b, const struct sbc_sip_ipsec_params *p)
 {
 	struct sbc_sip_sa sa[4];
 
 	build(p, sa);
-	sbc_sip_sa_prefetch(b, sa, 4);
-	for (int i = 0; i < 4; i++)
-		sbc_sip_sa_del(b, sa[i].spi, &sa[i].dst);
+	sbc_sip_sa_del_all(b, sa, 4);
 }

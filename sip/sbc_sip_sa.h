@@ -70,8 +70,13 @@ struct sbc_sip_sa_view {
 };
 
 struct sbc_sip_sa_ops {
-	int (*add)(void *impl, const struct sbc_sip_sa *sa, char *err, size_t errlen);
-	int (*del)(void *impl, uint32_t spi, const struct sbc_sip_sa_addr *dst);
+	/* Add sas[0..n) all or nothing: 0, or -1 with a reason and none added.
+	 * An association's SAs come and go together (sbc_sip_ipsec.h), so
+	 * the backend sees them at once: one lock, one netlink batch. */
+	int (*add)(void *impl, const struct sbc_sip_sa *sas, size_t n, char *err, size_t errlen);
+	/* Delete each SA of sas[0..n) by its SPI and destination (src, when
+	 * set, only spares a backend the lookup of it); how many were held. */
+	size_t (*del)(void *impl, const struct sbc_sip_sa *sas, size_t n);
 	uint32_t (*lookup_inbound)(void *impl, const struct sbc_sip_sa_addr *src,
 				   const struct sbc_sip_sa_addr *dst);
 	/* Up to max SAs from *cursor (0: the first call), leaving in *cursor
@@ -79,8 +84,6 @@ struct sbc_sip_sa_ops {
 	size_t (*list)(void *impl, uint64_t *cursor, struct sbc_sip_sa_view *out, size_t max);
 	size_t (*count)(void *impl);
 	void (*free)(void *impl);
-	/* Optional: sas[0..n) are about to be added or deleted. */
-	void (*prefetch)(void *impl, const struct sbc_sip_sa *sas, size_t n);
 };
 
 struct sbc_sip_sa_backend {
@@ -99,11 +102,15 @@ void sbc_sip_sa_backend_free(struct sbc_sip_sa_backend *backend);
  * (wiped again on delete); wipe yours. */
 int sbc_sip_sa_add(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sa, char *err,
 		   size_t errlen);
-/* A hint that sas[0..n) (keys not needed) are about to be added or
- * deleted: the backend may start loading what that will touch. */
-void sbc_sip_sa_prefetch(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n);
+/* The same for sas[0..n) (at most SBC_SIP_SA_BATCH), all or nothing. */
+#define SBC_SIP_SA_BATCH 4
+int sbc_sip_sa_add_all(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n,
+		       char *err, size_t errlen);
 /* Delete the SA with this SPI toward dst (address and port); -1 if none. */
 int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sbc_sip_sa_addr *dst);
+/* Delete each of sas[0..n) (at most SBC_SIP_SA_BATCH) by SPI and
+ * destination; how many there were. */
+size_t sbc_sip_sa_del_all(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n);
 /* The SPI of the inbound SA whose selector is exactly src -> dst, or 0. */
 uint32_t sbc_sip_sa_lookup_inbound(struct sbc_sip_sa_backend *b, const struct sockaddr *src,
 				   const struct sockaddr *dst);

@@ -281,14 +281,14 @@ static struct entry **next_of(struct entry *x, bool by_spi)
 	return by_spi ? &x->next_by_spi : &x->next_by_selector;
 }
 
-/* Double an index; on allocation failure it simply stays denser. */
-static void grow(struct emulated *e, struct index *ix, bool by_spi)
+/* Double an index; false on allocation failure (it simply stays denser). */
+static bool grow(struct emulated *e, struct index *ix, bool by_spi)
 {
 	size_t n = ix->n * 2;
 	struct entry **b = calloc(n, sizeof *b);
 
 	if (!b)
-		return;
+		return false;
 	for (size_t i = 0; i < ix->n; i++)
 		for (struct entry *x = ix->b[i], *next; x; x = next) {
 			next = *next_of(x, by_spi);
@@ -299,6 +299,7 @@ static void grow(struct emulated *e, struct index *ix, bool by_spi)
 	free(ix->b);
 	ix->b = b;
 	ix->n = n;
+	return true;
 }
 
 /* The SA with these addresses in the chain of hash h (selector_hash). */
@@ -329,17 +330,19 @@ static struct entry **find_spi_at(struct emulated *e, uint64_t h, uint32_t spi,
 	return NULL;
 }
 
-static struct entry **find_spi(struct emulated *e, uint32_t spi, const struct sbc_sip_sa_addr *dst)
-{
-	return find_spi_at(e, spi_hash(e, spi, dst), spi, dst);
-}
-
 /* Why sa cannot be added (err), or NULL; sh / kh its selector and SPI
  * hashes. */
 static const char *refusal(struct emulated *e, const struct sbc_sip_sa *sa, uint64_t sh,
 			   uint64_t kh, char *err, size_t errlen)
 {
-	if (e->count >= e->max)
+	if ((sa->src.family != AF_INET && sa->src.family != AF_INET6) ||
+	    sa->dst.family != sa->src.family)
+		snprintf(err, errlen, "the SA's addresses are not of one family");
+	else if (!ik_len(sa->alg) || !sa->ealg || sa->ealg > SBC_SIP_SA_DES_EDE3_CBC || !sa->keys ||
+		 sa->keys->ik_len != ik_len(sa->alg) || sa->keys->ck_len != ck_len(sa->ealg))
+		snprintf(err, errlen, "unsupported algorithms %s / %s", sbc_sip_sa_alg_name(sa->alg),
+			 sbc_sip_sa_ealg_name(sa->ealg));
+	else if (e->count >= e->max)
 		snprintf(err, errlen, "the SA database is full (%zu SAs)", e->max);
 	else if (find_spi_at(e, kh, sa->spi, &sa->dst))
 		snprintf(err, errlen, "SPI %u is already in use toward that address", sa->spi);
@@ -376,63 +379,124 @@ static void entry_free(struct emulated *e, struct entry *x)
 	sbc_sip_slab_free(e->slab, x, size);
 }
 
-static int emu_add(void *impl, const struct sbc_sip_sa *sa, char *err, size_t errlen)
+static void link_entry(struct emulated *e, struct entry *x, uint64_t sh, uint64_t kh)
 {
-	struct emulated *e = impl;
+	size_t s = sh & (e->by_selector.n - 1), k = kh & (e->by_spi.n - 1);
 
-	if ((sa->src.family != AF_INET && sa->src.family != AF_INET6) ||
-	    sa->dst.family != sa->src.family) {
-		snprintf(err, errlen, "the SA's addresses are not of one family");
-		return -1;
-	}
-	if (!ik_len(sa->alg) || !sa->ealg || sa->ealg > SBC_SIP_SA_DES_EDE3_CBC || !sa->keys ||
-	    sa->keys->ik_len != ik_len(sa->alg) || sa->keys->ck_len != ck_len(sa->ealg)) {
-		snprintf(err, errlen, "unsupported algorithms %s / %s", sbc_sip_sa_alg_name(sa->alg),
-			 sbc_sip_sa_ealg_name(sa->ealg));
-		return -1;
-	}
-	/* Each hash once: for the checks, then for the links. */
-	uint64_t sh = selector_hash(e, &sa->src, &sa->dst), kh = spi_hash(e, sa->spi, &sa->dst);
-	pthread_mutex_lock(&e->lock);
-	struct entry *x = NULL;
-	if (!refusal(e, sa, sh, kh, err, errlen) && !(x = entry_new(e, sa)))
-		snprintf(err, errlen, "out of memory");
-	if (x) {
-		if (e->count >= 2 * e->by_selector.n)
-			grow(e, &e->by_selector, false);
-		if (e->count >= 2 * e->by_spi.n)
-			grow(e, &e->by_spi, true);
-		size_t s = sh & (e->by_selector.n - 1), k = kh & (e->by_spi.n - 1);
-		x->next_by_selector = e->by_selector.b[s];
-		e->by_selector.b[s] = x;
-		x->next_by_spi = e->by_spi.b[k];
-		e->by_spi.b[k] = x;
-		e->count++;
-	}
-	pthread_mutex_unlock(&e->lock);
-	return x ? 0 : -1;
+	x->next_by_selector = e->by_selector.b[s];
+	e->by_selector.b[s] = x;
+	x->next_by_spi = e->by_spi.b[k];
+	e->by_spi.b[k] = x;
+	e->count++;
 }
 
-static int emu_del(void *impl, uint32_t spi, const struct sbc_sip_sa_addr *dst)
+/* Unlink and free the SA at *at (its link in the SPI chain); sh its
+ * selector hash. */
+static void drop_entry(struct emulated *e, struct entry **at, uint64_t sh)
+{
+	struct entry *x = *at, **q = &e->by_selector.b[sh & (e->by_selector.n - 1)];
+
+	*at = x->next_by_spi;
+	while (*q != x)
+		q = &(*q)->next_by_selector;
+	*q = x->next_by_selector;
+	e->count--;
+	entry_free(e, x);
+}
+
+/* An association's 4 SAs are added or deleted together, ~500
+ * registrations after anything near them was last touched: each chain
+ * step is a cache miss, one after the other (~40 % of the negotiation's
+ * time in a perf profile). Loading the buckets, then the chains' first
+ * and second entries, for all of them at once overlaps those misses. */
+static void prefetch_chains(struct emulated *e, const uint64_t *sh, const uint64_t *kh, size_t n)
+{
+	struct entry **at[2 * SBC_SIP_SA_BATCH];
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		at[m++] = &e->by_spi.b[kh[i] & (e->by_spi.n - 1)];
+		at[m++] = &e->by_selector.b[sh[i] & (e->by_selector.n - 1)];
+	}
+	for (size_t i = 0; i < m; i++)
+		__builtin_prefetch(at[i]);
+	for (size_t i = 0; i < m; i++)
+		if (*at[i])
+			__builtin_prefetch(*at[i]);
+	for (size_t i = 0; i < m; i++) {
+		struct entry *x = *at[i];
+		struct entry *next = !x ? NULL : i % 2 ? x->next_by_selector : x->next_by_spi;
+		if (next)
+			__builtin_prefetch(next);
+	}
+}
+
+/* Each hash once (outside the lock): for the checks, then for the links. */
+static void hash_all(const struct emulated *e, const struct sbc_sip_sa *sas, size_t n,
+		     uint64_t *sh, uint64_t *kh)
+{
+	for (size_t i = 0; i < n; i++) {
+		sh[i] = selector_hash(e, &sas[i].src, &sas[i].dst);
+		kh[i] = spi_hash(e, sas[i].spi, &sas[i].dst);
+	}
+}
+
+static int emu_add(void *impl, const struct sbc_sip_sa *sas, size_t n, char *err, size_t errlen)
 {
 	struct emulated *e = impl;
+	uint64_t sh[SBC_SIP_SA_BATCH], kh[SBC_SIP_SA_BATCH];
+	size_t added = 0;
 
+	if (n > SBC_SIP_SA_BATCH) {
+		snprintf(err, errlen, "more than %d SAs at once", SBC_SIP_SA_BATCH);
+		return -1;
+	}
+	hash_all(e, sas, n, sh, kh);
 	pthread_mutex_lock(&e->lock);
-	struct entry **p = find_spi(e, spi, dst);
-	struct entry *x = p ? *p : NULL;
-	bool found = x != NULL;
-	if (x) {
-		*p = x->next_by_spi;
-		struct entry **q = &e->by_selector.b[entry_hash(e, x, false) &
-						     (e->by_selector.n - 1)];
-		while (*q != x)
-			q = &(*q)->next_by_selector;
-		*q = x->next_by_selector;
-		e->count--;
-		entry_free(e, x);
+	while (e->count + n > 2 * e->by_selector.n && grow(e, &e->by_selector, false))
+		;
+	while (e->count + n > 2 * e->by_spi.n && grow(e, &e->by_spi, true))
+		;
+	prefetch_chains(e, sh, kh, n);
+	/* One at a time, so that the batch's own SAs are checked against
+	 * each other as well as against the table. */
+	for (; added < n; added++) {
+		struct entry *x = NULL;
+		if (!refusal(e, &sas[added], sh[added], kh[added], err, errlen) &&
+		    !(x = entry_new(e, &sas[added])))
+			snprintf(err, errlen, "out of memory");
+		if (!x)
+			break;
+		link_entry(e, x, sh[added], kh[added]);
+	}
+	bool all = added == n;
+	while (!all && added-- > 0)  /* all or nothing: the latest is first in its chains */
+		drop_entry(e, &e->by_spi.b[kh[added] & (e->by_spi.n - 1)], sh[added]);
+	pthread_mutex_unlock(&e->lock);
+	return all ? 0 : -1;
+}
+
+static size_t emu_del(void *impl, const struct sbc_sip_sa *sas, size_t n)
+{
+	struct emulated *e = impl;
+	uint64_t sh[SBC_SIP_SA_BATCH], kh[SBC_SIP_SA_BATCH];
+	size_t found = 0;
+
+	n = n < SBC_SIP_SA_BATCH ? n : SBC_SIP_SA_BATCH;
+	hash_all(e, sas, n, sh, kh);
+	pthread_mutex_lock(&e->lock);
+	prefetch_chains(e, sh, kh, n);
+	for (size_t i = 0; i < n; i++) {
+		struct entry **p = find_spi_at(e, kh[i], sas[i].spi, &sas[i].dst);
+		if (!p)
+			continue;
+		/* The selector hash given, unless the caller's src is not the SA's. */
+		bool same_src = entry_is(*p, false, &sas[i].src);
+		drop_entry(e, p, same_src ? sh[i] : entry_hash(e, *p, false));
+		found++;
 	}
 	pthread_mutex_unlock(&e->lock);
-	return found ? 0 : -1;
+	return found;
 }
 
 static uint32_t emu_lookup_inbound(void *impl, const struct sbc_sip_sa_addr *src,
@@ -501,40 +565,9 @@ static void emu_free(void *impl)
 	free(e);
 }
 
-/* An association's 4 SAs are added or deleted together, ~500
- * registrations after anything near them was last touched: each chain
- * step is a cache miss, one after the other (~40 % of the negotiation's
- * time in a perf profile). Loading the buckets, then the chains' first
- * and second entries, for all of them at once overlaps those misses. */
-static void emu_prefetch(void *impl, const struct sbc_sip_sa *sas, size_t n)
-{
-	struct emulated *e = impl;
-	struct entry **at[2 * 4];
-	size_t m = 0;
-
-	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < n && m + 2 <= sizeof at / sizeof at[0]; i++) {
-		at[m++] = &e->by_spi.b[spi_hash(e, sas[i].spi, &sas[i].dst) & (e->by_spi.n - 1)];
-		at[m++] = &e->by_selector.b[selector_hash(e, &sas[i].src, &sas[i].dst) &
-					    (e->by_selector.n - 1)];
-	}
-	for (size_t i = 0; i < m; i++)
-		__builtin_prefetch(at[i]);
-	for (size_t i = 0; i < m; i++)
-		if (*at[i])
-			__builtin_prefetch(*at[i]);
-	for (size_t i = 0; i < m; i++) {
-		struct entry *x = *at[i];
-		struct entry *next = !x ? NULL : i % 2 ? x->next_by_selector : x->next_by_spi;
-		if (next)
-			__builtin_prefetch(next);
-	}
-	pthread_mutex_unlock(&e->lock);
-}
-
 static const struct sbc_sip_sa_ops emulated_ops = {
 	.add = emu_add, .del = emu_del, .lookup_inbound = emu_lookup_inbound,
-	.list = emu_list, .count = emu_count, .free = emu_free, .prefetch = emu_prefetch,
+	.list = emu_list, .count = emu_count, .free = emu_free,
 };
 
 #define FIRST_BUCKETS 256
@@ -579,18 +612,25 @@ void sbc_sip_sa_backend_free(struct sbc_sip_sa_backend *b)
 int sbc_sip_sa_add(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sa, char *err,
 		   size_t errlen)
 {
-	return b->ops->add(b->impl, sa, err, errlen);
+	return b->ops->add(b->impl, sa, 1, err, errlen);
 }
 
-void sbc_sip_sa_prefetch(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n)
+int sbc_sip_sa_add_all(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n,
+		       char *err, size_t errlen)
 {
-	if (b->ops->prefetch)
-		b->ops->prefetch(b->impl, sas, n);
+	return b->ops->add(b->impl, sas, n, err, errlen);
 }
 
 int sbc_sip_sa_del(struct sbc_sip_sa_backend *b, uint32_t spi, const struct sbc_sip_sa_addr *dst)
 {
-	return b->ops->del(b->impl, spi, dst);
+	struct sbc_sip_sa sa = { .spi = spi, .dst = *dst };
+
+	return b->ops->del(b->impl, &sa, 1) == 1 ? 0 : -1;
+}
+
+size_t sbc_sip_sa_del_all(struct sbc_sip_sa_backend *b, const struct sbc_sip_sa *sas, size_t n)
+{
+	return b->ops->del(b->impl, sas, n);
 }
 
 uint32_t sbc_sip_sa_lookup_inbound(struct sbc_sip_sa_backend *b, const struct sockaddr *src,

@@ -356,6 +356,52 @@ START_TEST(association_is_all_or_nothing)
 }
 END_TEST
 
+/* A batch is checked against the table and against itself, SA by SA,
+ * and rolled back whole; deleting one names SAs that may be gone. */
+START_TEST(sa_batches_are_all_or_nothing)
+{
+	struct sbc_sip_sa_backend *b = sbc_sip_sa_emulated_new(6);
+	struct sbc_sip_ipsec_params p = params(), q = params();
+	char err[128];
+	ck_assert_int_eq(sbc_sip_ipsec_install(b, &p, IK, CK, err, sizeof err), 0);
+	/* Another UE: its third SA would be the table's seventh. */
+	q.ue = c4("127.0.0.3", 0);
+	q.pcscf_spi_c = 2000;
+	q.pcscf_spi_s = 2001;
+	ck_assert_int_eq(sbc_sip_ipsec_install(b, &q, IK, CK, err, sizeof err), -1);
+	ck_assert(strstr(err, "full"));
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 4);
+	struct sockaddr_storage uc = v4("127.0.0.2", 7524), ps = v4("127.0.0.1", 5066);
+	ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(uc), SA(ps)), 1001);
+	struct sockaddr_storage quc = v4("127.0.0.3", 7524);
+	ck_assert_uint_eq(sbc_sip_sa_lookup_inbound(b, SA(quc), SA(ps)), 0);
+	/* Two SAs of one batch with one SPI toward one address. */
+	struct sbc_sip_sa twins[2] = {
+		{ .spi = 77, .alg = SBC_SIP_SA_HMAC_SHA1_96, .ealg = SBC_SIP_SA_EALG_NULL,
+		  .keys = &sha1_null },
+	};
+	twins[0].src = c4("127.0.0.4", 1);
+	twins[0].dst = c4("127.0.0.1", 5066);
+	twins[1] = twins[0];
+	twins[1].src.port = 2;
+	ck_assert_int_eq(sbc_sip_sa_add_all(b, twins, 2, err, sizeof err), -1);
+	ck_assert(strstr(err, "SPI 77 is already in use"));
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 4);
+	twins[1].spi = 78;
+	ck_assert_int_eq(sbc_sip_sa_add_all(b, twins, 2, err, sizeof err), 0);
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 6);
+	/* The 4 of p, one already deleted by SPI and destination alone. */
+	struct sbc_sip_sa_addr pcscf_s = c4("127.0.0.1", 5066);
+	ck_assert_int_eq(sbc_sip_sa_del(b, 1001, &pcscf_s), 0);
+	ck_assert_uint_eq(sbc_sip_sa_del_all(b, twins, 2), 2);
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 3);
+	sbc_sip_ipsec_remove(b, &p);
+	ck_assert_uint_eq(sbc_sip_sa_count(b), 0);
+	ck_assert_uint_eq(sbc_sip_sa_del_all(b, twins, 2), 0);
+	sbc_sip_sa_backend_free(b);
+}
+END_TEST
+
 /* --- the association's compact Security-* lists --- */
 
 static struct sbc_sip_secmech_list parsed(const char *value)
@@ -793,6 +839,7 @@ static Suite *ipsec_suite(void)
 	tcase_add_test(tc, emulated_backend_grows_and_pages);
 	tcase_add_test(tc, association_installs_four_sas);
 	tcase_add_test(tc, association_is_all_or_nothing);
+	tcase_add_test(tc, sa_batches_are_all_or_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("assoc");
 	tcase_add_test(tc, canonical_lists_compare_as_rfc_3329);
