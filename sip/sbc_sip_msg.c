@@ -153,14 +153,16 @@ static int keep_raw_header(osip_message_t *m, const char *buf, size_t len, const
 	return 0;
 }
 
-/* Indexed by enum sbc_sip_own_kind. */
+/* Indexed by enum sbc_sip_own_kind; each length taken from its literal. */
+#define OWN_NAME(s) { s, sizeof s - 1 }
 static const struct {
 	const char *name;
 	size_t len;
 } own_names[] = {
-	{ "Security-Client", 15 }, { "Security-Server", 15 }, { "Security-Verify", 15 },
-	{ "Require", 7 },	   { "Proxy-Require", 13 },
+	OWN_NAME("Security-Client"), OWN_NAME("Security-Server"), OWN_NAME("Security-Verify"),
+	OWN_NAME("Require"), OWN_NAME("Proxy-Require"),
 };
+#undef OWN_NAME
 
 const char *sbc_sip_own_name(enum sbc_sip_own_kind kind)
 {
